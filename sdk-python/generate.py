@@ -1,0 +1,809 @@
+#!/usr/bin/env python3
+"""Generates the typed Python layer of the SDK from the OpenAPI document.
+
+Reads ``openapi.json`` (OpenAPI 3.1, as written by the server) and writes
+``python/mismatch_recruiter/_generated.py``:
+
+* one dataclass per object schema (components and inline objects), with
+  ``from_dict`` / ``to_dict``; string enums become ``Literal[...]`` aliases;
+* ``Client`` and ``AsyncClient`` with one method per operation (the
+  snake_case operationId), path parameters positional, query parameters and
+  JSON body properties as keyword arguments, binary bodies as ``file``;
+* ``iter_*`` helpers for cursor-paginated list operations.
+
+Every call goes through the native ``call(operation_id, args)`` entry point, so
+the Python layer holds no HTTP logic. Standard library only, so it runs before
+anything is installed.
+
+Usage: generate.py [--spec PATH] [--out PATH] [--check]
+  --check  exit 1 (and write nothing) if the output would change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import keyword
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_SPEC = HERE.parent / "openapi.json"
+DEFAULT_OUT = HERE / "python" / "mismatch_recruiter" / "_generated.py"
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+RESERVED_ARGS = {"self", "file", "idempotency_key", "extra_headers", "args", "body", "data"}
+JSON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+
+
+class SpecError(Exception):
+    """The document uses something the generator cannot express."""
+
+
+def snake(name: str) -> str:
+    """``createApiKey`` -> ``create_api_key`` (the rule every SDK test uses)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def pascal(name: str) -> str:
+    parts = re.split(r"[^0-9A-Za-z]+", name)
+    out = "".join(p[:1].upper() + p[1:] for p in parts if p)
+    if not out or out[0].isdigit():
+        out = "Model" + out
+    return out
+
+
+def identifier(name: str) -> str:
+    ident = re.sub(r"\W", "_", name)
+    if not ident or ident[0].isdigit():
+        ident = "_" + ident
+    if keyword.iskeyword(ident) or keyword.issoftkeyword(ident):
+        ident += "_"
+    return ident
+
+
+def docstring(text: str, indent: str) -> list[str]:
+    text = text.strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if not text:
+        return []
+    lines = text.splitlines()
+    if len(lines) == 1:
+        return [f'{indent}"""{lines[0]}"""']
+    out = [f'{indent}"""{lines[0]}']
+    out += [f"{indent}{line}".rstrip() for line in lines[1:]]
+    out.append(f'{indent}"""')
+    return out
+
+
+def comment(text: str, indent: str) -> list[str]:
+    return [f"{indent}#: {line}".rstrip() for line in text.strip().splitlines()]
+
+
+@dataclass
+class PyType:
+    """A Python annotation plus how to convert a decoded JSON value into it."""
+
+    ann: str
+    # Expression converting the decoded JSON value written as ``@`` (e.g.
+    # ``_list(Skill.from_dict, @)``), or None when the JSON value already is the
+    # Python value (str, int, list[str], Literal, Any...).
+    conv: str | None = None
+    nullable: bool = False
+
+    def annotation(self) -> str:
+        return f"{self.ann} | None" if self.nullable and self.ann not in {"Any", "None"} else self.ann
+
+    def apply(self, expr: str) -> str:
+        return expr if self.conv is None else self.conv.replace("@", expr)
+
+    def callable(self) -> str:
+        """The conversion as a callable expression."""
+        if self.conv is None:
+            return "_same"
+        if self.conv.endswith("(@)") and "(" not in self.conv[:-3] and "@" not in self.conv[:-3]:
+            return self.conv[:-3]
+        return f"lambda v: {self.apply('v')}"
+
+
+@dataclass
+class Field:
+    json_name: str
+    py_name: str
+    type: PyType
+    required: bool
+    description: str
+
+
+@dataclass
+class Model:
+    name: str
+    description: str
+    fields: list[Field] = field(default_factory=list)
+
+
+@dataclass
+class Param:
+    json_name: str
+    py_name: str
+    type: PyType
+    required: bool
+    location: str  # path | query | header | body
+    description: str
+
+
+@dataclass
+class Operation:
+    operation_id: str
+    method: str
+    path: str
+    summary: str
+    description: str
+    params: list[Param]
+    body_kind: str  # none | json | json_whole | binary
+    body_required: bool
+    result: PyType | None
+    deprecated: bool
+
+
+class Generator:
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+        self.schemas: dict[str, Any] = spec.get("components", {}).get("schemas", {})
+        self.models: dict[str, Model] = {}
+        self.aliases: dict[str, str] = {}
+        self.names = {name: pascal(name) for name in self.schemas}
+        if len(set(self.names.values())) != len(self.names):
+            raise SpecError("two component schemas map to the same Python name")
+        self._resolving: set[str] = set()
+        self.resolved: dict[str, PyType] = {}
+
+    # --- schemas --------------------------------------------------------------
+
+    def ref_name(self, ref: str) -> str:
+        prefix = "#/components/schemas/"
+        if not ref.startswith(prefix):
+            raise SpecError(f"unsupported $ref {ref}")
+        name = ref[len(prefix) :]
+        if name not in self.schemas:
+            raise SpecError(f"dangling $ref {ref}")
+        return name
+
+    def deref(self, schema: dict[str, Any]) -> dict[str, Any]:
+        seen = 0
+        while "$ref" in schema:
+            schema = self.schemas[self.ref_name(schema["$ref"])]
+            seen += 1
+            if seen > 32:
+                raise SpecError("$ref cycle")
+        return schema
+
+    def component(self, name: str) -> PyType:
+        if name in self.resolved:
+            return self.resolved[name]
+        py_name = self.names[name]
+        schema = self.schemas[name]
+        if self.is_model(schema):
+            result = PyType(py_name, f"{py_name}.from_dict(@)")
+            self.resolved[name] = result
+            self.build_model(py_name, schema)
+            return result
+        if name in self._resolving:
+            raise SpecError(f"recursive non-object schema {name}")
+        self._resolving.add(name)
+        inner = self.type_of(schema, py_name)
+        self._resolving.discard(name)
+        if inner.ann not in {"Any", "None"}:
+            # Named enums, unions and aliases stay named, so users can import them.
+            self.aliases[py_name] = inner.ann
+            result = PyType(py_name, inner.conv, inner.nullable)
+        else:
+            result = inner
+        self.resolved[name] = result
+        return result
+
+    def is_model(self, schema: dict[str, Any]) -> bool:
+        if "allOf" in schema and len(schema["allOf"]) > 1:
+            return True
+        types = schema.get("type")
+        is_object = types == "object" or (isinstance(types, list) and "object" in types)
+        return bool(schema.get("properties")) and (is_object or types is None)
+
+    def object_parts(self, schema: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+        """Properties and required names, merging ``allOf`` members."""
+        props: dict[str, Any] = {}
+        required: set[str] = set()
+        for member in schema.get("allOf", []):
+            member_props, member_required = self.object_parts(self.deref(member))
+            props.update(member_props)
+            required |= member_required
+        props.update(schema.get("properties", {}))
+        required |= set(schema.get("required", []))
+        return props, required
+
+    def build_model(self, py_name: str, schema: dict[str, Any]) -> None:
+        if py_name in self.models:
+            return
+        model = Model(py_name, schema.get("description", "") or schema.get("title", ""))
+        self.models[py_name] = model  # registered first: recursive models refer to themselves
+        props, required = self.object_parts(schema)
+        used: set[str] = set()
+        for json_name, prop in props.items():
+            py = identifier(json_name)
+            while py in used or py in {"from_dict", "to_dict"}:
+                py += "_"
+            used.add(py)
+            ptype = self.type_of(prop, py_name + pascal(json_name))
+            model.fields.append(
+                Field(json_name, py, ptype, json_name in required, prop.get("description", ""))
+            )
+
+    def type_of(self, schema: dict[str, Any] | bool, context: str) -> PyType:
+        """The Python type for a schema; ``context`` names inline models."""
+        if schema is True or schema == {}:
+            return PyType("Any")
+        if schema is False:
+            raise SpecError(f"schema 'false' at {context}")
+        assert isinstance(schema, dict)
+        if "$ref" in schema:
+            return self.component(self.ref_name(schema["$ref"]))
+        if "const" in schema:
+            return PyType(f"Literal[{schema['const']!r}]")
+        if "enum" in schema:
+            values = [v for v in schema["enum"] if v is not None]
+            nullable = len(values) != len(schema["enum"])
+            return PyType(f"Literal[{', '.join(repr(v) for v in values)}]", None, nullable)
+        for key in ("oneOf", "anyOf"):
+            if key in schema:
+                return self.union(schema[key], context, schema.get("discriminator"))
+        if "allOf" in schema:
+            if len(schema["allOf"]) == 1 and not schema.get("properties"):
+                return self.type_of(schema["allOf"][0], context)
+            self.build_model(context, schema)
+            return PyType(context, f"{context}.from_dict(@)")
+        types = schema.get("type")
+        nullable = False
+        if isinstance(types, list):
+            nullable = "null" in types
+            rest = [t for t in types if t != "null"]
+            if len(rest) != 1:
+                if not rest:
+                    return PyType("None")
+                return PyType(" | ".join(self.simple(t, schema, context).ann for t in rest), None, nullable)
+            types = rest[0]
+        if types is None:
+            if schema.get("properties"):
+                types = "object"
+            elif "items" in schema:
+                types = "array"
+            else:
+                return PyType("Any")
+        result = self.simple(types, schema, context)
+        return replace(result, nullable=result.nullable or nullable)
+
+    def simple(self, type_name: str, schema: dict[str, Any], context: str) -> PyType:
+        if type_name in JSON_TYPES:
+            return PyType(JSON_TYPES[type_name])
+        if type_name == "null":
+            return PyType("None")
+        if type_name == "array":
+            item = self.type_of(schema.get("items", {}), context + "Item")
+            ann = f"list[{item.annotation()}]"
+            if item.conv is None:
+                return PyType(ann)
+            return PyType(ann, f"_list({item.callable()}, @)")
+        if type_name == "object":
+            if schema.get("properties"):
+                self.build_model(context, schema)
+                return PyType(context, f"{context}.from_dict(@)")
+            extra = schema.get("additionalProperties", True)
+            if extra is True or extra == {}:
+                return PyType("dict[str, Any]")
+            value = self.type_of(extra, context + "Value")
+            ann = f"dict[str, {value.annotation()}]"
+            if value.conv is None:
+                return PyType(ann)
+            return PyType(ann, f"_map({value.callable()}, @)")
+        raise SpecError(f"unsupported type {type_name!r} at {context}")
+
+    def union(self, variants: list[Any], context: str, discriminator: Any) -> PyType:
+        non_null = [v for v in variants if not (isinstance(v, dict) and v.get("type") == "null")]
+        nullable = len(non_null) != len(variants)
+        if len(non_null) == 1:
+            inner = self.type_of(non_null[0], context)
+            return replace(inner, nullable=inner.nullable or nullable)
+        tag = self.tag_of(non_null, discriminator)
+        types = [
+            self.type_of(v, context + self.variant_name(v, i, tag)) for i, v in enumerate(non_null)
+        ]
+        ann = " | ".join(dict.fromkeys(t.annotation() for t in types))
+        if all(t.conv is None for t in types):
+            return PyType(ann, None, nullable)
+        if tag is not None:
+            prop, values = tag
+            table = ", ".join(f"{v!r}: {t.callable()}" for v, t in zip(values, types))
+            return PyType(ann, f"_tagged(@, {prop!r}, {{{table}}})", nullable)
+        convs = ", ".join(t.callable() for t in types)
+        return PyType(ann, f"_first(@, [{convs}])", nullable)
+
+    @staticmethod
+    def variant_name(variant: Any, index: int, tag: tuple[str, list[Any]] | None) -> str:
+        """Names an inline union member: its title, its tag value, or its position."""
+        if isinstance(variant, dict) and variant.get("title"):
+            return pascal(str(variant["title"]))
+        if tag is not None:
+            return pascal(str(tag[1][index]))
+        return str(index + 1)
+
+    def tag_of(self, variants: list[Any], discriminator: Any) -> tuple[str, list[Any]] | None:
+        """The property whose single constant value tells the variants apart."""
+        objects = [self.deref(v) for v in variants]
+        candidates: set[str] | None = None
+        for obj in objects:
+            props, _ = self.object_parts(obj)
+            single = {
+                name
+                for name, prop in props.items()
+                if "const" in prop or (isinstance(prop.get("enum"), list) and len(prop["enum"]) == 1)
+            }
+            candidates = single if candidates is None else candidates & single
+        if isinstance(discriminator, dict) and discriminator.get("propertyName"):
+            wanted = discriminator["propertyName"]
+            candidates = {wanted} if candidates and wanted in candidates else candidates
+        if not candidates:
+            return None
+        prop_name = sorted(candidates)[0]
+        values = []
+        for obj in objects:
+            prop = self.object_parts(obj)[0][prop_name]
+            values.append(prop["const"] if "const" in prop else prop["enum"][0])
+        if len(set(map(repr, values))) != len(values):
+            return None
+        return prop_name, values
+
+    # --- operations -----------------------------------------------------------
+
+    def operations(self) -> list[Operation]:
+        ops: list[Operation] = []
+        for path, item in self.spec.get("paths", {}).items():
+            shared = item.get("parameters", [])
+            for method in HTTP_METHODS:
+                op = item.get(method)
+                if op is not None:
+                    ops.append(self.operation(path, method, op, shared))
+        seen: set[str] = set()
+        for op in ops:
+            if op.operation_id in seen:
+                raise SpecError(f"duplicate operationId {op.operation_id}")
+            seen.add(op.operation_id)
+        return ops
+
+    def operation(self, path: str, method: str, op: dict[str, Any], shared: list[Any]) -> Operation:
+        op_id = op.get("operationId")
+        if not op_id:
+            raise SpecError(f"{method.upper()} {path} has no operationId")
+        context = pascal(op_id)
+        params: list[Param] = []
+        taken: set[str] = set(RESERVED_ARGS)
+        by_key: dict[tuple[str, str], Any] = {}
+        for raw in [*shared, *op.get("parameters", [])]:
+            param = self.deref_param(raw)
+            by_key[(param["in"], param["name"])] = param
+        for (location, name), param in by_key.items():
+            if location == "cookie" or (location == "header" and name.lower() == "idempotency-key"):
+                continue
+            py = identifier(snake(name).replace("-", "_"))
+            while py in taken:
+                py += "_"
+            taken.add(py)
+            ptype = self.type_of(param.get("schema", {}), context + pascal(name))
+            params.append(
+                Param(
+                    name,
+                    py,
+                    ptype,
+                    location == "path" or bool(param.get("required")),
+                    location,
+                    param.get("description", ""),
+                )
+            )
+        body_kind, body_required = "none", False
+        body = op.get("requestBody")
+        if body is not None:
+            if "$ref" in body:
+                body = self.spec["components"]["requestBodies"][body["$ref"].rsplit("/", 1)[1]]
+            body_required = bool(body.get("required"))
+            content = body.get("content", {})
+            json_type = next((c for c in content if is_json(c)), None)
+            if json_type is not None:
+                body_kind = self.body_params(content[json_type].get("schema", {}), context, params, taken, body_required)
+            elif content:
+                body_kind = "binary"
+        return Operation(
+            operation_id=op_id,
+            method=method.upper(),
+            path=path,
+            summary=op.get("summary", ""),
+            description=op.get("description", ""),
+            params=params,
+            body_kind=body_kind,
+            body_required=body_required,
+            result=self.result_type(op, context),
+            deprecated=bool(op.get("deprecated")),
+        )
+
+    def deref_param(self, raw: dict[str, Any]) -> dict[str, Any]:
+        if "$ref" in raw:
+            name = raw["$ref"].rsplit("/", 1)[1]
+            return dict(self.spec["components"]["parameters"][name])
+        return raw
+
+    def body_params(
+        self, schema: dict[str, Any], context: str, params: list[Param], taken: set[str], required: bool
+    ) -> str:
+        """Flattens an object body (or a union of objects) into keyword arguments."""
+        resolved = self.deref(schema)
+        variants = resolved.get("oneOf") or resolved.get("anyOf")
+        objects = [self.deref(v) for v in variants] if variants else [resolved]
+        if not all(self.is_model(o) or (o.get("type") == "object" and "properties" in o) for o in objects):
+            ptype = self.type_of(schema, context + "Body")
+            params.append(Param("body", "body", ptype, required, "body_whole", resolved.get("description", "")))
+            return "json_whole"
+        merged: dict[str, Any] = {}
+        always: set[str] | None = None
+        for obj in objects:
+            props, req = self.object_parts(obj)
+            props = {k: v for k, v in props.items() if not self.deref(v).get("readOnly")}
+            for name, prop in props.items():
+                merged.setdefault(name, prop)
+            always = req if always is None else always & req
+        for name, prop in merged.items():
+            py = identifier(name)
+            while py in taken:
+                py += "_"
+            taken.add(py)
+            ptype = self.type_of(prop, context + pascal(name))
+            description = prop.get("description", "") or self.deref(prop).get("description", "")
+            params.append(Param(name, py, ptype, required and name in (always or set()), "body", description))
+        return "json"
+
+    def result_type(self, op: dict[str, Any], context: str) -> PyType | None:
+        for status, response in sorted(op.get("responses", {}).items()):
+            if not status.startswith("2"):
+                continue
+            if "$ref" in response:
+                response = self.spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+            for content_type, media in response.get("content", {}).items():
+                if is_json(content_type):
+                    return self.type_of(media.get("schema", {}), context + "Response")
+            return None
+        return None
+
+
+def is_json(content_type: str) -> bool:
+    base = content_type.split(";")[0].strip().lower()
+    return base == "application/json" or base.endswith("+json")
+
+
+# --- rendering ------------------------------------------------------------------
+
+
+HEADER = '''\
+# Generated by sdk-python/generate.py from openapi.json. DO NOT EDIT.
+# Regenerate with `python sdk-python/generate.py`; the tests fail when this file
+# differs from a fresh regeneration.
+"""Models, enums and the ``Client`` / ``AsyncClient`` methods of the API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+from ._base import (
+    AsyncTransport,
+    FileInput,
+    SyncTransport,
+    _first,
+    _list,
+    _map,
+    _opt,
+    _parse,
+    _read_file,
+    _same,
+    _tagged,
+    _to_json,
+)
+'''
+
+
+def render_model(model: Model) -> list[str]:
+    out = ["", "", "@dataclass(kw_only=True)", f"class {model.name}:"]
+    out += docstring(model.description or f"The ``{model.name}`` schema.", "    ")
+    if model.fields:
+        out.append("")
+    for f in model.fields:
+        out += comment(f.description, "    ")
+        ann = f.type.annotation()
+        if not f.required and not ann.endswith("| None") and ann not in {"Any", "None"}:
+            ann += " | None"
+        default = "" if f.required else " = None"
+        out.append(f"    {f.py_name}: {ann}{default}")
+    out += ["", "    @classmethod", f"    def from_dict(cls, data: Mapping[str, Any]) -> {model.name}:"]
+    out.append('        """Builds the model from decoded JSON; unknown keys are ignored."""')
+    if not model.fields:
+        out.append("        return cls()")
+    else:
+        out.append("        return cls(")
+        for f in model.fields:
+            access = f'data[{f.json_name!r}]' if f.required else f"data.get({f.json_name!r})"
+            if f.type.conv is None:
+                value = access
+            elif f.required and not f.type.nullable:
+                value = f.type.apply(access)
+            else:
+                value = f"_opt({f.type.callable()}, {access})"
+            out.append(f"            {f.py_name}={value},")
+        out.append("        )")
+    out += ["", "    def to_dict(self) -> dict[str, Any]:"]
+    out.append('        """The JSON object for this model; unset optional fields are left out."""')
+    out.append("        out: dict[str, Any] = {}")
+    for f in model.fields:
+        if f.required:
+            out.append(f"        out[{f.json_name!r}] = _to_json(self.{f.py_name})")
+        else:
+            out.append(f"        if self.{f.py_name} is not None:")
+            out.append(f"            out[{f.json_name!r}] = _to_json(self.{f.py_name})")
+    out.append("        return out")
+    return out
+
+
+def param_annotation(p: Param) -> str:
+    ann = p.type.annotation()
+    if not p.required and not ann.endswith("| None") and ann not in {"Any", "None"}:
+        ann += " | None"
+    return ann
+
+
+def signature(op: Operation, flavour: str, *, for_iter: bool = False) -> list[str]:
+    """The parameter list (one per line) of a generated method."""
+    positional = [p for p in op.params if p.location == "path"]
+    keyword_only = [p for p in op.params if p.location != "path"]
+    if for_iter:
+        keyword_only = [p for p in keyword_only if p.json_name != "cursor"]
+    lines = ["self,"]
+    for p in positional:
+        lines.append(f"{p.py_name}: {param_annotation(p)},")
+    if op.body_kind == "binary":
+        lines.append("file: FileInput,")
+    lines.append("*,")
+    ordered = [p for p in keyword_only if p.required] + [p for p in keyword_only if not p.required]
+    for p in ordered:
+        default = "" if p.required else " = None"
+        lines.append(f"{p.py_name}: {param_annotation(p)}{default},")
+    if op.method == "POST" and not for_iter:
+        lines.append("idempotency_key: str | None = None,")
+    lines.append("extra_headers: Mapping[str, str] | None = None,")
+    return lines
+
+
+def method_doc(op: Operation) -> list[str]:
+    text = op.summary.strip()
+    if op.description.strip() and op.description.strip() != text:
+        text = f"{text}\n\n{op.description.strip()}" if text else op.description.strip()
+    if not text:
+        text = f"Calls ``{op.operation_id}``."
+    text += f"\n\n``{op.method} {op.path}`` (operation ``{op.operation_id}``)."
+    documented = [p for p in op.params if p.description.strip()]
+    if op.body_kind == "binary" or documented:
+        text += "\n"
+    if op.body_kind == "binary":
+        text += "\n:param file: the document: bytes, a path, or a binary file object."
+    for p in documented:
+        text += f"\n:param {p.py_name}: {' '.join(p.description.split())}"
+    if op.deprecated:
+        text += "\n\n.. deprecated:: the API marks this operation as deprecated."
+    return docstring(text, "        ")
+
+
+def call_body(op: Operation, awaiting: bool) -> list[str]:
+    out = ["        args: dict[str, Any] = {}"]
+    headers_expr = "extra_headers"
+    header_params = [p for p in op.params if p.location == "header"]
+    if header_params:
+        out.append("        headers: dict[str, str] = dict(extra_headers or {})")
+        for p in header_params:
+            if p.required:
+                out.append(f"        headers[{p.json_name!r}] = str({p.py_name})")
+            else:
+                out.append(f"        if {p.py_name} is not None:")
+                out.append(f"            headers[{p.json_name!r}] = str({p.py_name})")
+        headers_expr = "headers"
+    for p in op.params:
+        if p.location in {"path", "query"}:
+            if p.required:
+                out.append(f"        args[{p.json_name!r}] = _to_json({p.py_name})")
+            else:
+                out.append(f"        if {p.py_name} is not None:")
+                out.append(f"            args[{p.json_name!r}] = _to_json({p.py_name})")
+    body_bytes = "None"
+    if op.body_kind == "json":
+        out.append("        body: dict[str, Any] = {}")
+        for p in op.params:
+            if p.location != "body":
+                continue
+            if p.required:
+                out.append(f"        body[{p.json_name!r}] = _to_json({p.py_name})")
+            else:
+                out.append(f"        if {p.py_name} is not None:")
+                out.append(f"            body[{p.json_name!r}] = _to_json({p.py_name})")
+        out.append("        args['body'] = body")
+    elif op.body_kind == "json_whole":
+        out.append("        if body is not None:")
+        out.append("            args['body'] = _to_json(body)")
+    elif op.body_kind == "binary":
+        out.append("        content, name = _read_file(file)")
+        body_bytes = "content"
+        filename = next((p for p in op.params if p.json_name == "filename" and p.location == "query"), None)
+        if filename is not None:
+            out.append(f"        if {filename.py_name} is None and name is not None:")
+            out.append(f"            args['filename'] = name")
+    idem = "idempotency_key" if op.method == "POST" else "None"
+    prefix = "await " if awaiting else ""
+    out.append(f"        data = {prefix}self._request(")
+    out.append(f"            {op.operation_id!r},")
+    out.append("            args,")
+    out.append(f"            idempotency_key={idem},")
+    out.append(f"            body_bytes={body_bytes},")
+    out.append(f"            headers={headers_expr},")
+    out.append("        )")
+    result = op.result
+    if result is None:
+        out.append("        del data")
+    elif result.conv is None:
+        out.append(f"        return cast({result.annotation()!r}, data)")
+    elif result.nullable:
+        out.append(f"        return _parse(lambda v: _opt({result.callable()}, v), data, {op.operation_id!r})")
+    else:
+        out.append(f"        return _parse({result.callable()}, data, {op.operation_id!r})")
+    return out
+
+
+def page_item(op: Operation, models: dict[str, Model]) -> str | None:
+    """The item type of a cursor-paginated list operation, if this is one."""
+    if op.method != "GET" or op.result is None or not any(
+        p.json_name == "cursor" and p.location == "query" for p in op.params
+    ):
+        return None
+    model = models.get(op.result.ann)
+    if model is None:
+        return None
+    names = {f.json_name: f for f in model.fields}
+    items, cursor = names.get("items"), names.get("next_cursor")
+    if items is None or cursor is None or not items.type.ann.startswith("list["):
+        return None
+    return items.type.ann[len("list[") : -1]
+
+
+def render_client(ops: list[Operation], models: dict[str, Model], flavour: str) -> list[str]:
+    is_async = flavour == "async"
+    name, base = ("AsyncClient", "AsyncTransport") if is_async else ("Client", "SyncTransport")
+    doc = (
+        "asyncio client of the mismatch-recruiter API.\n\n"
+        "Use as ``async with AsyncClient(...) as client:``; every method is a coroutine."
+        if is_async
+        else "Blocking client of the mismatch-recruiter API.\n\n"
+        "Use as ``with Client(...) as client:``; safe to share between threads."
+    )
+    out = ["", "", f"class {name}({base}):"]
+    out += docstring(doc, "    ")
+    for op in ops:
+        result = "None" if op.result is None else op.result.annotation()
+        out.append("")
+        out.append(f"    {'async ' if is_async else ''}def {snake(op.operation_id)}(")
+        out += [f"        {line}" for line in signature(op, flavour)]
+        out.append(f"    ) -> {result}:")
+        out += method_doc(op)
+        out += call_body(op, is_async)
+        item = page_item(op, models)
+        if item is None:
+            continue
+        list_method = snake(op.operation_id)
+        iter_name = "iter_" + (list_method[5:] if list_method.startswith("list_") else list_method)
+        forwarded = [p for p in op.params if p.location != "body" and p.json_name != "cursor"]
+        out.append("")
+        out.append(f"    {'async ' if is_async else ''}def {iter_name}(")
+        out += [f"        {line}" for line in signature(op, flavour, for_iter=True)]
+        out.append(f"    ) -> {'AsyncIterator' if is_async else 'Iterator'}[{item}]:")
+        out += docstring(
+            f"Every item of ``{list_method}``, following ``next_cursor`` page by page.", "        "
+        )
+        out.append("        cursor: str | None = None")
+        out.append("        while True:")
+        call_args = ", ".join(
+            [p.py_name for p in forwarded if p.location == "path"]
+            + [f"{p.py_name}={p.py_name}" for p in forwarded if p.location != "path"]
+            + ["cursor=cursor", "extra_headers=extra_headers"]
+        )
+        out.append(f"            page = {'await ' if is_async else ''}self.{list_method}({call_args})")
+        if is_async:
+            out.append("            for item in page.items:")
+            out.append("                yield item")
+        else:
+            out.append("            yield from page.items")
+        out.append("            if page.next_cursor is None:")
+        out.append("                return")
+        out.append("            cursor = page.next_cursor")
+    return out
+
+
+def render(spec: dict[str, Any]) -> str:
+    gen = Generator(spec)
+    for name in gen.schemas:
+        gen.component(name)
+    ops = gen.operations()
+    out = HEADER.splitlines()
+    exported = sorted([*gen.aliases, *gen.models, "Client", "AsyncClient"])
+    out.append("")
+    out.append("__all__ = [")
+    out += [f"    {name!r}," for name in exported]
+    out.append("]")
+    out.append("")
+    out.append(f"API_VERSION = {spec.get('info', {}).get('version', '')!r}")
+    out.append('"""The ``info.version`` of the OpenAPI document this module was generated from."""')
+    out.append("")
+    out.append("OPERATIONS: dict[str, str] = {")
+    out += [f"    {op.operation_id!r}: {snake(op.operation_id)!r}," for op in ops]
+    out.append("}")
+    out.append('"""operationId -> method name, for every operation of the API."""')
+    for model in gen.models.values():
+        out += render_model(model)
+    # Aliases come after the models because union aliases evaluate them.
+    if gen.aliases:
+        out += ["", ""]
+    for alias, target in gen.aliases.items():
+        out.append(f"{alias} = {target}")
+        schema_name = next(k for k, v in gen.names.items() if v == alias)
+        description = gen.schemas[schema_name].get("description")
+        out += docstring(description or f"The ``{schema_name}`` schema.", "")
+        out.append("")
+    if gen.aliases:
+        out.pop()
+    out += render_client(ops, gen.models, "sync")
+    out += render_client(ops, gen.models, "async")
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--check", action="store_true", help="fail if the output would change")
+    options = parser.parse_args(argv)
+    try:
+        code = render(json.loads(options.spec.read_text(encoding="utf-8")))
+    except SpecError as err:
+        print(f"generate.py: {options.spec}: {err}", file=sys.stderr)
+        return 2
+    current = options.out.read_text(encoding="utf-8") if options.out.exists() else ""
+    if options.check:
+        if current == code:
+            print(f"{options.out.name} is up to date with {options.spec.name}")
+            return 0
+        diff = difflib.unified_diff(
+            current.splitlines(), code.splitlines(), str(options.out), "regenerated", lineterm="", n=1
+        )
+        print("\n".join(list(diff)[:60]), file=sys.stderr)
+        print(f"{options.out} is stale: run python {Path(__file__).name}", file=sys.stderr)
+        return 1
+    if current != code:
+        options.out.write_text(code, encoding="utf-8")
+        print(f"wrote {options.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,255 @@
+"""Hand-written plumbing shared by the generated clients and models.
+
+The generated ``Client`` and ``AsyncClient`` (in ``_generated.py``) inherit
+their configuration, lifecycle and transport from the classes here; the
+generated models use the small conversion helpers at the bottom.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, TypeVar, Union
+
+from ._errors import ResponseDecodeError
+from ._native import NativeClient
+
+__all__ = ["DEFAULT_BASE_URL", "FileInput", "SyncTransport", "AsyncTransport"]
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+API_KEY_ENV = "MISMATCH_API_KEY"
+
+FileInput = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", IO[bytes]]
+"""What an upload accepts: the content itself, a path to it, or a binary file object."""
+
+T = TypeVar("T")
+_SelfSync = TypeVar("_SelfSync", bound="SyncTransport")
+_SelfAsync = TypeVar("_SelfAsync", bound="AsyncTransport")
+
+
+class _ClientBase:
+    """Configuration and the native client, shared by both flavours."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        max_retries: int = 2,
+        max_retry_delay: float = 30.0,
+        pool_max_idle_per_host: int = 32,
+        user_agent: str | None = None,
+    ) -> None:
+        """Creates a client.
+
+        :param base_url: the server, e.g. ``"https://api.example.com"``.
+        :param api_key: an ``mm_…`` API key; defaults to the ``MISMATCH_API_KEY``
+            environment variable. Never logged.
+        :param timeout: seconds for a whole attempt (connect, send, receive).
+        :param connect_timeout: seconds to establish a connection.
+        :param max_retries: retries after the first attempt for connection
+            errors, timeouts, 429 and 5xx (POSTs keep their Idempotency-Key).
+        :param max_retry_delay: upper bound in seconds of one backoff sleep,
+            including a server's ``Retry-After``.
+        :param pool_max_idle_per_host: idle keep-alive connections kept per host.
+        :param user_agent: overrides the ``User-Agent`` header.
+        """
+        if api_key is None:
+            api_key = os.environ.get(API_KEY_ENV) or None
+        if max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        if pool_max_idle_per_host < 0:
+            raise ValueError("pool_max_idle_per_host must be >= 0")
+        self._native: NativeClient | None = NativeClient(
+            base_url,
+            api_key=api_key,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            max_retries=max_retries,
+            max_retry_delay=max_retry_delay,
+            pool_max_idle_per_host=pool_max_idle_per_host,
+            user_agent=user_agent,
+        )
+        self._base_url = base_url
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    @property
+    def closed(self) -> bool:
+        return self._native is None
+
+    def _client(self) -> NativeClient:
+        native = self._native
+        if native is None:
+            raise RuntimeError("this client is closed")
+        return native
+
+    def _release(self) -> None:
+        # Dropping the native client closes its idle pooled connections.
+        self._native = None
+
+    def __repr__(self) -> str:
+        state = " closed" if self.closed else ""
+        return f"<{type(self).__name__} base_url={self._base_url!r}{state}>"
+
+
+def _header_list(headers: Mapping[str, str] | None) -> list[tuple[str, str]] | None:
+    return None if headers is None else [(str(k), str(v)) for k, v in headers.items()]
+
+
+class SyncTransport(_ClientBase):
+    """Blocking transport: each call releases the GIL while it waits."""
+
+    def _request(
+        self,
+        operation_id: str,
+        args: dict[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        body_bytes: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        response = self._client().call(
+            operation_id,
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=body_bytes,
+            headers=_header_list(headers),
+        )
+        return response.body
+
+    def close(self) -> None:
+        """Releases pooled connections; the client cannot be used afterwards."""
+        self._release()
+
+    def __enter__(self: _SelfSync) -> _SelfSync:
+        self._client()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncTransport(_ClientBase):
+    """asyncio transport: calls run on the SDK's shared Tokio runtime."""
+
+    async def _request(
+        self,
+        operation_id: str,
+        args: dict[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        body_bytes: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        # The awaitable must be created here, inside the running event loop.
+        response = await self._client().call_async(
+            operation_id,
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=body_bytes,
+            headers=_header_list(headers),
+        )
+        return response.body
+
+    async def close(self) -> None:
+        """Releases pooled connections; the client cannot be used afterwards."""
+        self._release()
+
+    async def __aenter__(self: _SelfAsync) -> _SelfAsync:
+        self._client()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+def _read_file(file: FileInput) -> tuple[bytes, str | None]:
+    """Returns the bytes to upload and, when known, the file's name."""
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        return bytes(file), None
+    if isinstance(file, (str, os.PathLike)):
+        path = Path(file)
+        return path.read_bytes(), path.name
+    if hasattr(file, "read"):
+        content = file.read()
+        if not isinstance(content, (bytes, bytearray)):
+            raise TypeError("file objects must be opened in binary mode ('rb')")
+        name = getattr(file, "name", None)
+        return bytes(content), Path(name).name if isinstance(name, str) else None
+    raise TypeError(f"expected bytes, a path or a binary file object, got {type(file).__name__}")
+
+
+# --- conversions used by the generated models ---------------------------------
+
+
+def _to_json(value: Any) -> Any:
+    """Turns models (dataclasses) and containers into JSON-compatible values."""
+    to_dict = getattr(value, "to_dict", None)
+    if to_dict is not None and dataclasses.is_dataclass(value):
+        return to_dict()
+    if isinstance(value, Mapping):
+        return {str(k): _to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(v) for v in value]
+    return value
+
+
+def _opt(convert: Callable[[Any], T], value: Any) -> T | None:
+    return None if value is None else convert(value)
+
+
+def _list(convert: Callable[[Any], T], value: Any) -> list[T]:
+    return [convert(item) for item in value]
+
+
+def _map(convert: Callable[[Any], T], value: Any) -> dict[str, T]:
+    return {str(key): convert(item) for key, item in value.items()}
+
+
+def _first(value: Any, converters: Sequence[Callable[[Any], Any]]) -> Any:
+    """Parses a value of an untagged union with the first variant that fits."""
+    errors: list[Exception] = []
+    for convert in converters:
+        try:
+            return convert(value)
+        except (KeyError, TypeError, AttributeError, ValueError) as err:
+            errors.append(err)
+    raise ValueError(f"value matches no variant: {errors}")
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _parse(convert: Callable[[Any], T], value: Any, what: str) -> T:
+    """Parses a response body, turning a shape mismatch into a ResponseDecodeError."""
+    try:
+        return convert(value)
+    except (KeyError, TypeError, AttributeError, ValueError) as err:
+        raise ResponseDecodeError(f"unexpected {what} response: {err!r}", body=value) from err
+
+
+def _tagged(value: Any, tag: str, converters: Mapping[Any, Callable[[Any], Any]]) -> Any:
+    """Parses a value of a union told apart by the constant ``tag`` property."""
+    convert = converters.get(value.get(tag)) if isinstance(value, Mapping) else None
+    if convert is None:
+        raise ValueError(f"unknown {tag}: {value.get(tag) if isinstance(value, Mapping) else value!r}")
+    return convert(value)
