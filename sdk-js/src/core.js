@@ -1,0 +1,207 @@
+// The hand-written part of the client shared by the Node and browser builds:
+// option handling, interceptors and error mapping around one native `call`.
+// Retries, timeouts, auth and idempotency keys live in the Rust SDK underneath,
+// so both builds behave exactly like every other SDK of the project.
+
+import { InvalidArgumentError, MismatchError, errorFromOutcome } from './errors.js';
+import { OPERATIONS, operationMethods } from './generated.js';
+
+/**
+ * What a native layer (napi or wasm) must provide.
+ * @typedef {{
+ *   call(operationId: string, argsJson: string, headers: Record<string, string>,
+ *        idempotencyKey: string | undefined, body: Uint8Array | undefined): Promise<NativeOutcome>
+ * }} Transport
+ * @typedef {{ok: boolean, status?: number|null, bodyJson?: string|null, requestId?: string|null,
+ *            attempts?: number|null, kind?: string|null, code?: string|null, message?: string|null}} NativeOutcome
+ */
+
+const OPTION_KEYS = new Set([
+  'baseUrl',
+  'apiKey',
+  'timeoutMs',
+  'connectTimeoutMs',
+  'maxRetries',
+  'maxRetryDelayMs',
+  'userAgent',
+  'interceptors',
+]);
+
+function checkOptions(options) {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError('Client options must be an object with at least `baseUrl`');
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key)) throw new InvalidArgumentError(`unknown client option \`${key}\``);
+  }
+  if (typeof options.baseUrl !== 'string' || options.baseUrl === '') {
+    throw new InvalidArgumentError('`baseUrl` must be a non-empty string');
+  }
+  for (const key of ['timeoutMs', 'connectTimeoutMs', 'maxRetries', 'maxRetryDelayMs']) {
+    const value = options[key];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
+      throw new InvalidArgumentError(`\`${key}\` must be a non-negative integer`);
+    }
+  }
+  for (const key of ['apiKey', 'userAgent']) {
+    if (options[key] !== undefined && typeof options[key] !== 'string') {
+      throw new InvalidArgumentError(`\`${key}\` must be a string`);
+    }
+  }
+}
+
+/** Options as the native layers take them: only defined values, no JS-only keys. */
+function nativeOptions(options) {
+  const out = { baseUrl: options.baseUrl };
+  for (const key of ['apiKey', 'timeoutMs', 'connectTimeoutMs', 'maxRetries', 'maxRetryDelayMs', 'userAgent']) {
+    if (options[key] !== undefined) out[key] = options[key];
+  }
+  return out;
+}
+
+function concretePath(template, args) {
+  return template.replace(/\{([^}]+)\}/g, (whole, name) =>
+    args[name] === undefined ? whole : encodeURIComponent(String(args[name])),
+  );
+}
+
+function checkInterceptor(interceptor) {
+  const ok =
+    interceptor !== null &&
+    typeof interceptor === 'object' &&
+    (interceptor.onRequest === undefined || typeof interceptor.onRequest === 'function') &&
+    (interceptor.onResponse === undefined || typeof interceptor.onResponse === 'function');
+  if (!ok) {
+    throw new InvalidArgumentError('an interceptor is an object with optional onRequest/onResponse functions');
+  }
+}
+
+export class BaseClient {
+  #transport;
+  #interceptors = [];
+
+  /**
+   * @param {object} options ClientOptions (see index.d.ts)
+   * @param {(options: object) => Transport} makeTransport
+   */
+  constructor(options, makeTransport) {
+    checkOptions(options);
+    try {
+      this.#transport = makeTransport(nativeOptions(options));
+    } catch (err) {
+      if (err instanceof MismatchError) throw err;
+      throw new InvalidArgumentError(err instanceof Error ? err.message : String(err), { cause: err });
+    }
+    for (const interceptor of options.interceptors ?? []) this.use(interceptor);
+  }
+
+  /**
+   * Register a request/response interceptor; runs in registration order.
+   * @returns {this}
+   */
+  use(interceptor) {
+    checkInterceptor(interceptor);
+    this.#interceptors.push(interceptor);
+    return this;
+  }
+
+  /**
+   * Call any operation of the API by its operationId and get the whole answer.
+   * `args` holds path and query parameters by their spec names plus `body`.
+   */
+  async call(operationId, args = {}, options = {}) {
+    const op = OPERATIONS[operationId];
+    if (op === undefined) throw new InvalidArgumentError(`unknown operation \`${operationId}\``);
+    if (args === null || typeof args !== 'object') throw new InvalidArgumentError('`args` must be an object');
+    const { headers = {}, idempotencyKey, body: bytes } = options ?? {};
+    if (bytes !== undefined && !(bytes instanceof Uint8Array)) {
+      throw new InvalidArgumentError(`${operationId}: the request body must be a Uint8Array`);
+    }
+    const request = {
+      operationId,
+      method: op.method,
+      path: concretePath(op.path, args),
+      pathTemplate: op.path,
+      args,
+      headers: { ...headers },
+      idempotencyKey,
+    };
+    for (const interceptor of this.#interceptors) {
+      if (interceptor.onRequest) await interceptor.onRequest(request);
+    }
+    const headerValues = Object.fromEntries(
+      Object.entries(request.headers).map(([name, value]) => [name, String(value)]),
+    );
+
+    const started = performance.now();
+    let outcome;
+    try {
+      outcome = await this.#transport.call(
+        operationId,
+        JSON.stringify(args),
+        headerValues,
+        request.idempotencyKey,
+        bytes,
+      );
+    } catch (err) {
+      // The native layer rejects only for arguments it cannot convert; report
+      // that like any other failed call so interceptors still see it.
+      outcome = { ok: false, kind: 'invalid_argument', message: err instanceof Error ? err.message : String(err) };
+    }
+    const durationMs = performance.now() - started;
+
+    const response = {
+      operationId,
+      method: op.method,
+      path: request.path,
+      pathTemplate: op.path,
+      ok: outcome.ok,
+      status: outcome.status ?? null,
+      requestId: outcome.requestId ?? null,
+      attempts: outcome.attempts ?? 0,
+      durationMs,
+    };
+    let result;
+    if (outcome.ok) {
+      const body = outcome.bodyJson == null || outcome.bodyJson === '' ? null : JSON.parse(outcome.bodyJson);
+      result = { status: response.status, body, requestId: response.requestId, attempts: response.attempts };
+      response.body = body;
+    } else {
+      response.error = errorFromOutcome(outcome, operationId);
+    }
+    for (const interceptor of this.#interceptors) {
+      if (interceptor.onResponse) await interceptor.onResponse(response);
+    }
+    if (response.error) throw response.error;
+    return result;
+  }
+
+  /** Used by the generated methods: call and return only the decoded body. */
+  async _operation(operationId, args, bytes, options) {
+    const response = await this.call(operationId, args, { ...options, body: bytes });
+    return response.body;
+  }
+}
+
+/**
+ * Build the public `Client` class of one build: the shared behaviour above plus
+ * one generated method per operation, installed on the class itself so that
+ * `Client.prototype` lists every operation.
+ * @param {(options: object) => Transport} makeTransport
+ */
+export function defineClient(makeTransport) {
+  class Client extends BaseClient {
+    constructor(options) {
+      super(options, makeTransport);
+    }
+  }
+  for (const [name, method] of Object.entries(operationMethods)) {
+    Object.defineProperty(Client.prototype, name, {
+      value: method,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+  return Client;
+}
