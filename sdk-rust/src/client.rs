@@ -1,0 +1,222 @@
+use std::sync::Arc;
+
+use reqwest::header::{HeaderName, HeaderValue};
+use serde_json::Value;
+
+use crate::call::{Args, CallOptions, CallResponse};
+use crate::error::Error;
+use crate::generated;
+use crate::options::ClientOptions;
+use crate::transport::{CallContext, HookState, TransportConfig};
+
+/// The mismatch-recruiter API client.
+///
+/// Cheap to clone: clones share one connection pool and configuration.
+/// Typed calls go through [`Client::api`]; the language bindings use
+/// [`Client::call`]. Both share auth, retries and idempotency keys.
+#[derive(Clone, Debug)]
+pub struct Client {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    base_url: String,
+    http: reqwest::Client,
+    api: generated::Client,
+}
+
+impl Client {
+    /// Builds a client. Fails with `InvalidArgument` for a base URL that is
+    /// not http(s) or an API key that cannot be sent in a header.
+    pub fn new(options: ClientOptions) -> Result<Self, Error> {
+        let url = reqwest::Url::parse(&options.base_url).map_err(|e| {
+            Error::invalid_argument(format!("invalid base_url {:?}: {e}", options.base_url))
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(Error::invalid_argument(format!(
+                "base_url must be http or https, got {:?}",
+                options.base_url
+            )));
+        }
+        // The generated client appends paths starting with '/'.
+        let base_url = options.base_url.trim_end_matches('/').to_owned();
+
+        let authorization = match &options.api_key {
+            Some(key) => {
+                let mut value = HeaderValue::from_str(&format!("Bearer {key}"))
+                    .map_err(|_| Error::invalid_argument("api_key contains invalid characters"))?;
+                value.set_sensitive(true);
+                Some(value)
+            }
+            None => None,
+        };
+        let user_agent =
+            if cfg!(target_arch = "wasm32") || options.user_agent.is_empty() {
+                None
+            } else {
+                Some(HeaderValue::from_str(&options.user_agent).map_err(|_| {
+                    Error::invalid_argument("user_agent contains invalid characters")
+                })?)
+            };
+        let config = Arc::new(TransportConfig {
+            authorization,
+            user_agent,
+            max_retries: options.max_retries,
+            initial_retry_delay: options.initial_retry_delay,
+            max_retry_delay: options.max_retry_delay,
+            timeout: options.timeout,
+        });
+
+        let http = build_http(&options)?;
+        let api = generated::Client::new_with_client(
+            &base_url,
+            http.clone(),
+            HookState { config, call: None },
+        );
+        Ok(Self {
+            shared: Arc::new(Shared {
+                base_url,
+                http,
+                api,
+            }),
+        })
+    }
+
+    /// The generated, typed client. Its requests carry the API key and go
+    /// through the SDK's retry layer.
+    pub fn api(&self) -> &generated::Client {
+        &self.shared.api
+    }
+
+    /// The base URL requests are sent to (without a trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// Calls an operation by its `operationId`.
+    ///
+    /// `args` is a JSON object with the path and query parameters under their
+    /// spec names and, for JSON-body operations, the body under `"body"`.
+    /// Binary bodies go in `options.body_bytes`. The call goes through the
+    /// generated client's typed method for that operation.
+    pub async fn call(
+        &self,
+        operation_id: &str,
+        args: Value,
+        options: CallOptions,
+    ) -> Result<CallResponse, Error> {
+        let operation = crate::operation::find_operation(operation_id).ok_or_else(|| {
+            Error::invalid_argument(format!("unknown operation {operation_id:?}"))
+        })?;
+        let args = Args::new(operation, args)?;
+        let context = Arc::new(call_context(&options)?);
+        let api = generated::Client::new_with_client(
+            &self.shared.base_url,
+            self.shared.http.clone(),
+            HookState {
+                config: self.shared.api.inner.config.clone(),
+                call: Some(context.clone()),
+            },
+        );
+        match crate::operations::dispatch(&api, operation_id, &args, options.body_bytes).await {
+            Ok(success) => Ok(CallResponse {
+                status: success.status,
+                body: success.body,
+                request_id: success.request_id.or_else(|| context.request_id()),
+                attempts: context.attempts(),
+            }),
+            Err(err) => Err(err.with_request_id(context.request_id())),
+        }
+    }
+}
+
+fn call_context(options: &CallOptions) -> Result<CallContext, Error> {
+    let mut headers = Vec::with_capacity(options.headers.len());
+    for (name, value) in &options.headers {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::invalid_argument(format!("invalid header name {name:?}")))?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|_| Error::invalid_argument(format!("invalid value for header {name}")))?;
+        headers.push((name, value));
+    }
+    let idempotency_key =
+        match &options.idempotency_key {
+            Some(key) if key.is_empty() || key.len() > 255 => {
+                return Err(Error::invalid_argument(
+                    "idempotency_key must be 1 to 255 characters",
+                ));
+            }
+            Some(key) => Some(HeaderValue::from_str(key).map_err(|_| {
+                Error::invalid_argument("idempotency_key contains invalid characters")
+            })?),
+            None => None,
+        };
+    Ok(CallContext {
+        headers,
+        idempotency_key,
+        ..CallContext::default()
+    })
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn build_http(options: &ClientOptions) -> Result<reqwest::Client, Error> {
+    #[cfg(feature = "rustls")]
+    {
+        // reqwest is built without a default crypto provider; an application
+        // that installed its own keeps it (install_default then fails, fine).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    reqwest::Client::builder()
+        .timeout(options.timeout)
+        .connect_timeout(options.connect_timeout)
+        .pool_max_idle_per_host(options.pool_max_idle_per_host)
+        .build()
+        .map_err(Error::from_reqwest)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn build_http(_options: &ClientOptions) -> Result<reqwest::Client, Error> {
+    // fetch() manages connections itself; the timeout is set per request.
+    reqwest::Client::builder()
+        .build()
+        .map_err(Error::from_reqwest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_bad_base_urls_and_keys() {
+        let err = Client::new(ClientOptions::new("ftp://x")).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument);
+        assert!(Client::new(ClientOptions::new("not a url")).is_err());
+        let err = Client::new(ClientOptions::new("http://x").with_api_key("bad\nkey")).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument);
+        let c = Client::new(ClientOptions::new("http://localhost:1/")).unwrap();
+        assert_eq!(c.base_url(), "http://localhost:1");
+    }
+
+    #[test]
+    fn call_options_are_validated() {
+        let bad_header = CallOptions {
+            headers: vec![("bad header".into(), "v".into())],
+            ..CallOptions::default()
+        };
+        assert!(call_context(&bad_header).is_err());
+        let long_key = CallOptions {
+            idempotency_key: Some("k".repeat(256)),
+            ..CallOptions::default()
+        };
+        assert!(call_context(&long_key).is_err());
+        let ok = CallOptions {
+            idempotency_key: Some("key-1".into()),
+            headers: vec![("x-trace".into(), "1".into())],
+            ..CallOptions::default()
+        };
+        let ctx = call_context(&ok).unwrap();
+        assert_eq!(ctx.headers.len(), 1);
+        assert_eq!(ctx.idempotency_key.unwrap(), "key-1");
+    }
+}
