@@ -106,8 +106,15 @@ impl fmt::Display for ErrorKind {
 type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// An SDK failure: HTTP error response, transport failure or bad argument.
+///
+/// The fields live behind one box so that `Result<T, Error>` stays small.
 #[derive(Debug)]
 pub struct Error {
+    inner: Box<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     kind: ErrorKind,
     status: Option<u16>,
     code: Option<String>,
@@ -120,7 +127,7 @@ pub struct Error {
 impl Error {
     /// A bare error of `kind`; prefer the more specific constructors.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
+        Self::from_inner(Inner {
             kind,
             status: None,
             code: None,
@@ -128,6 +135,12 @@ impl Error {
             request_id: None,
             body: None,
             source: None,
+        })
+    }
+
+    fn from_inner(inner: Inner) -> Self {
+        Self {
+            inner: Box::new(inner),
         }
     }
 
@@ -152,7 +165,7 @@ impl Error {
             .or_else(|| field("title"))
             .unwrap_or_else(|| format!("HTTP status {status}"));
         let request_id = request_id.or_else(|| field("request_id"));
-        Self {
+        Self::from_inner(Inner {
             kind: ErrorKind::from_response(status, code.as_deref()),
             status: Some(status),
             code,
@@ -160,7 +173,7 @@ impl Error {
             request_id,
             body,
             source: None,
-        }
+        })
     }
 
     /// A transport error from reqwest (connect, timeout, body, decode).
@@ -179,63 +192,65 @@ impl Error {
             _ => display_chain(&err),
         };
         let mut error = Self::new(kind, message);
-        error.status = err.status().map(|s| s.as_u16());
-        error.source = Some(Box::new(err));
+        error.inner.status = err.status().map(|s| s.as_u16());
+        error.inner.source = Some(Box::new(err));
         error
     }
 
     pub(crate) fn decode(message: impl Into<String>, source: Option<Source>) -> Self {
         let mut error = Self::new(ErrorKind::Decode, message);
-        error.source = source;
+        error.inner.source = source;
         error
     }
 
     pub(crate) fn with_request_id(mut self, request_id: Option<String>) -> Self {
-        if self.request_id.is_none() {
-            self.request_id = request_id;
+        if self.inner.request_id.is_none() {
+            self.inner.request_id = request_id;
         }
         self
     }
 
     pub(crate) fn with_status(mut self, status: u16) -> Self {
-        self.status.get_or_insert(status);
+        self.inner.status.get_or_insert(status);
         self
     }
 
     /// Broad category, for branching.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.inner.kind
     }
 
     /// HTTP status of the error response, if there was one.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.inner.status
     }
 
     /// The problem document's stable `code` (e.g. `not_found`).
     pub fn code(&self) -> Option<&str> {
-        self.code.as_deref()
+        self.inner.code.as_deref()
     }
 
     /// Human-readable explanation.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// The server's request id (`x-request-id`), to quote in support requests.
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.inner.request_id.as_deref()
     }
 
     /// The decoded error body (a problem document), if any.
     pub fn body(&self) -> Option<&Value> {
-        self.body.as_ref()
+        self.inner.body.as_ref()
     }
 
     /// Whether the SDK's retry policy treats this failure as transient.
     pub fn is_retryable(&self) -> bool {
-        matches!(self.kind, ErrorKind::Connection | ErrorKind::RateLimited)
-            || matches!(self.status, Some(408 | 500 | 502 | 503 | 504))
+        matches!(
+            self.inner.kind,
+            ErrorKind::Connection | ErrorKind::RateLimited
+        ) || matches!(self.inner.status, Some(408 | 500 | 502 | 503 | 504))
     }
 }
 
@@ -255,15 +270,15 @@ fn display_chain(err: &dyn std::error::Error) -> String {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind, self.message)?;
+        write!(f, "{}: {}", self.inner.kind, self.inner.message)?;
         let mut extras = Vec::new();
-        if let Some(status) = self.status {
+        if let Some(status) = self.inner.status {
             extras.push(format!("status {status}"));
         }
-        if let Some(code) = &self.code {
+        if let Some(code) = &self.inner.code {
             extras.push(format!("code {code}"));
         }
-        if let Some(id) = &self.request_id {
+        if let Some(id) = &self.inner.request_id {
             extras.push(format!("request_id {id}"));
         }
         if !extras.is_empty() {
@@ -275,7 +290,8 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
+        self.inner
+            .source
             .as_deref()
             .map(|s| s as &(dyn std::error::Error + 'static))
     }
@@ -311,8 +327,8 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
             P::CommunicationError(e) | P::InvalidUpgrade(e) => Self::from_reqwest(e),
             P::ResponseBodyError(e) => {
                 let mut error = Self::from_reqwest(e);
-                if error.kind == ErrorKind::Connection {
-                    error.kind = ErrorKind::Decode;
+                if error.inner.kind == ErrorKind::Connection {
+                    error.inner.kind = ErrorKind::Decode;
                 }
                 error
             }

@@ -186,6 +186,8 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
 }
 
 fn is_retryable_error(err: &reqwest::Error) -> bool {
+    // Browsers report every network failure as a failed fetch (is_request).
+    #[cfg(not(target_arch = "wasm32"))]
     if err.is_connect() {
         return true;
     }

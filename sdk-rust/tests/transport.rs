@@ -1,0 +1,413 @@
+//! Retries, idempotency keys, auth and error mapping, through the generated
+//! client, against a scripted local server.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use mismatch_recruiter::{CallOptions, Client, ClientOptions, ErrorKind};
+use serde_json::{Value, json};
+use support::{Reply, ScriptedServer, sample_request, sample_response, spec};
+
+fn client(server: &ScriptedServer, configure: impl FnOnce(&mut ClientOptions)) -> Client {
+    let mut options = ClientOptions::new(&server.url).with_api_key("mm_test_key");
+    // Fast backoff so that retry tests measure Retry-After, not backoff.
+    options.initial_retry_delay = Duration::from_millis(1);
+    configure(&mut options);
+    Client::new(options).unwrap()
+}
+
+fn success(operation_id: &str) -> Reply {
+    match sample_response(&spec(), operation_id) {
+        (status, Some(body)) => Reply::json(status, body),
+        (status, None) => Reply::empty(status),
+    }
+}
+
+fn create_job_args() -> Value {
+    json!({ "body": sample_request(&spec(), "createJob") })
+}
+
+#[tokio::test]
+async fn retries_503_then_succeeds_reusing_the_idempotency_key() {
+    let server = ScriptedServer::start(vec![
+        Reply::problem(503, "unavailable", "warming up").header("retry-after", "0"),
+        success("createJob"),
+    ])
+    .await;
+    let response = client(&server, |_| {})
+        .call("createJob", create_job_args(), CallOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(response.attempts, 2);
+    assert_eq!(response.status, sample_response(&spec(), "createJob").0);
+
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    let keys: Vec<_> = seen.iter().map(|s| s.header("idempotency-key")).collect();
+    let key = keys[0].expect("an Idempotency-Key on the first attempt");
+    assert_eq!(keys[1], Some(key), "the retry must reuse the key");
+    assert!(uuid::Uuid::parse_str(key).is_ok(), "{key} is a UUID");
+    assert_eq!(seen[0].body, seen[1].body, "the retry sends the same body");
+    for s in &seen {
+        assert_eq!(s.header("authorization"), Some("Bearer mm_test_key"));
+        assert!(
+            s.header("user-agent")
+                .unwrap()
+                .starts_with("mismatch-recruiter-rust/")
+        );
+    }
+}
+
+#[tokio::test]
+async fn each_post_gets_its_own_key_and_a_caller_key_wins() {
+    let server = ScriptedServer::start(vec![
+        success("createJob"),
+        success("createJob"),
+        Reply::problem(502, "bad_gateway", "proxy"),
+        success("createJob"),
+    ])
+    .await;
+    let client = client(&server, |_| {});
+    client
+        .call("createJob", create_job_args(), CallOptions::default())
+        .await
+        .unwrap();
+    client
+        .call("createJob", create_job_args(), CallOptions::default())
+        .await
+        .unwrap();
+    let options = CallOptions {
+        idempotency_key: Some("caller-key-1".into()),
+        headers: vec![("x-trace-id".into(), "t-1".into())],
+        ..CallOptions::default()
+    };
+    let response = client
+        .call("createJob", create_job_args(), options)
+        .await
+        .unwrap();
+    assert_eq!(response.attempts, 2);
+
+    let seen = server.seen();
+    let keys: Vec<_> = seen.iter().map(|s| s.header("idempotency-key")).collect();
+    assert_ne!(keys[0], keys[1], "separate calls get separate keys");
+    assert_eq!(keys[2], Some("caller-key-1"));
+    assert_eq!(keys[3], Some("caller-key-1"));
+    assert_eq!(seen[3].header("x-trace-id"), Some("t-1"));
+}
+
+#[tokio::test]
+async fn get_requests_carry_no_idempotency_key() {
+    let server = ScriptedServer::start(vec![success("getLiveness")]).await;
+    let response = client(&server, |_| {})
+        .call("getLiveness", Value::Null, CallOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(response.attempts, 1);
+    assert_eq!(server.seen()[0].header("idempotency-key"), None);
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let server = ScriptedServer::start(vec![
+        Reply::problem(429, "rate_limited", "slow down").header("retry-after", "1"),
+        success("getLiveness"),
+    ])
+    .await;
+    let started = Instant::now();
+    let response = client(&server, |_| {})
+        .call("getLiveness", Value::Null, CallOptions::default())
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(response.attempts, 2);
+    assert!(elapsed >= Duration::from_millis(950), "waited {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(5), "waited {elapsed:?}");
+}
+
+#[tokio::test]
+async fn retry_after_is_capped_by_max_retry_delay() {
+    let server = ScriptedServer::start(vec![
+        Reply::problem(503, "unavailable", "maintenance").header("retry-after", "3600"),
+        success("getLiveness"),
+    ])
+    .await;
+    let started = Instant::now();
+    let response = client(&server, |o| o.max_retry_delay = Duration::from_millis(300))
+        .call("getLiveness", Value::Null, CallOptions::default())
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(response.attempts, 2);
+    assert!(elapsed >= Duration::from_millis(280), "waited {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(3), "waited {elapsed:?}");
+}
+
+#[tokio::test]
+async fn max_retries_zero_gives_a_server_error_after_one_attempt() {
+    let server = ScriptedServer::start(vec![
+        Reply::problem(503, "unavailable", "down").header("x-request-id", "req-503"),
+        success("createJob"),
+    ])
+    .await;
+    let err = client(&server, |o| o.max_retries = 0)
+        .call("createJob", create_job_args(), CallOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Server);
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(err.code(), Some("unavailable"));
+    assert_eq!(err.request_id(), Some("req-503"));
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn retries_stop_after_max_retries() {
+    let server = ScriptedServer::start(vec![
+        Reply::problem(500, "internal", "boom"),
+        Reply::problem(504, "timeout", "gateway"),
+        Reply::problem(500, "internal", "still broken"),
+        success("getLiveness"),
+    ])
+    .await;
+    let err = client(&server, |o| o.max_retries = 2)
+        .call("getLiveness", Value::Null, CallOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Server);
+    assert_eq!(err.message(), "still broken");
+    assert_eq!(server.seen().len(), 3, "1 attempt + 2 retries");
+}
+
+#[tokio::test]
+async fn non_retryable_errors_are_not_retried() {
+    let server = ScriptedServer::start(vec![
+        Reply::problem(422, "validation_failed", "title must not be empty"),
+        success("createJob"),
+    ])
+    .await;
+    let err = client(&server, |_| {})
+        .call("createJob", create_job_args(), CallOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+    assert_eq!(err.code(), Some("validation_failed"));
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn not_found_problem_maps_to_not_found_with_code_and_request_id() {
+    let server = ScriptedServer::start(vec![
+        Reply::problem(404, "not_found", "candidate cand_x does not exist")
+            .header("x-request-id", "req-404"),
+    ])
+    .await;
+    let err = client(&server, |_| {})
+        .call(
+            "getCandidate",
+            json!({"candidate_id": "cand_x"}),
+            CallOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(err.status(), Some(404));
+    assert_eq!(err.code(), Some("not_found"));
+    assert_eq!(err.request_id(), Some("req-404"));
+    assert_eq!(err.message(), "candidate cand_x does not exist");
+    assert_eq!(err.body().unwrap()["code"], "not_found");
+    assert_eq!(server.seen()[0].uri.path(), "/v1/candidates/cand_x");
+}
+
+#[tokio::test]
+async fn typed_calls_share_auth_retries_and_error_mapping() {
+    let server = ScriptedServer::start(vec![
+        Reply::problem(503, "unavailable", "once").header("retry-after", "0"),
+        Reply::problem(404, "not_found", "nope").header("x-request-id", "req-typed"),
+    ])
+    .await;
+    let client = client(&server, |_| {});
+    let err: mismatch_recruiter::Error = client
+        .api()
+        .get_candidate("cand_typed")
+        .await
+        .unwrap_err()
+        .into();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(err.request_id(), Some("req-typed"));
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2, "the typed call was retried once");
+    assert_eq!(seen[1].header("authorization"), Some("Bearer mm_test_key"));
+}
+
+#[tokio::test]
+async fn total_timeout_maps_to_timeout_and_is_not_retried() {
+    let server = ScriptedServer::start(vec![
+        success("getLiveness").delayed(Duration::from_secs(3)),
+        success("getLiveness"),
+    ])
+    .await;
+    let started = Instant::now();
+    let err = client(&server, |o| o.timeout = Duration::from_millis(300))
+        .call("getLiveness", Value::Null, CallOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn connection_refused_is_retried_then_reported_as_connection() {
+    // A port that was just free: nothing listens there.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let mut options = ClientOptions::new(format!("http://127.0.0.1:{port}"));
+    options.initial_retry_delay = Duration::from_millis(100);
+    options.max_retries = 2;
+    let started = Instant::now();
+    let err = Client::new(options)
+        .unwrap()
+        .call("getLiveness", Value::Null, CallOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
+    assert!(err.status().is_none());
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn bad_arguments_fail_before_any_request() {
+    let server = ScriptedServer::start(vec![]).await;
+    let client = client(&server, |_| {});
+    let err = client
+        .call("noSuchOperation", Value::Null, CallOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.message().contains("noSuchOperation"));
+
+    let err = client
+        .call("getCandidate", json!({}), CallOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.message().contains("candidate_id"), "{}", err.message());
+
+    let err = client
+        .call(
+            "createJob",
+            json!({"body": {"title": 5}}),
+            CallOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.message().contains("`body`"), "{}", err.message());
+    assert!(server.seen().is_empty());
+}
+
+#[tokio::test]
+async fn binary_upload_sends_the_bytes_and_query() {
+    let server = ScriptedServer::start(vec![success("uploadCandidate")]).await;
+    let pdf = b"%PDF-1.4 not really".to_vec();
+    let response = client(&server, |_| {})
+        .call(
+            "uploadCandidate",
+            json!({"filename": "resume.pdf"}),
+            CallOptions {
+                body_bytes: Some(pdf.clone()),
+                ..CallOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status,
+        sample_response(&spec(), "uploadCandidate").0
+    );
+    let seen = &server.seen()[0];
+    assert_eq!(seen.body.as_ref(), pdf.as_slice());
+    assert_eq!(seen.uri.query(), Some("filename=resume.pdf"));
+    assert_eq!(
+        seen.header("content-type"),
+        Some("application/octet-stream")
+    );
+    assert!(seen.header("idempotency-key").is_some());
+}
+
+#[tokio::test]
+async fn bodiless_success_is_null() {
+    let server = ScriptedServer::start(vec![Reply::empty(204)]).await;
+    let response = client(&server, |_| {})
+        .call(
+            "deleteCandidate",
+            json!({"candidate_id": "cand_1"}),
+            CallOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status, 204);
+    assert_eq!(response.body, Value::Null);
+    assert_eq!(server.seen()[0].method, "DELETE");
+}
+
+#[tokio::test]
+async fn undocumented_error_statuses_keep_their_problem_body() {
+    let server = ScriptedServer::start(vec![
+        Reply::problem(409, "conflict", "already exists").header("x-request-id", "req-409"),
+    ])
+    .await;
+    let err = client(&server, |_| {})
+        .call(
+            "getCandidate",
+            json!({"candidate_id": "cand_1"}),
+            CallOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert_eq!(err.code(), Some("conflict"));
+    assert_eq!(err.message(), "already exists");
+    assert_eq!(err.request_id(), Some("req-409"));
+}
+
+#[test]
+fn operation_table_matches_the_spec() {
+    let spec = spec();
+    let mut ids: Vec<String> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op.get("operationId").and_then(Value::as_str))
+        .map(str::to_owned)
+        .collect();
+    ids.sort();
+    let mut table: Vec<String> = mismatch_recruiter::operations()
+        .iter()
+        .map(|op| op.id.to_owned())
+        .collect();
+    table.sort();
+    assert_eq!(ids, table);
+    let upload = mismatch_recruiter::find_operation("uploadCandidate").unwrap();
+    assert_eq!(upload.body, mismatch_recruiter::BodyKind::Binary);
+    let get = mismatch_recruiter::find_operation("getCandidate").unwrap();
+    assert_eq!(get.path_params, ["candidate_id"]);
+    assert_eq!(get.method, "GET");
+}
+
+#[test]
+fn futures_are_send_for_multithreaded_runtimes() {
+    // The Python and Node bindings drive calls on multi-threaded runtimes.
+    fn assert_send<T: Send>(_: &T) {}
+    let client = Client::new(ClientOptions::new("http://127.0.0.1:9")).unwrap();
+    let call = client.call("getLiveness", Value::Null, CallOptions::default());
+    assert_send(&call);
+    let typed = client.api().get_liveness();
+    assert_send(&typed);
+    fn assert_sync_clone<T: Send + Sync + Clone>(_: &T) {}
+    assert_sync_clone(&client);
+}
