@@ -1,0 +1,952 @@
+//! Explainable candidate/job matching.
+//!
+//! A match is a weighted blend of six factor scores, each 0–100 and each
+//! simple enough to state in one sentence: skill coverage (required skills
+//! weigh 0.8, nice-to-have 0.2), experience against the minimum, seniority
+//! distance, location/remote fit, salary compatibility and TF-IDF text
+//! similarity. The explanation lists those sentences so a recruiter can see
+//! why a score is what it is.
+
+use std::collections::HashSet;
+
+use crate::profile::{RemotePolicy, Seniority};
+use crate::skills::{SkillMention, SkillVocabulary};
+use crate::text::TfIdf;
+
+/// Version of the scoring rules; stored with every match so that scores
+/// computed by different versions are never compared silently.
+pub const MODEL_VERSION: &str = "match-2026.11.1";
+
+/// Share of the skills factor that comes from required skills.
+const REQUIRED_SHARE: f32 = 0.8;
+
+/// Cosine similarity at which the text factor reaches 100. TF-IDF cosines
+/// between a resume and a job ad are small even for a perfect fit (the
+/// documents are written by different people for different purposes), so
+/// the raw cosine is stretched; 0.35 is about what a resume written for the
+/// job reaches.
+const TEXT_COSINE_FOR_FULL_SCORE: f32 = 0.35;
+
+/// What matching needs to know about a candidate.
+#[derive(Debug, Clone)]
+pub struct CandidateProfile {
+    /// Caller's identifier, carried through unchanged.
+    pub id: String,
+    /// Skills by canonical name.
+    pub skills: Vec<SkillMention>,
+    /// Total years of professional experience.
+    pub years_experience: f32,
+    /// Career level.
+    pub seniority: Seniority,
+    /// Where the candidate lives, e.g. "Berlin, Germany".
+    pub location: Option<String>,
+    /// Expected yearly salary.
+    pub salary_expectation: Option<u32>,
+    /// Resume text.
+    pub text: String,
+}
+
+/// What matching needs to know about a job posting.
+#[derive(Debug, Clone)]
+pub struct JobProfile {
+    /// Caller's identifier, carried through unchanged.
+    pub id: String,
+    /// Job title.
+    pub title: String,
+    /// Job description.
+    pub description: String,
+    /// Skills a candidate must have (canonical names).
+    pub required_skills: Vec<String>,
+    /// Skills that help (canonical names).
+    pub nice_to_have_skills: Vec<String>,
+    /// Expected career level, if the job names one.
+    pub seniority: Option<Seniority>,
+    /// Minimum years of experience.
+    pub min_years: f32,
+    /// Where the job is, e.g. "Berlin, Germany".
+    pub location: Option<String>,
+    /// Onsite, hybrid or remote.
+    pub remote: RemotePolicy,
+    /// Lower end of the yearly salary range.
+    pub salary_min: Option<u32>,
+    /// Upper end of the yearly salary range.
+    pub salary_max: Option<u32>,
+}
+
+/// Relative weight of each factor; they need not sum to 1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MatchWeights {
+    /// Skill coverage.
+    pub skills: f32,
+    /// Years of experience against the minimum.
+    pub experience: f32,
+    /// Seniority distance.
+    pub seniority: f32,
+    /// Location and remote fit.
+    pub location: f32,
+    /// Salary compatibility.
+    pub salary: f32,
+    /// Text similarity of resume and job ad.
+    pub text: f32,
+}
+
+impl Default for MatchWeights {
+    fn default() -> Self {
+        MatchWeights {
+            skills: 0.40,
+            experience: 0.15,
+            seniority: 0.10,
+            location: 0.10,
+            salary: 0.10,
+            text: 0.15,
+        }
+    }
+}
+
+impl MatchWeights {
+    fn fields(&self) -> [(&'static str, f32); 6] {
+        [
+            ("skills", self.skills),
+            ("experience", self.experience),
+            ("seniority", self.seniority),
+            ("location", self.location),
+            ("salary", self.salary),
+            ("text", self.text),
+        ]
+    }
+
+    /// Checks that every weight is a finite number ≥ 0 and that they do not
+    /// all vanish; the message names the offending field.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, value) in self.fields() {
+            if !value.is_finite() {
+                return Err(format!(
+                    "weight `{name}` must be a finite number, got {value}"
+                ));
+            }
+            if value < 0.0 {
+                return Err(format!("weight `{name}` must be >= 0, got {value}"));
+            }
+        }
+        let sum: f32 = self.fields().iter().map(|(_, v)| v).sum();
+        if sum <= 0.0 {
+            return Err(
+                "weights must not all be zero: at least one of skills, experience, \
+                        seniority, location, salary, text must be > 0"
+                    .to_owned(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Per-factor scores, each 0–100.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MatchBreakdown {
+    /// Skill coverage.
+    pub skills: f32,
+    /// Years of experience against the minimum.
+    pub experience: f32,
+    /// Seniority distance.
+    pub seniority: f32,
+    /// Location and remote fit.
+    pub location: f32,
+    /// Salary compatibility.
+    pub salary: f32,
+    /// Text similarity.
+    pub text: f32,
+}
+
+/// Verdict band of a score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Score ≥ 85.
+    Strong,
+    /// Score ≥ 70.
+    Good,
+    /// Score ≥ 50.
+    Possible,
+    /// Below 50.
+    Weak,
+}
+
+impl Verdict {
+    /// The band a score falls in.
+    pub fn from_score(score: f32) -> Verdict {
+        match score {
+            s if s >= 85.0 => Verdict::Strong,
+            s if s >= 70.0 => Verdict::Good,
+            s if s >= 50.0 => Verdict::Possible,
+            _ => Verdict::Weak,
+        }
+    }
+
+    /// Stable lowercase name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verdict::Strong => "strong",
+            Verdict::Good => "good",
+            Verdict::Possible => "possible",
+            Verdict::Weak => "weak",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The outcome of matching one candidate with one job.
+#[derive(Debug, Clone)]
+pub struct MatchResult {
+    /// Weighted blend of the breakdown, 0–100.
+    pub score: f32,
+    /// Per-factor scores.
+    pub breakdown: MatchBreakdown,
+    /// Job skills (required or nice-to-have) the candidate has, job's spelling.
+    pub matched_skills: Vec<String>,
+    /// Required skills the candidate lacks.
+    pub missing_required_skills: Vec<String>,
+    /// Nice-to-have skills the candidate lacks.
+    pub missing_nice_to_have_skills: Vec<String>,
+    /// Verdict band of `score`.
+    pub verdict: Verdict,
+    /// Human sentences: the evidence behind each factor, gaps included.
+    pub explanation: Vec<String>,
+}
+
+/// Scores one candidate against one job.
+pub fn score(
+    candidate: &CandidateProfile,
+    job: &JobProfile,
+    weights: &MatchWeights,
+) -> MatchResult {
+    score_prepared(
+        &PreparedCandidate::new(candidate),
+        &PreparedJob::new(job),
+        weights,
+    )
+}
+
+/// The `k` best candidates for a job: indices into `candidates`, best
+/// first, equal scores in input order.
+pub fn rank_candidates(
+    job: &JobProfile,
+    candidates: &[CandidateProfile],
+    weights: &MatchWeights,
+    k: usize,
+) -> Vec<(usize, MatchResult)> {
+    let job = PreparedJob::new(job);
+    let results = candidates
+        .iter()
+        .map(|c| score_prepared(&PreparedCandidate::new(c), &job, weights));
+    top_k(results, k)
+}
+
+/// The `k` best jobs for a candidate: indices into `jobs`, best first,
+/// equal scores in input order.
+pub fn rank_jobs(
+    candidate: &CandidateProfile,
+    jobs: &[JobProfile],
+    weights: &MatchWeights,
+    k: usize,
+) -> Vec<(usize, MatchResult)> {
+    let candidate = PreparedCandidate::new(candidate);
+    let results = jobs
+        .iter()
+        .map(|j| score_prepared(&candidate, &PreparedJob::new(j), weights));
+    top_k(results, k)
+}
+
+fn top_k(results: impl Iterator<Item = MatchResult>, k: usize) -> Vec<(usize, MatchResult)> {
+    let mut ranked: Vec<(usize, MatchResult)> = results.enumerate().collect();
+    // Stable sort keeps input order among equal scores.
+    ranked.sort_by(|a, b| b.1.score.total_cmp(&a.1.score));
+    ranked.truncate(k);
+    ranked
+}
+
+/// Key under which skills are compared: canonical name, case-folded.
+fn skill_key(name: &str) -> String {
+    let vocab = SkillVocabulary::global();
+    vocab.canonical(name).unwrap_or(name).trim().to_lowercase()
+}
+
+struct PreparedCandidate<'a> {
+    profile: &'a CandidateProfile,
+    skills: HashSet<String>,
+    text: TfIdf,
+}
+
+impl<'a> PreparedCandidate<'a> {
+    fn new(profile: &'a CandidateProfile) -> Self {
+        PreparedCandidate {
+            profile,
+            skills: profile.skills.iter().map(|s| skill_key(&s.name)).collect(),
+            text: TfIdf::new(&profile.text),
+        }
+    }
+}
+
+struct PreparedJob<'a> {
+    profile: &'a JobProfile,
+    required: Vec<(String, String)>,
+    nice: Vec<(String, String)>,
+    text: TfIdf,
+}
+
+impl<'a> PreparedJob<'a> {
+    fn new(profile: &'a JobProfile) -> Self {
+        let mut seen = HashSet::new();
+        let mut dedup = |names: &[String]| -> Vec<(String, String)> {
+            names
+                .iter()
+                .filter(|n| !n.trim().is_empty())
+                .map(|n| (skill_key(n), n.trim().to_owned()))
+                .filter(|(key, _)| seen.insert(key.clone()))
+                .collect()
+        };
+        let required = dedup(&profile.required_skills);
+        let nice = dedup(&profile.nice_to_have_skills);
+        let text = TfIdf::new(&format!(
+            "{}\n{}\n{}\n{}",
+            profile.title,
+            profile.description,
+            profile.required_skills.join(", "),
+            profile.nice_to_have_skills.join(", ")
+        ));
+        PreparedJob {
+            profile,
+            required,
+            nice,
+            text,
+        }
+    }
+}
+
+fn score_prepared(
+    candidate: &PreparedCandidate<'_>,
+    job: &PreparedJob<'_>,
+    weights: &MatchWeights,
+) -> MatchResult {
+    let mut explanation = Vec::new();
+    let c = candidate.profile;
+    let j = job.profile;
+
+    // Skills.
+    let has = |key: &String| candidate.skills.contains(key);
+    let matched_required: Vec<&String> = job
+        .required
+        .iter()
+        .filter(|(k, _)| has(k))
+        .map(|(_, n)| n)
+        .collect();
+    let missing_required: Vec<String> = job
+        .required
+        .iter()
+        .filter(|(k, _)| !has(k))
+        .map(|(_, n)| n.clone())
+        .collect();
+    let matched_nice: Vec<&String> = job
+        .nice
+        .iter()
+        .filter(|(k, _)| has(k))
+        .map(|(_, n)| n)
+        .collect();
+    let missing_nice: Vec<String> = job
+        .nice
+        .iter()
+        .filter(|(k, _)| !has(k))
+        .map(|(_, n)| n.clone())
+        .collect();
+    let required_cover = coverage(matched_required.len(), job.required.len());
+    let nice_cover = coverage(matched_nice.len(), job.nice.len());
+    let skills_score = match (job.required.is_empty(), job.nice.is_empty()) {
+        (true, true) => 100.0,
+        (false, true) => 100.0 * required_cover,
+        (true, false) => 100.0 * nice_cover,
+        (false, false) => {
+            100.0 * (REQUIRED_SHARE * required_cover + (1.0 - REQUIRED_SHARE) * nice_cover)
+        }
+    };
+    explanation.push(skills_sentence(
+        &job.required,
+        matched_required.len(),
+        &missing_required,
+        "required",
+    ));
+    if !job.nice.is_empty() {
+        explanation.push(skills_sentence(
+            &job.nice,
+            matched_nice.len(),
+            &missing_nice,
+            "nice-to-have",
+        ));
+    }
+
+    // Experience: a smoothstep from 0 (no experience) to 100 (the minimum).
+    let years = c.years_experience.max(0.0);
+    let experience_score = if j.min_years <= 0.0 {
+        100.0
+    } else {
+        let r = (years / j.min_years).clamp(0.0, 1.0);
+        100.0 * r * r * (3.0 - 2.0 * r)
+    };
+    explanation.push(if j.min_years <= 0.0 {
+        format!("{years:.1} years of experience; the job sets no minimum")
+    } else if years >= j.min_years {
+        format!(
+            "{years:.1} years of experience vs {} required",
+            fmt_years(j.min_years)
+        )
+    } else {
+        format!(
+            "{years:.1} years of experience, {} short of the {} required",
+            fmt_years(j.min_years - years),
+            fmt_years(j.min_years)
+        )
+    });
+
+    // Seniority: being below the level hurts more than being above it.
+    let seniority_score = match j.seniority {
+        None => 100.0,
+        Some(wanted) => {
+            let diff = i16::from(c.seniority.level()) - i16::from(wanted.level());
+            let below = [100.0, 60.0, 25.0, 5.0];
+            let above = [100.0, 80.0, 50.0, 25.0];
+            let table = if diff < 0 { below } else { above };
+            table[usize::from(diff.unsigned_abs()).min(3)]
+        }
+    };
+    explanation.push(match j.seniority {
+        None => format!(
+            "{} level; the job names no seniority",
+            capitalise(c.seniority.as_str())
+        ),
+        Some(wanted) if wanted == c.seniority => {
+            format!(
+                "{} level matches the {} role",
+                capitalise(c.seniority.as_str()),
+                wanted.as_str()
+            )
+        }
+        Some(wanted) => {
+            let diff = i16::from(c.seniority.level()) - i16::from(wanted.level());
+            format!(
+                "{} level is {} {} the {} role",
+                capitalise(c.seniority.as_str()),
+                diff.unsigned_abs(),
+                if diff < 0 { "below" } else { "above" },
+                wanted.as_str()
+            )
+        }
+    });
+
+    let (location_score, location_sentence) =
+        location_fit(c.location.as_deref(), j.location.as_deref(), j.remote);
+    explanation.push(location_sentence);
+
+    let (salary_score, salary_sentence) =
+        salary_fit(c.salary_expectation, j.salary_min, j.salary_max);
+    explanation.push(salary_sentence);
+
+    // Text similarity.
+    let (cosine, shared) = candidate.text.cosine(&job.text);
+    let text_score = 100.0 * (cosine / TEXT_COSINE_FOR_FULL_SCORE).min(1.0);
+    explanation.push(if candidate.text.is_empty() || job.text.is_empty() {
+        "No text to compare".to_owned()
+    } else if shared.is_empty() {
+        "Resume and job description share no significant terms".to_owned()
+    } else {
+        format!(
+            "Resume text is {} to the job description (shared terms: {})",
+            match text_score {
+                s if s >= 70.0 => "very similar",
+                s if s >= 40.0 => "similar",
+                _ => "loosely related",
+            },
+            shared.join(", ")
+        )
+    });
+
+    let breakdown = MatchBreakdown {
+        skills: clamp_score(skills_score),
+        experience: clamp_score(experience_score),
+        seniority: clamp_score(seniority_score),
+        location: clamp_score(location_score),
+        salary: clamp_score(salary_score),
+        text: clamp_score(text_score),
+    };
+    let blended = blend(&breakdown, weights);
+    let mut matched_skills: Vec<String> = matched_required.into_iter().cloned().collect();
+    matched_skills.extend(matched_nice.into_iter().cloned());
+    MatchResult {
+        score: blended,
+        breakdown,
+        matched_skills,
+        missing_required_skills: missing_required,
+        missing_nice_to_have_skills: missing_nice,
+        verdict: Verdict::from_score(blended),
+        explanation,
+    }
+}
+
+fn blend(b: &MatchBreakdown, w: &MatchWeights) -> f32 {
+    let pairs = [
+        (b.skills, w.skills),
+        (b.experience, w.experience),
+        (b.seniority, w.seniority),
+        (b.location, w.location),
+        (b.salary, w.salary),
+        (b.text, w.text),
+    ];
+    // Invalid weights are the caller's to reject (validate); here they fall
+    // back to the defaults rather than produce NaN scores.
+    let usable = pairs.iter().all(|(_, w)| w.is_finite() && *w >= 0.0)
+        && pairs.iter().map(|(_, w)| w).sum::<f32>() > 0.0;
+    if !usable {
+        return blend(b, &MatchWeights::default());
+    }
+    let total: f32 = pairs.iter().map(|(_, w)| w).sum();
+    let raw = pairs.iter().map(|(s, w)| s * w).sum::<f32>() / total;
+    // Two decimals keep scores stable across platforms and readable.
+    (clamp_score(raw) * 100.0).round() / 100.0
+}
+
+fn clamp_score(s: f32) -> f32 {
+    if s.is_nan() { 0.0 } else { s.clamp(0.0, 100.0) }
+}
+
+fn coverage(matched: usize, total: usize) -> f32 {
+    if total == 0 {
+        1.0
+    } else {
+        matched as f32 / total as f32
+    }
+}
+
+fn skills_sentence(
+    all: &[(String, String)],
+    matched: usize,
+    missing: &[String],
+    kind: &str,
+) -> String {
+    if all.is_empty() {
+        return format!("The job lists no {kind} skills");
+    }
+    if missing.is_empty() {
+        return if all.len() == 1 {
+            format!("Has the {kind} skill ({})", all[0].1)
+        } else {
+            format!("Has all {} {kind} skills", all.len())
+        };
+    }
+    format!(
+        "Has {matched} of {} {kind} skills (missing: {})",
+        all.len(),
+        missing.join(", ")
+    )
+}
+
+fn fmt_years(y: f32) -> String {
+    if (y - y.round()).abs() < 0.05 {
+        format!("{}", y.round())
+    } else {
+        format!("{y:.1}")
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// Parts of a place, most specific first, with common country spellings
+/// folded: "Berlin, Deutschland" → ["berlin", "germany"].
+fn place_parts(place: &str) -> Vec<String> {
+    place
+        .split([',', '/', '|', '(', ')'])
+        .map(|p| p.trim().trim_end_matches('.').to_lowercase())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            match p.as_str() {
+                "usa" | "us" | "u.s" | "u.s.a" | "united states of america" | "america" => {
+                    "united states"
+                }
+                "uk" | "u.k" | "great britain" | "england" | "scotland" | "wales" => {
+                    "united kingdom"
+                }
+                "deutschland" | "de" => "germany",
+                "españa" => "spain",
+                "österreich" => "austria",
+                "schweiz" | "suisse" | "ch" => "switzerland",
+                "nederland" | "the netherlands" | "holland" => "netherlands",
+                other => other,
+            }
+            .to_owned()
+        })
+        .collect()
+}
+
+fn location_fit(candidate: Option<&str>, job: Option<&str>, remote: RemotePolicy) -> (f32, String) {
+    if remote == RemotePolicy::Remote {
+        return (100.0, "Remote role: location does not matter".to_owned());
+    }
+    let Some(job_place) = job.filter(|p| !p.trim().is_empty()) else {
+        return (100.0, "The job names no location".to_owned());
+    };
+    let Some(cand_place) = candidate.filter(|p| !p.trim().is_empty()) else {
+        return (
+            50.0,
+            format!(
+                "Candidate location unknown (job is {} in {job_place})",
+                remote.as_str()
+            ),
+        );
+    };
+    let c = place_parts(cand_place);
+    let j = place_parts(job_place);
+    let same_city = !c.is_empty() && c.first() == j.first();
+    let same_region = c.iter().any(|p| j.contains(p));
+    let (score, relation) = match (same_city, same_region, remote) {
+        (true, _, _) => (100.0, "same city"),
+        (false, true, RemotePolicy::Hybrid) => (75.0, "same country/region, hybrid role"),
+        (false, true, _) => (60.0, "same country/region, onsite role"),
+        (false, false, RemotePolicy::Hybrid) => (25.0, "different region, hybrid role"),
+        (false, false, _) => (10.0, "different region, onsite role"),
+    };
+    (
+        score,
+        format!("Location {cand_place} vs {job_place}: {relation}"),
+    )
+}
+
+fn salary_fit(expectation: Option<u32>, min: Option<u32>, max: Option<u32>) -> (f32, String) {
+    let Some(expected) = expectation else {
+        return (100.0, "No salary expectation stated".to_owned());
+    };
+    let range = match (min, max) {
+        (Some(lo), Some(hi)) => format!("{}–{}", thousands(lo), thousands(hi)),
+        (Some(lo), None) => format!("from {}", thousands(lo)),
+        (None, Some(hi)) => format!("up to {}", thousands(hi)),
+        (None, None) => {
+            return (
+                100.0,
+                format!(
+                    "Salary expectation {}; the job states no range",
+                    thousands(expected)
+                ),
+            );
+        }
+    };
+    match max {
+        Some(hi) if expected > hi && hi > 0 => {
+            // Gaussian decay: 10 % over the maximum still scores ~78, 30 % ~10.
+            let over = (expected - hi) as f32 / hi as f32;
+            let score = 100.0 * (-(over / 0.2).powi(2)).exp();
+            (
+                score,
+                format!(
+                    "Salary expectation {} is {:.0}% above the maximum of the range {range}",
+                    thousands(expected),
+                    over * 100.0
+                ),
+            )
+        }
+        _ => (
+            100.0,
+            format!(
+                "Salary expectation {} fits the range {range}",
+                thousands(expected)
+            ),
+        ),
+    }
+}
+
+fn thousands(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mention(name: &str, years: Option<f32>) -> SkillMention {
+        SkillMention {
+            name: name.to_owned(),
+            years,
+        }
+    }
+
+    fn job() -> JobProfile {
+        JobProfile {
+            id: "job_1".into(),
+            title: "Senior Backend Engineer".into(),
+            description: "Build Python services on PostgreSQL and Kubernetes in AWS. \
+                          Infrastructure as code with Terraform; Redis caching."
+                .into(),
+            required_skills: vec![
+                "Python".into(),
+                "PostgreSQL".into(),
+                "Kubernetes".into(),
+                "AWS".into(),
+                "Terraform".into(),
+            ],
+            nice_to_have_skills: vec!["Redis".into(), "Go".into()],
+            seniority: Some(Seniority::Senior),
+            min_years: 5.0,
+            location: Some("Berlin, Germany".into()),
+            remote: RemotePolicy::Hybrid,
+            salary_min: Some(80_000),
+            salary_max: Some(110_000),
+        }
+    }
+
+    fn strong_candidate() -> CandidateProfile {
+        CandidateProfile {
+            id: "cand_strong".into(),
+            skills: vec![
+                mention("Python", Some(7.0)),
+                mention("postgres", None),
+                mention("k8s", None),
+                mention("AWS", None),
+                mention("Terraform", None),
+                mention("Redis", None),
+            ],
+            years_experience: 7.0,
+            seniority: Seniority::Senior,
+            location: Some("Berlin, Germany".into()),
+            salary_expectation: Some(95_000),
+            text: "Senior backend engineer: Python services on PostgreSQL, Kubernetes on AWS, \
+                   Terraform, Redis caching, infrastructure as code."
+                .into(),
+        }
+    }
+
+    fn weak_candidate() -> CandidateProfile {
+        CandidateProfile {
+            id: "cand_weak".into(),
+            skills: vec![mention("Adobe Photoshop", None), mention("Python", None)],
+            years_experience: 1.0,
+            seniority: Seniority::Junior,
+            location: Some("Lima, Peru".into()),
+            salary_expectation: Some(150_000),
+            text: "Graphic designer creating brochures and illustrations.".into(),
+        }
+    }
+
+    #[test]
+    fn a_good_candidate_scores_higher_than_a_poor_one() {
+        let w = MatchWeights::default();
+        let good = score(&strong_candidate(), &job(), &w);
+        let poor = score(&weak_candidate(), &job(), &w);
+        assert!(
+            good.score > poor.score + 30.0,
+            "{} vs {}",
+            good.score,
+            poor.score
+        );
+        assert!(good.score >= 85.0, "{good:#?}");
+        assert_eq!(good.verdict, Verdict::Strong);
+        assert_eq!(poor.verdict, Verdict::Weak);
+        assert_eq!(good.missing_required_skills, Vec::<String>::new());
+        assert_eq!(good.missing_nice_to_have_skills, vec!["Go".to_owned()]);
+        assert!(good.matched_skills.contains(&"PostgreSQL".to_owned()));
+        for v in [
+            good.breakdown.skills,
+            good.breakdown.text,
+            poor.breakdown.location,
+            poor.breakdown.salary,
+        ] {
+            assert!((0.0..=100.0).contains(&v));
+        }
+    }
+
+    #[test]
+    fn missing_a_required_skill_costs_more_than_missing_a_nice_to_have() {
+        let w = MatchWeights::default();
+        let mut without_required = strong_candidate();
+        without_required.skills.retain(|s| s.name != "Terraform");
+        let mut without_nice = strong_candidate();
+        without_nice.skills.retain(|s| s.name != "Redis");
+        let a = score(&without_required, &job(), &w);
+        let b = score(&without_nice, &job(), &w);
+        assert!(a.score < b.score, "{} vs {}", a.score, b.score);
+        assert_eq!(a.missing_required_skills, vec!["Terraform".to_owned()]);
+        assert!(
+            a.explanation
+                .iter()
+                .any(|e| e == "Has 4 of 5 required skills (missing: Terraform)"),
+            "{:?}",
+            a.explanation
+        );
+    }
+
+    #[test]
+    fn explains_experience_and_salary() {
+        let w = MatchWeights::default();
+        let mut c = strong_candidate();
+        c.years_experience = 3.0;
+        c.salary_expectation = Some(121_000);
+        let r = score(&c, &job(), &w);
+        assert!(
+            r.explanation
+                .iter()
+                .any(|e| e == "3.0 years of experience, 2 short of the 5 required"),
+            "{:?}",
+            r.explanation
+        );
+        assert!(
+            r.explanation
+                .iter()
+                .any(|e| e.contains("10% above the maximum")),
+            "{:?}",
+            r.explanation
+        );
+        assert!(r.breakdown.experience < 100.0 && r.breakdown.experience > 50.0);
+        let full = score(&strong_candidate(), &job(), &w);
+        assert!(
+            full.explanation
+                .iter()
+                .any(|e| e == "7.0 years of experience vs 5 required")
+        );
+    }
+
+    #[test]
+    fn factor_rules() {
+        assert_eq!(
+            location_fit(None, Some("Paris"), RemotePolicy::Remote).0,
+            100.0
+        );
+        assert_eq!(
+            location_fit(
+                Some("Munich, Deutschland"),
+                Some("Berlin, Germany"),
+                RemotePolicy::Hybrid
+            )
+            .0,
+            75.0
+        );
+        assert_eq!(
+            location_fit(
+                Some("Berlin, DE"),
+                Some("berlin, germany"),
+                RemotePolicy::Onsite
+            )
+            .0,
+            100.0
+        );
+        assert_eq!(
+            location_fit(
+                Some("Lima, Peru"),
+                Some("Berlin, Germany"),
+                RemotePolicy::Onsite
+            )
+            .0,
+            10.0
+        );
+        assert_eq!(
+            salary_fit(Some(90_000), Some(80_000), Some(100_000)).0,
+            100.0
+        );
+        assert_eq!(
+            salary_fit(Some(60_000), Some(80_000), Some(100_000)).0,
+            100.0
+        );
+        let (over, _) = salary_fit(Some(130_000), Some(80_000), Some(100_000));
+        let (far_over, _) = salary_fit(Some(200_000), Some(80_000), Some(100_000));
+        assert!(over < 50.0 && far_over < over);
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn verdict_bands() {
+        assert_eq!(Verdict::from_score(100.0), Verdict::Strong);
+        assert_eq!(Verdict::from_score(85.0), Verdict::Strong);
+        assert_eq!(Verdict::from_score(84.99), Verdict::Good);
+        assert_eq!(Verdict::from_score(70.0), Verdict::Good);
+        assert_eq!(Verdict::from_score(50.0), Verdict::Possible);
+        assert_eq!(Verdict::from_score(49.9), Verdict::Weak);
+        assert_eq!(Verdict::Possible.as_str(), "possible");
+    }
+
+    #[test]
+    fn weights_validation_names_the_field() {
+        assert!(MatchWeights::default().validate().is_ok());
+        let negative = MatchWeights {
+            salary: -1.0,
+            ..MatchWeights::default()
+        };
+        assert!(negative.validate().unwrap_err().contains("salary"));
+        let nan = MatchWeights {
+            text: f32::NAN,
+            ..MatchWeights::default()
+        };
+        assert!(nan.validate().unwrap_err().contains("text"));
+        let inf = MatchWeights {
+            skills: f32::INFINITY,
+            ..MatchWeights::default()
+        };
+        assert!(inf.validate().unwrap_err().contains("skills"));
+        let zero = MatchWeights {
+            skills: 0.0,
+            experience: 0.0,
+            seniority: 0.0,
+            location: 0.0,
+            salary: 0.0,
+            text: 0.0,
+        };
+        assert!(zero.validate().is_err());
+        // Scoring with invalid weights never yields NaN.
+        assert!(score(&strong_candidate(), &job(), &nan).score.is_finite());
+    }
+
+    #[test]
+    fn weights_change_the_blend() {
+        let skills_only = MatchWeights {
+            skills: 1.0,
+            experience: 0.0,
+            seniority: 0.0,
+            location: 0.0,
+            salary: 0.0,
+            text: 0.0,
+        };
+        let r = score(&weak_candidate(), &job(), &skills_only);
+        assert!((r.score - r.breakdown.skills).abs() < 0.01);
+    }
+
+    #[test]
+    fn ranking_orders_best_first_and_breaks_ties_by_index() {
+        let w = MatchWeights::default();
+        let cands = vec![weak_candidate(), strong_candidate(), weak_candidate()];
+        let ranked = rank_candidates(&job(), &cands, &w, 10);
+        assert_eq!(
+            ranked.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+            vec![1, 0, 2]
+        );
+        assert!(ranked[0].1.score >= ranked[1].1.score);
+        assert_eq!(rank_candidates(&job(), &cands, &w, 1).len(), 1);
+        assert!(rank_candidates(&job(), &[], &w, 5).is_empty());
+
+        let mut remote_job = job();
+        remote_job.remote = RemotePolicy::Remote;
+        remote_job.required_skills = vec!["Adobe Photoshop".into()];
+        remote_job.salary_max = Some(200_000);
+        let jobs = vec![job(), remote_job];
+        let ranked = rank_jobs(&weak_candidate(), &jobs, &w, 2);
+        assert_eq!(ranked[0].0, 1);
+    }
+}

@@ -1,0 +1,189 @@
+//! Resume parsing: plain text, PDF and DOCX in, a [`ParsedResume`] out.
+//!
+//! Documents are first turned into text (`document` below), then one set of
+//! heuristics reads the fields from the text. The heuristics are deliberately
+//! conservative: a field they are unsure about stays `None` rather than
+//! holding a guess a recruiter would have to correct.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::profile::{EducationLevel, Seniority};
+use crate::skills::{SkillMention, SkillVocabulary};
+
+mod document;
+mod fields;
+
+pub use document::DocumentFormat;
+
+/// "present" in a date range such as "2019 – present" is read as January of
+/// this year, so that parsing is deterministic and does not depend on the
+/// clock of the machine.
+pub const PRESENT_YEAR: i32 = 2026;
+
+/// Why a document could not be turned into a resume.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// The document holds no text (blank text, or a scanned PDF without a text layer).
+    #[error("the document contains no text")]
+    Empty,
+    /// The document is password protected.
+    #[error("the document is encrypted")]
+    Encrypted,
+    /// The document claims a supported format but cannot be read.
+    #[error("the document cannot be read: {reason}")]
+    Unreadable {
+        /// What went wrong, for the user; never contains document content.
+        reason: String,
+    },
+    /// The document is in a format this crate does not read.
+    #[error("unsupported document type: {what}")]
+    Unsupported {
+        /// What the document appears to be.
+        what: String,
+    },
+}
+
+impl ParseError {
+    /// Stable machine-readable code used in API errors.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ParseError::Empty => "empty_document",
+            ParseError::Encrypted => "encrypted_document",
+            ParseError::Unreadable { .. } => "unreadable_document",
+            ParseError::Unsupported { .. } => "unsupported_media_type",
+        }
+    }
+}
+
+/// What parsing found in a resume.
+#[derive(Debug, Clone)]
+pub struct ParsedResume {
+    /// The resume's text (extracted from the document, line breaks normalised).
+    pub text: String,
+    /// The candidate's name.
+    pub name: Option<String>,
+    /// Contact email.
+    pub email: Option<String>,
+    /// Contact phone number, as written.
+    pub phone: Option<String>,
+    /// Where the candidate lives, e.g. "Berlin, Germany".
+    pub location: Option<String>,
+    /// Skills by canonical name, with years where stated.
+    pub skills: Vec<SkillMention>,
+    /// Total professional experience in years.
+    pub years_experience: Option<f32>,
+    /// Career level from titles, else from years of experience.
+    pub seniority: Seniority,
+    /// Highest education level mentioned.
+    pub education: Option<EducationLevel>,
+    /// Human languages the candidate speaks, e.g. "English".
+    pub languages: Vec<String>,
+    /// Expected yearly salary, in the currency the resume names.
+    pub salary_expectation: Option<u32>,
+}
+
+/// Reads a resume from plain text.
+pub fn parse_text(text: &str) -> Result<ParsedResume, ParseError> {
+    let text = clean_text(text);
+    if text.trim().is_empty() {
+        return Err(ParseError::Empty);
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let name = fields::name(&lines);
+    let email = fields::email(&text);
+    let phone = fields::phone(&text);
+    let location = fields::location(&lines, name.as_deref());
+    let skills = SkillVocabulary::global().extract(&text);
+    let years_experience = fields::years_of_experience(&lines);
+    let seniority = fields::seniority(&text, years_experience);
+    let education = fields::education(&text);
+    let languages = fields::languages(&lines);
+    let salary_expectation = fields::salary_expectation(&text);
+    Ok(ParsedResume {
+        text,
+        name,
+        email,
+        phone,
+        location,
+        skills,
+        years_experience,
+        seniority,
+        education,
+        languages,
+        salary_expectation,
+    })
+}
+
+/// Reads a resume from a document in a known format (see
+/// [`DocumentFormat::detect`]).
+pub fn parse_document(bytes: &[u8], format: DocumentFormat) -> Result<ParsedResume, ParseError> {
+    let text = document::extract_text(bytes, format)?;
+    parse_text(&text)
+}
+
+static CONTROL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[\x00-\x08\x0B\x0E-\x1F\x7F]").expect("valid regex"));
+
+/// Normalises line endings and drops control characters; keeps everything
+/// else as written.
+fn clean_text(text: &str) -> String {
+    let unified = text.replace("\r\n", "\n").replace(['\r', '\u{000C}'], "\n");
+    let unified = unified.trim_start_matches('\u{feff}');
+    let cleaned = CONTROL.replace_all(unified, "");
+    let lines: Vec<&str> = cleaned.lines().map(str::trim_end).collect();
+    lines.join("\n").trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIXTURE_TXT: &str = include_str!("../../tests/fixtures/resume.txt");
+
+    #[test]
+    fn error_codes_are_stable() {
+        assert_eq!(ParseError::Empty.code(), "empty_document");
+        assert_eq!(ParseError::Encrypted.code(), "encrypted_document");
+        let unreadable = ParseError::Unreadable { reason: "x".into() };
+        assert_eq!(unreadable.code(), "unreadable_document");
+        let unsupported = ParseError::Unsupported { what: "png".into() };
+        assert_eq!(unsupported.code(), "unsupported_media_type");
+        assert!(unsupported.to_string().contains("png"));
+    }
+
+    #[test]
+    fn blank_text_is_empty() {
+        assert_eq!(parse_text("").unwrap_err(), ParseError::Empty);
+        assert_eq!(parse_text(" \n\t\r\n ").unwrap_err(), ParseError::Empty);
+        assert_eq!(parse_text("\u{feff}\0\0").unwrap_err(), ParseError::Empty);
+    }
+
+    #[test]
+    fn reads_the_text_fixture() {
+        let r = parse_text(FIXTURE_TXT).unwrap();
+        assert_eq!(r.name.as_deref(), Some("Jane Doe"));
+        assert_eq!(r.email.as_deref(), Some("jane.doe@example.com"));
+        assert_eq!(r.phone.as_deref(), Some("+49 30 1234 5678"));
+        assert_eq!(r.location.as_deref(), Some("Berlin, Germany"));
+        let skills: Vec<&str> = r.skills.iter().map(|s| s.name.as_str()).collect();
+        for expected in ["Python", "PostgreSQL", "Kubernetes", "AWS"] {
+            assert!(skills.contains(&expected), "{expected} not in {skills:?}");
+        }
+        let python = r.skills.iter().find(|s| s.name == "Python").unwrap();
+        assert_eq!(python.years, Some(7.0));
+        assert_eq!(r.years_experience, Some(7.0));
+        assert_eq!(r.seniority, Seniority::Senior);
+        assert_eq!(r.education, Some(EducationLevel::Master));
+        assert_eq!(r.languages, vec!["English".to_owned(), "German".to_owned()]);
+        assert_eq!(r.salary_expectation, Some(95_000));
+    }
+
+    #[test]
+    fn keeps_line_structure_but_drops_control_characters() {
+        let r = parse_text("Max Mustermann\r\nmax@example.org\r\n\x07Rust, Go\r\n").unwrap();
+        assert_eq!(r.text, "Max Mustermann\nmax@example.org\nRust, Go");
+        assert_eq!(r.name.as_deref(), Some("Max Mustermann"));
+    }
+}

@@ -1,0 +1,635 @@
+//! Document formats: detection and text extraction (PDF through lopdf, DOCX
+//! through zip + quick-xml, plain text with encoding sniffing).
+
+use std::io::{Cursor, Read};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use lopdf::content::Content;
+use lopdf::{Document, Encoding, Object};
+use quick_xml::Reader;
+use quick_xml::events::Event;
+
+use super::ParseError;
+
+/// Largest decompressed size read from one DOCX part or one PDF page; a
+/// resume is far smaller, and the bound keeps zip/deflate bombs harmless.
+const MAX_DECOMPRESSED: u64 = 32 * 1024 * 1024;
+
+/// A document format this crate can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DocumentFormat {
+    /// Plain text (UTF-8, UTF-16 with a byte-order mark, or Windows-1252).
+    PlainText,
+    /// PDF with a text layer.
+    Pdf,
+    /// Office Open XML word-processing document.
+    Docx,
+}
+
+impl DocumentFormat {
+    /// Stable lowercase name: `"text"`, `"pdf"`, `"docx"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DocumentFormat::PlainText => "text",
+            DocumentFormat::Pdf => "pdf",
+            DocumentFormat::Docx => "docx",
+        }
+    }
+
+    /// The usual media type of the format.
+    pub fn media_type(&self) -> &'static str {
+        match self {
+            DocumentFormat::PlainText => "text/plain",
+            DocumentFormat::Pdf => "application/pdf",
+            DocumentFormat::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
+        }
+    }
+
+    /// Works out the format of an uploaded document. The bytes decide first
+    /// (`%PDF`, a zip holding `word/document.xml`, text); the declared content
+    /// type and the file name only matter for telling a damaged PDF or DOCX
+    /// (reported as [`ParseError::Unreadable`]) from some other binary
+    /// (reported as [`ParseError::Unsupported`]).
+    pub fn detect(
+        bytes: &[u8],
+        filename: Option<&str>,
+        content_type: Option<&str>,
+    ) -> Result<DocumentFormat, ParseError> {
+        if bytes.is_empty() {
+            return Err(ParseError::Empty);
+        }
+        if has_pdf_header(bytes) {
+            return Ok(DocumentFormat::Pdf);
+        }
+        if bytes.starts_with(b"PK\x03\x04") {
+            return match zip::ZipArchive::new(Cursor::new(bytes)) {
+                Ok(archive) if archive.index_for_name("word/document.xml").is_some() => {
+                    Ok(DocumentFormat::Docx)
+                }
+                Ok(_) => Err(ParseError::Unsupported {
+                    what: "zip archive that is not a DOCX document".into(),
+                }),
+                Err(e) => Err(ParseError::Unreadable {
+                    reason: format!("damaged zip/DOCX container: {e}"),
+                }),
+            };
+        }
+        if let Some(what) = known_binary(bytes) {
+            return Err(ParseError::Unsupported { what: what.into() });
+        }
+        let declared = declared_format(filename, content_type);
+        if decode_text(bytes).is_some() {
+            return match declared {
+                // Text in a file that claims to be a PDF/DOCX is a damaged upload.
+                Some(Declared::Pdf) => Err(ParseError::Unreadable {
+                    reason: "declared as PDF but has no PDF header".into(),
+                }),
+                Some(Declared::Docx) => Err(ParseError::Unreadable {
+                    reason: "declared as DOCX but is not a zip container".into(),
+                }),
+                Some(Declared::Other(what)) => Err(ParseError::Unsupported { what }),
+                Some(Declared::Text) | None => Ok(DocumentFormat::PlainText),
+            };
+        }
+        match declared {
+            Some(Declared::Pdf) => Err(ParseError::Unreadable {
+                reason: "declared as PDF but has no PDF header".into(),
+            }),
+            Some(Declared::Docx) => Err(ParseError::Unreadable {
+                reason: "declared as DOCX but is not a zip container".into(),
+            }),
+            Some(Declared::Other(what)) => Err(ParseError::Unsupported { what }),
+            Some(Declared::Text) | None => Err(ParseError::Unsupported {
+                what: "binary data that is not a PDF, DOCX or text document".into(),
+            }),
+        }
+    }
+}
+
+/// The PDF header may follow a little junk (PDF 32000-1 §7.5.2 readers accept
+/// it within the first kilobyte).
+fn has_pdf_header(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1024)];
+    head.windows(5).any(|w| w == b"%PDF-")
+}
+
+fn known_binary(bytes: &[u8]) -> Option<&'static str> {
+    const SIGNATURES: &[(&[u8], &str)] = &[
+        (
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+            "legacy Word .doc (OLE) document",
+        ),
+        (b"\x89PNG\r\n\x1a\n", "PNG image"),
+        (b"\xFF\xD8\xFF", "JPEG image"),
+        (b"GIF87a", "GIF image"),
+        (b"GIF89a", "GIF image"),
+        (b"II*\x00", "TIFF image"),
+        (b"MM\x00*", "TIFF image"),
+        (b"{\\rtf", "RTF document"),
+        (b"\x1F\x8B", "gzip archive"),
+        (b"Rar!", "RAR archive"),
+        (b"7z\xBC\xAF", "7-Zip archive"),
+        (b"\x7FELF", "executable"),
+        (b"MZ", "executable"),
+    ];
+    if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        return Some("WebP image");
+    }
+    SIGNATURES
+        .iter()
+        .find(|(magic, _)| bytes.starts_with(magic))
+        .map(|(_, what)| *what)
+}
+
+enum Declared {
+    Pdf,
+    Docx,
+    Text,
+    Other(String),
+}
+
+fn declared_format(filename: Option<&str>, content_type: Option<&str>) -> Option<Declared> {
+    if let Some(ct) = content_type {
+        let essence = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match essence.as_str() {
+            "" | "application/octet-stream" => {}
+            "application/pdf" | "application/x-pdf" => return Some(Declared::Pdf),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
+                return Some(Declared::Docx);
+            }
+            t if t.starts_with("text/") => return Some(Declared::Text),
+            other => return Some(Declared::Other(other.to_owned())),
+        }
+    }
+    let ext = filename?.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "pdf" => Declared::Pdf,
+        "docx" => Declared::Docx,
+        "txt" | "text" | "md" | "markdown" => Declared::Text,
+        "doc" => Declared::Other("legacy Word .doc document".into()),
+        other => Declared::Other(format!(".{other} file")),
+    })
+}
+
+/// Decodes text bytes: UTF-8 (with or without BOM), UTF-16 with a BOM, or
+/// Windows-1252 as the usual fallback for old Western files. Returns `None`
+/// for data that does not look like text.
+pub(crate) fn decode_text(bytes: &[u8]) -> Option<String> {
+    let text = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        String::from_utf8_lossy(rest).into_owned()
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        decode_utf16(rest, u16::from_le_bytes)?
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        decode_utf16(rest, u16::from_be_bytes)?
+    } else {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => s.to_owned(),
+            Err(_) => windows_1252(bytes),
+        }
+    };
+    let controls = text
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{000C}'))
+        .count();
+    // A few stray control bytes happen in real text files; binary data has many.
+    (controls * 100 <= text.chars().count()).then_some(text)
+}
+
+fn decode_utf16(bytes: &[u8], read: fn([u8; 2]) -> u16) -> Option<String> {
+    if !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    let units = bytes.chunks_exact(2).map(|c| read([c[0], c[1]]));
+    char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .ok()
+}
+
+fn windows_1252(bytes: &[u8]) -> String {
+    // Bytes 0x80..0x9F differ from Latin-1 in Windows-1252.
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž',
+        '\u{8F}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}',
+        'ž', 'Ÿ',
+    ];
+    bytes
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9F => HIGH[usize::from(b - 0x80)],
+            _ => char::from(b),
+        })
+        .collect()
+}
+
+/// Extracts the text of a document in a known format.
+pub(crate) fn extract_text(bytes: &[u8], format: DocumentFormat) -> Result<String, ParseError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ParseError::Empty);
+    }
+    let text = match format {
+        DocumentFormat::PlainText => decode_text(bytes).ok_or_else(|| ParseError::Unsupported {
+            what: "binary data that is not text".into(),
+        })?,
+        DocumentFormat::Pdf => pdf_text(bytes)?,
+        DocumentFormat::Docx => docx_text(bytes)?,
+    };
+    if text.trim().is_empty() {
+        return Err(ParseError::Empty);
+    }
+    Ok(text)
+}
+
+fn pdf_text(bytes: &[u8]) -> Result<String, ParseError> {
+    if !has_pdf_header(bytes) {
+        return Err(ParseError::Unreadable {
+            reason: "no PDF header".into(),
+        });
+    }
+    // lopdf is written to return errors, but it parses hostile input through
+    // deep recursive code; a panic on a malformed upload must become an error
+    // for that one document rather than take the request (or worker) down.
+    match catch_unwind(AssertUnwindSafe(|| pdf_text_unguarded(bytes))) {
+        Ok(result) => result,
+        Err(_) => Err(ParseError::Unreadable {
+            reason: "malformed PDF structure".into(),
+        }),
+    }
+}
+
+fn pdf_text_unguarded(bytes: &[u8]) -> Result<String, ParseError> {
+    let declares_encryption = trailer_declares_encryption(bytes);
+    let doc = match Document::load_mem(bytes) {
+        Ok(doc) => doc,
+        Err(_) if declares_encryption => return Err(ParseError::Encrypted),
+        Err(e) => {
+            return Err(ParseError::Unreadable {
+                reason: format!("invalid PDF: {e}"),
+            });
+        }
+    };
+    // lopdf transparently opens documents whose user password is empty; a
+    // document still encrypted after loading needs a password we don't have.
+    if doc.is_encrypted() {
+        return Err(ParseError::Encrypted);
+    }
+    let pages = doc.get_pages();
+    if pages.is_empty() {
+        return Err(ParseError::Unreadable {
+            reason: "the PDF has no pages".into(),
+        });
+    }
+    let mut text = String::new();
+    let mut failures = 0;
+    for page_id in pages.values() {
+        match page_text(&doc, *page_id) {
+            Ok(page) => {
+                text.push_str(page.trim_end());
+                text.push_str("\n\n");
+            }
+            Err(_) => failures += 1,
+        }
+    }
+    if failures == pages.len() {
+        return Err(ParseError::Unreadable {
+            reason: "no page of the PDF could be decoded".into(),
+        });
+    }
+    Ok(text)
+}
+
+/// Whether the file's trailer has an `/Encrypt` entry, read from the raw bytes
+/// so that it works even when lopdf cannot load the document.
+fn trailer_declares_encryption(bytes: &[u8]) -> bool {
+    let needle = b"/Encrypt";
+    bytes.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Walks one page's content stream and writes its text, starting a new line
+/// whenever the text position moves down (Td/TD/T*/Tm/'/"), which lopdf's own
+/// `extract_text` does not do.
+fn page_text(doc: &Document, page_id: lopdf::ObjectId) -> Result<String, lopdf::Error> {
+    let fonts = doc.get_page_fonts(page_id)?;
+    let encodings: std::collections::BTreeMap<Vec<u8>, Encoding<'_>> = fonts
+        .into_iter()
+        .filter_map(|(name, font)| {
+            font.get_font_encoding_with_limit(doc, MAX_DECOMPRESSED as usize)
+                .ok()
+                .map(|enc| (name, enc))
+        })
+        .collect();
+    let data = doc.get_page_content_with_limit(page_id, MAX_DECOMPRESSED as usize)?;
+    let content = Content::decode(&data)?;
+
+    let mut out = String::new();
+    let mut encoding: Option<&Encoding<'_>> = None;
+    let mut last_y: Option<f32> = None;
+    for op in &content.operations {
+        match op.operator.as_str() {
+            "Tf" => {
+                encoding = op
+                    .operands
+                    .first()
+                    .and_then(|o| o.as_name().ok())
+                    .and_then(|name| encodings.get(name));
+            }
+            "BT" => {}
+            "Td" | "TD" => {
+                let dy = op.operands.get(1).and_then(number).unwrap_or(0.0);
+                if dy.abs() > 0.01 {
+                    new_line(&mut out);
+                } else {
+                    space(&mut out);
+                }
+            }
+            "Tm" => {
+                let y = op.operands.get(5).and_then(number);
+                if let (Some(y), Some(prev)) = (y, last_y) {
+                    if (y - prev).abs() > 0.01 {
+                        new_line(&mut out);
+                    } else {
+                        space(&mut out);
+                    }
+                } else if y.is_some() && !out.is_empty() {
+                    new_line(&mut out);
+                }
+                last_y = y;
+            }
+            "T*" => new_line(&mut out),
+            "Tj" | "TJ" => show(&mut out, encoding, &op.operands),
+            "'" => {
+                new_line(&mut out);
+                show(&mut out, encoding, &op.operands);
+            }
+            "\"" => {
+                new_line(&mut out);
+                show(&mut out, encoding, op.operands.get(2..).unwrap_or(&[]));
+            }
+            "ET" => new_line(&mut out),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+fn number(obj: &Object) -> Option<f32> {
+    match obj {
+        Object::Integer(i) => Some(*i as f32),
+        Object::Real(r) => Some(*r),
+        _ => None,
+    }
+}
+
+fn new_line(out: &mut String) {
+    let trimmed = out.trim_end_matches(' ').len();
+    out.truncate(trimmed);
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+}
+
+fn space(out: &mut String) {
+    if !out.is_empty() && !out.ends_with([' ', '\n']) {
+        out.push(' ');
+    }
+}
+
+fn show(out: &mut String, encoding: Option<&Encoding<'_>>, operands: &[Object]) {
+    for operand in operands {
+        match operand {
+            Object::String(bytes, _) => {
+                let decoded = match encoding {
+                    Some(enc) => Document::decode_text(enc, bytes).ok(),
+                    // Without a usable font encoding, ASCII is the best guess.
+                    None => bytes
+                        .is_ascii()
+                        .then(|| String::from_utf8_lossy(bytes).into_owned()),
+                };
+                if let Some(s) = decoded {
+                    out.push_str(&s);
+                }
+            }
+            Object::Array(items) => show(out, encoding, items),
+            // A large negative kerning step in TJ is how PDFs draw a space.
+            Object::Integer(i) if *i < -200 => space(out),
+            Object::Real(r) if *r < -200.0 => space(out),
+            _ => {}
+        }
+    }
+}
+
+fn docx_text(bytes: &[u8]) -> Result<String, ParseError> {
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ParseError::Unreadable {
+            reason: format!("damaged DOCX container: {e}"),
+        })?;
+    if archive.index_for_name("EncryptedPackage").is_some() {
+        return Err(ParseError::Encrypted);
+    }
+    let mut entry = archive.by_name("word/document.xml").map_err(|e| match e {
+        zip::result::ZipError::UnsupportedArchive(msg) if msg.contains("ncrypt") => {
+            ParseError::Encrypted
+        }
+        zip::result::ZipError::FileNotFound => ParseError::Unreadable {
+            reason: "DOCX without word/document.xml".into(),
+        },
+        other => ParseError::Unreadable {
+            reason: format!("cannot open word/document.xml: {other}"),
+        },
+    })?;
+    if entry.encrypted() {
+        return Err(ParseError::Encrypted);
+    }
+    let mut xml = Vec::new();
+    (&mut entry)
+        .take(MAX_DECOMPRESSED)
+        .read_to_end(&mut xml)
+        .map_err(|e| ParseError::Unreadable {
+            reason: format!("cannot decompress word/document.xml: {e}"),
+        })?;
+    docx_xml_text(&xml)
+}
+
+/// Text of a WordprocessingML body: `<w:t>` runs, with paragraph, line-break
+/// and tab elements turned into their characters.
+fn docx_xml_text(xml: &[u8]) -> Result<String, ParseError> {
+    let mut reader = Reader::from_reader(xml);
+    let mut out = String::new();
+    let mut in_text = false;
+    let mut buf = Vec::new();
+    loop {
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| ParseError::Unreadable {
+                reason: format!("invalid DOCX XML: {e}"),
+            })?;
+        match event {
+            Event::Start(e) => match e.local_name().as_ref() {
+                "t" => in_text = true,
+                "tab" => out.push('\t'),
+                "br" | "cr" => out.push('\n'),
+                _ => {}
+            },
+            Event::Empty(e) => match e.local_name().as_ref() {
+                "tab" => out.push('\t'),
+                "br" | "cr" => out.push('\n'),
+                "p" => out.push('\n'),
+                _ => {}
+            },
+            Event::End(e) => match e.local_name().as_ref() {
+                "t" => in_text = false,
+                "p" => out.push('\n'),
+                "tc" => out.push('\t'),
+                _ => {}
+            },
+            Event::Text(t) if in_text => out.push_str(&t.xml10_content()),
+            Event::GeneralRef(r) if in_text => out.push_str(&resolve_entity(&r)),
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(out)
+}
+
+fn resolve_entity(name: &str) -> String {
+    match name {
+        "amp" => "&".into(),
+        "lt" => "<".into(),
+        "gt" => ">".into(),
+        "quot" => "\"".into(),
+        "apos" => "'".into(),
+        _ => {
+            let code = name
+                .strip_prefix("#x")
+                .or_else(|| name.strip_prefix("#X"))
+                .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()));
+            code.and_then(char::from_u32)
+                .map(String::from)
+                .unwrap_or_default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PDF: &[u8] = include_bytes!("../../../tests/fixtures/resume.pdf");
+    const DOCX: &[u8] = include_bytes!("../../../tests/fixtures/resume.docx");
+    const ENCRYPTED_PDF: &[u8] = include_bytes!("../../../tests/fixtures/encrypted.pdf");
+    const CORRUPT_PDF: &[u8] = include_bytes!("../../../tests/fixtures/corrupt.pdf");
+    const TXT: &[u8] = include_bytes!("../../../tests/fixtures/resume.txt");
+
+    #[test]
+    fn detects_by_magic_bytes_first() {
+        assert_eq!(
+            DocumentFormat::detect(PDF, None, None),
+            Ok(DocumentFormat::Pdf)
+        );
+        assert_eq!(
+            DocumentFormat::detect(PDF, Some("cv.txt"), Some("text/plain")),
+            Ok(DocumentFormat::Pdf)
+        );
+        assert_eq!(
+            DocumentFormat::detect(DOCX, Some("x.bin"), None),
+            Ok(DocumentFormat::Docx)
+        );
+        assert_eq!(
+            DocumentFormat::detect(TXT, Some("cv.txt"), None),
+            Ok(DocumentFormat::PlainText)
+        );
+        assert_eq!(
+            DocumentFormat::detect(TXT, None, None),
+            Ok(DocumentFormat::PlainText)
+        );
+    }
+
+    #[test]
+    fn rejects_other_formats_as_unsupported() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        let doc = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0";
+        let random: Vec<u8> = (0u32..4096)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        for (bytes, name) in [
+            (&png[..], "a.png"),
+            (&doc[..], "a.doc"),
+            (&random[..], "a.bin"),
+        ] {
+            let err = DocumentFormat::detect(bytes, Some(name), None).unwrap_err();
+            assert_eq!(err.code(), "unsupported_media_type", "{name}: {err}");
+        }
+        let err = DocumentFormat::detect(b"hello", None, Some("image/png")).unwrap_err();
+        assert_eq!(err.code(), "unsupported_media_type");
+        assert_eq!(
+            DocumentFormat::detect(b"", None, None),
+            Err(ParseError::Empty)
+        );
+    }
+
+    #[test]
+    fn a_damaged_file_that_claims_to_be_a_pdf_is_unreadable() {
+        let err = DocumentFormat::detect(b"\x01\x02garbage\xff\xfe\x00\x00", Some("cv.pdf"), None)
+            .unwrap_err();
+        assert_eq!(err.code(), "unreadable_document");
+        let err = extract_text(CORRUPT_PDF, DocumentFormat::Pdf).unwrap_err();
+        assert_eq!(err.code(), "unreadable_document", "{err}");
+        let truncated = &PDF[..PDF.len() / 3];
+        assert!(extract_text(truncated, DocumentFormat::Pdf).is_err());
+    }
+
+    #[test]
+    fn reads_pdf_text_with_line_breaks() {
+        let text = extract_text(PDF, DocumentFormat::Pdf).unwrap();
+        assert!(text.contains("Carlos Mendes"), "{text}");
+        assert!(text.lines().any(|l| l.trim() == "Carlos Mendes"), "{text}");
+        assert!(text.contains("Apache Spark"), "{text}");
+    }
+
+    #[test]
+    fn encrypted_pdf_is_reported_as_such() {
+        assert_eq!(
+            extract_text(ENCRYPTED_PDF, DocumentFormat::Pdf),
+            Err(ParseError::Encrypted)
+        );
+    }
+
+    #[test]
+    fn reads_docx_paragraphs() {
+        let text = extract_text(DOCX, DocumentFormat::Docx).unwrap();
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        assert!(lines.contains(&"Amira Haddad"), "{text}");
+        assert!(text.contains("React & TypeScript"), "{text}");
+    }
+
+    #[test]
+    fn docx_xml_handles_breaks_tabs_and_entities() {
+        let xml = br#"<w:document xmlns:w="x"><w:body><w:p><w:r><w:t>A&amp;B</w:t><w:tab/><w:t xml:space="preserve">C </w:t><w:br/><w:t>&#233;t&#xE9;</w:t></w:r></w:p><w:p><w:r><w:t>Next</w:t></w:r></w:p></w:body></w:document>"#;
+        assert_eq!(docx_xml_text(xml).unwrap(), "A&B\tC \nété\nNext\n");
+        assert!(docx_xml_text(b"<w:p><w:t>unclosed</w:p>").is_err());
+    }
+
+    #[test]
+    fn decodes_common_text_encodings() {
+        assert_eq!(decode_text("Zürich".as_bytes()).unwrap(), "Zürich");
+        assert_eq!(decode_text(b"Z\xfcrich \x80").unwrap(), "Zürich €");
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("Hé".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(decode_text(&utf16).unwrap(), "Hé");
+        assert!(decode_text(&[0u8, 1, 2, 3, 4, 5, 6, 7, 8]).is_none());
+        assert_eq!(
+            extract_text(b"  \n ", DocumentFormat::PlainText),
+            Err(ParseError::Empty)
+        );
+    }
+}
