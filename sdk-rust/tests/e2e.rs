@@ -1,0 +1,293 @@
+//! End-to-end scenario against a live server.
+//!
+//! Runs only when `MISMATCH_BASE_URL` is set (the project's test runner sets
+//! it, together with `MISMATCH_ADMIN_API_KEY`, `MISMATCH_FLAKY_URL` — a proxy
+//! failing the first attempt of each new POST with 503 — and
+//! `MISMATCH_FIXTURES`, a folder with `resume.txt` and `resume.pdf`).
+//! Names carry a timestamp so that several runs can share one server.
+
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use mismatch_recruiter::{CallOptions, CallResponse, Client, ClientOptions, ErrorKind};
+use serde_json::{Value, json};
+
+struct Env {
+    base_url: String,
+    admin_key: String,
+    flaky_url: String,
+    fixtures: PathBuf,
+}
+
+fn env() -> Option<Env> {
+    let base_url = std::env::var("MISMATCH_BASE_URL").ok()?;
+    let need = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| panic!("{name} must be set with MISMATCH_BASE_URL"))
+    };
+    Some(Env {
+        base_url,
+        admin_key: need("MISMATCH_ADMIN_API_KEY"),
+        flaky_url: need("MISMATCH_FLAKY_URL"),
+        fixtures: PathBuf::from(need("MISMATCH_FIXTURES")),
+    })
+}
+
+fn unique(prefix: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{prefix} rust-e2e {nanos}")
+}
+
+async fn call(client: &Client, operation: &str, args: Value) -> CallResponse {
+    client
+        .call(operation, args, CallOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{operation} failed: {e}"))
+}
+
+fn skill_names(candidate: &Value) -> Vec<String> {
+    candidate["skills"]
+        .as_array()
+        .expect("candidate.skills is an array")
+        .iter()
+        .map(|s| match s {
+            Value::String(name) => name.to_lowercase(),
+            other => other["name"].as_str().unwrap_or_default().to_lowercase(),
+        })
+        .collect()
+}
+
+fn ids_in(ranked: &Value, field: &str) -> Vec<String> {
+    ranked["items"]
+        .as_array()
+        .expect("a ranked list has items")
+        .iter()
+        .map(|m| m[field].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+async fn flaky_stats(flaky_url: &str) -> Value {
+    reqwest::get(format!("{}/__flaky/stats", flaky_url.trim_end_matches('/')))
+        .await
+        .expect("flaky proxy stats")
+        .json()
+        .await
+        .expect("stats are JSON")
+}
+
+#[tokio::test]
+async fn recruiting_scenario() {
+    let Some(env) = env() else {
+        println!("skipped: MISMATCH_BASE_URL not set");
+        return;
+    };
+
+    // 1. A recruiter key, created with the admin key.
+    let admin = Client::new(ClientOptions::new(&env.base_url).with_api_key(&env.admin_key))
+        .expect("admin client");
+    let created = call(
+        &admin,
+        "createApiKey",
+        json!({"body": {"name": unique("recruiter"), "role": "recruiter"}}),
+    )
+    .await;
+    assert_eq!(created.status, 201);
+    assert!(created.request_id.is_some(), "responses carry x-request-id");
+    let secret = created.body["key"]
+        .as_str()
+        .or_else(|| created.body["secret"].as_str())
+        .expect("the new key's secret")
+        .to_owned();
+    assert!(secret.starts_with("mm_"));
+    let client = Client::new(ClientOptions::new(&env.base_url).with_api_key(&secret))
+        .expect("recruiter client");
+
+    // 2. A candidate from resume text, and one from a PDF upload.
+    let resume_text = std::fs::read_to_string(env.fixtures.join("resume.txt")).unwrap();
+    let candidate = call(
+        &client,
+        "createCandidate",
+        json!({"body": {"text": resume_text, "name": unique("Candidate")}}),
+    )
+    .await;
+    assert_eq!(candidate.status, 201);
+    let candidate_id = candidate.body["id"].as_str().unwrap().to_owned();
+    let skills = skill_names(&candidate.body);
+    for wanted in ["python", "postgresql", "kubernetes"] {
+        assert!(skills.iter().any(|s| s == wanted), "{wanted} in {skills:?}");
+    }
+
+    let pdf = std::fs::read(env.fixtures.join("resume.pdf")).unwrap();
+    let uploaded = client
+        .call(
+            "uploadCandidate",
+            json!({"filename": "resume.pdf"}),
+            CallOptions {
+                body_bytes: Some(pdf),
+                ..CallOptions::default()
+            },
+        )
+        .await
+        .expect("uploadCandidate");
+    assert_eq!(uploaded.status, 201);
+    assert!(uploaded.body["id"].as_str().unwrap().starts_with("cand_"));
+    assert!(
+        !skill_names(&uploaded.body).is_empty(),
+        "the PDF's skills were extracted"
+    );
+
+    // 3. Two jobs: one that fits, one that does not.
+    let backend = call(
+        &client,
+        "createJob",
+        json!({"body": {
+            "title": unique("Backend Engineer (Python/PostgreSQL)"),
+            "description": "Build Python services on PostgreSQL, deployed to Kubernetes.",
+            "required_skills": ["Python", "PostgreSQL"],
+        }}),
+    )
+    .await;
+    let backend_id = backend.body["id"].as_str().unwrap().to_owned();
+    let unrelated = call(
+        &client,
+        "createJob",
+        json!({"body": {
+            "title": unique("Pastry Chef"),
+            "description": "Laminated doughs, viennoiserie and plated desserts.",
+            "required_skills": ["Baking", "Food Safety"],
+        }}),
+    )
+    .await;
+    let unrelated_id = unrelated.body["id"].as_str().unwrap().to_owned();
+
+    // 4. Matching and ranking in both directions.
+    let matched = call(
+        &client,
+        "createMatch",
+        json!({"body": {"candidate_id": candidate_id, "job_id": backend_id}}),
+    )
+    .await;
+    let score = matched.body["score"].as_f64().expect("a score");
+    assert!(score > 0.0, "score {score}");
+
+    let for_job = call(
+        &client,
+        "rankCandidatesForJob",
+        json!({"job_id": backend_id, "limit": 100}),
+    )
+    .await;
+    assert!(
+        ids_in(&for_job.body, "candidate_id").contains(&candidate_id),
+        "{for_job:?}"
+    );
+    let for_candidate = call(
+        &client,
+        "rankJobsForCandidate",
+        json!({"candidate_id": candidate_id, "limit": 100}),
+    )
+    .await;
+    let ranked_jobs = ids_in(&for_candidate.body, "job_id");
+    let backend_rank = ranked_jobs.iter().position(|id| *id == backend_id);
+    let unrelated_rank = ranked_jobs.iter().position(|id| *id == unrelated_id);
+    assert!(
+        backend_rank.is_some(),
+        "backend job ranked: {ranked_jobs:?}"
+    );
+    if let Some(unrelated_rank) = unrelated_rank {
+        assert!(backend_rank.unwrap() < unrelated_rank, "{ranked_jobs:?}");
+    }
+
+    // 5. Salary prediction for the candidate.
+    let salary = call(
+        &client,
+        "predictSalary",
+        json!({"body": {"candidate_id": candidate_id}}),
+    )
+    .await;
+    let (low, expected, high) = (
+        salary.body["low"].as_f64().unwrap(),
+        salary.body["expected"].as_f64().unwrap(),
+        salary.body["high"].as_f64().unwrap(),
+    );
+    assert!(
+        low <= expected && expected <= high,
+        "{low} ≤ {expected} ≤ {high}"
+    );
+    assert_eq!(salary.body["currency"], "USD");
+    assert!(!salary.body["model_version"].as_str().unwrap().is_empty());
+
+    // 6. Errors: typed, with stable codes and request ids.
+    let err = client
+        .call(
+            "getCandidate",
+            json!({"candidate_id": "cand_does_not_exist"}),
+            CallOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(err.status(), Some(404));
+    assert_eq!(err.code(), Some("not_found"));
+    assert!(err.request_id().is_some(), "{err}");
+
+    let typed: mismatch_recruiter::Error = client
+        .api()
+        .get_candidate("cand_does_not_exist")
+        .await
+        .unwrap_err()
+        .into();
+    assert_eq!(typed.kind(), ErrorKind::NotFound);
+    assert!(typed.request_id().is_some());
+
+    let err = client
+        .call(
+            "createJob",
+            json!({"body": {"title": "", "description": "no title"}}),
+            CallOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation, "{err}");
+    assert_eq!(err.status(), Some(422));
+    assert_eq!(err.code(), Some("validation_failed"));
+
+    // 7. Through the flaky proxy: the first attempt fails with 503, the SDK
+    //    retries with the same Idempotency-Key, and exactly one job exists.
+    let before = flaky_stats(&env.flaky_url).await;
+    let flaky = Client::new(ClientOptions::new(&env.flaky_url).with_api_key(&secret))
+        .expect("client through the proxy");
+    let title = unique("Flaky Proxy Job");
+    let response = call(
+        &flaky,
+        "createJob",
+        json!({"body": {"title": title, "description": "created through a failing proxy"}}),
+    )
+    .await;
+    assert_eq!(response.status, 201);
+    assert_eq!(response.attempts, 2, "one 503, one success");
+    let after = flaky_stats(&env.flaky_url).await;
+    assert!(
+        after["failed"].as_u64() > before["failed"].as_u64(),
+        "the proxy failed an attempt: {before} → {after}"
+    );
+
+    let mut same_title = 0;
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = call(&client, "listJobs", json!({"limit": 100, "cursor": cursor})).await;
+        same_title += page.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|job| job["title"] == title.as_str())
+            .count();
+        cursor = page.body["next_cursor"].as_str().map(str::to_owned);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(same_title, 1, "exactly one job titled {title:?}");
+    println!("rust e2e scenario passed against {}", env.base_url);
+}
