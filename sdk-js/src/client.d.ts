@@ -73,7 +73,8 @@ export interface InterceptedResponse {
   /** HTTP status of the final attempt, or null when no answer arrived. */
   readonly status: number | null;
   readonly requestId: string | null;
-  readonly attempts: number;
+  /** Attempts made, retries included; null when the native layer did not report it (failed calls). */
+  readonly attempts: number | null;
   /** Wall time of the call, retries included, in milliseconds. */
   readonly durationMs: number;
   /** Decoded body of a successful call. */

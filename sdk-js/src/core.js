@@ -158,7 +158,7 @@ export class BaseClient {
       ok: outcome.ok,
       status: outcome.status ?? null,
       requestId: outcome.requestId ?? null,
-      attempts: outcome.attempts ?? 0,
+      attempts: outcome.attempts ?? null,
       durationMs,
     };
     let result;

@@ -46,6 +46,7 @@ pub struct WasmClientOptions {
 /// Per-call options of `WasmClient.call`.
 #[derive(Debug, Default, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[tsify(hashmap_as_object)]
 pub struct WasmCallOptions {
     #[serde(default)]
     #[tsify(optional)]
@@ -171,7 +172,8 @@ fn client_options(options: WasmClientOptions) -> ClientOptions {
 }
 
 fn call_options(options: WasmCallOptions, body: Option<Vec<u8>>) -> CallOptions {
-    let mut headers: Vec<(String, String)> = options.headers.unwrap_or_default().into_iter().collect();
+    let mut headers: Vec<(String, String)> =
+        options.headers.unwrap_or_default().into_iter().collect();
     // Deterministic header order regardless of the map's iteration order.
     headers.sort();
     CallOptions {
@@ -191,7 +193,8 @@ impl WasmClient {
     #[wasm_bindgen(constructor)]
     pub fn new(options: Ts<WasmClientOptions>) -> Result<WasmClient, JsError> {
         let options = options.to_rust()?;
-        let inner = Client::new(client_options(options)).map_err(|err| JsError::new(&err.to_string()))?;
+        let inner =
+            Client::new(client_options(options)).map_err(|err| JsError::new(&err.to_string()))?;
         Ok(Self { inner })
     }
 
@@ -283,7 +286,8 @@ mod tests {
         assert_eq!(outcome.code.as_deref(), Some("not_found"));
         assert_eq!(outcome.request_id.as_deref(), Some("req-7"));
         assert_eq!(outcome.message.as_deref(), Some("no such candidate"));
-        let decoded: serde_json::Value = serde_json::from_str(outcome.body_json.as_deref().unwrap()).unwrap();
+        let decoded: serde_json::Value =
+            serde_json::from_str(outcome.body_json.as_deref().unwrap()).unwrap();
         assert_eq!(decoded, body);
     }
 }

@@ -1,0 +1,109 @@
+// The browser build (wasm) in headless Chromium: a smoke test against a
+// stand-in server (always), and the end-to-end scenario against the live
+// server when MISMATCH_BASE_URL etc. are set. The page and the package are
+// served from a static server on 127.0.0.1:0.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { checkScenario } from './scenario.js';
+import { browserSkipReason, launchBrowser } from './support/browser.mjs';
+import { LIVE_BODY, startFakeApi } from './support/fake-api.mjs';
+import { startStaticServer } from './support/http.mjs';
+
+const sdkRoot = fileURLToPath(new URL('..', import.meta.url));
+const skipBrowser = browserSkipReason(sdkRoot);
+const e2eMissing = ['MISMATCH_BASE_URL', 'MISMATCH_ADMIN_API_KEY', 'MISMATCH_FLAKY_URL', 'MISMATCH_FIXTURES'].filter(
+  (name) => !process.env[name],
+);
+const skipE2e = skipBrowser || (e2eMissing.length > 0 ? `needs a live server: ${e2eMissing.join(', ')} not set` : false);
+
+let browser;
+let page;
+let pages;
+const pageErrors = [];
+const consoleErrors = [];
+
+before(async () => {
+  if (skipBrowser) return;
+  pages = await startStaticServer({ '/sdk/': sdkRoot });
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  page.on('pageerror', (err) => pageErrors.push(String(err)));
+  // Failed fetches (404, refused) are logged as console errors by design, so
+  // they are kept for diagnostics only; uncaught exceptions fail the tests.
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(msg.text());
+  });
+  await page.goto(`${pages.url}/sdk/test/browser/page.html`);
+  await page.waitForFunction(() => window.sdkReady === true, null, { timeout: 60_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  await pages?.close();
+});
+
+test('browser build: interceptors, retries and typed errors against a stand-in server', { skip: skipBrowser, timeout: 60_000 }, async () => {
+  const api = await startFakeApi();
+  const closed = await startStaticServer({});
+  await closed.close();
+  try {
+    const result = await page.evaluate(([url, closedUrl]) => window.runSmoke(url, closedUrl), [api.url, closed.url]);
+    assert.deepEqual(result.live, LIVE_BODY);
+
+    const live = api.requests.find((r) => r.method === 'GET' && r.url === '/health/live');
+    assert.equal(live.headers['x-trace'], 'trace-getLiveness', 'interceptor header reached the server');
+    assert.equal(live.headers.authorization, 'Bearer mm_browser_smoke');
+
+    assert.equal(result.retried.status, 200);
+    assert.equal(result.retried.attempts, 2, 'the 503 was retried');
+    assert.match(result.retried.requestId, /^req-\d+$/, 'x-request-id is readable (exposed by CORS)');
+
+    assert.equal(result.notFound.name, 'NotFoundError');
+    assert.ok(result.notFound.isNotFoundError && result.notFound.isMismatchError);
+    assert.equal(result.notFound.status, 404);
+    assert.equal(result.notFound.code, 'not_found');
+    assert.match(result.notFound.requestId, /^req-\d+$/);
+
+    assert.equal(result.badArgument.name, 'InvalidArgumentError', 'rejected before any request, so interceptors never see it');
+    assert.ok(result.refused.isConnectionError, `refused connection: ${JSON.stringify(result.refused)}`);
+
+    const first = result.seen[0];
+    assert.equal(first.operationId, 'getLiveness');
+    assert.equal(first.method, 'GET');
+    assert.equal(first.path, '/health/live');
+    assert.equal(first.status, 200);
+    assert.equal(first.attempts, 1);
+    assert.ok(first.durationMs > 0);
+    assert.deepEqual(
+      result.seen.map((r) => [r.operationId, r.status, r.attempts]),
+      [
+        ['getLiveness', 200, 1],
+        ['getLiveness', 200, 2],
+        ['getCandidate', 404, null],
+      ],
+    );
+
+    for (const id of result.operations) assert.ok(result.methods.includes(id), `browser Client lacks ${id}`);
+    assert.deepEqual([...result.nativeOperations].sort(), [...result.operations].sort());
+    assert.deepEqual(pageErrors, [], `uncaught page errors (console errors: ${consoleErrors.join(' | ')})`);
+  } finally {
+    await api.close();
+  }
+});
+
+test('browser build: the end-to-end scenario against the live server', { skip: skipE2e, timeout: 180_000 }, async () => {
+  const fixtures = process.env.MISMATCH_FIXTURES;
+  const facts = await page.evaluate((env) => window.runScenario(env), {
+    baseUrl: process.env.MISMATCH_BASE_URL,
+    flakyUrl: process.env.MISMATCH_FLAKY_URL,
+    adminKey: process.env.MISMATCH_ADMIN_API_KEY,
+    resumeText: readFileSync(join(fixtures, 'resume.txt'), 'utf8'),
+    resumePdfBase64: readFileSync(join(fixtures, 'resume.pdf')).toString('base64'),
+    stamp: `browser${Date.now()}`,
+  });
+  checkScenario(assert, facts);
+});

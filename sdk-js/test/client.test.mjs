@@ -1,0 +1,179 @@
+// The Node build (napi addon) against a stand-in server: interceptors,
+// headers, retries, timeouts and typed errors. No real API server needed.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import * as sdk from 'mismatch-recruiter';
+import { LIVE_BODY, startFakeApi } from './support/fake-api.mjs';
+import { startServer } from './support/http.mjs';
+
+const { Client, OPERATIONS } = sdk;
+let api;
+
+before(async () => {
+  api = await startFakeApi({ delayMs: 1500 });
+});
+after(() => api.close());
+
+function lastRequest(path) {
+  return api.requests.filter((r) => r.url.startsWith(path)).at(-1);
+}
+
+test('an interceptor adds headers and observes the request and the response', async () => {
+  const requests = [];
+  const responses = [];
+  const client = new Client({ baseUrl: api.url, apiKey: 'mm_test_key' });
+  const returned = client.use({
+    async onRequest(req) {
+      requests.push({ ...req, headers: { ...req.headers } });
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      req.headers['x-trace'] = 'trace-123';
+    },
+    onResponse(res) {
+      responses.push(res);
+    },
+  });
+  assert.equal(returned, client, 'use() chains');
+
+  const body = await client.getLiveness({ headers: { 'x-caller': 'test' } });
+  assert.deepEqual(body, LIVE_BODY);
+
+  const seen = lastRequest('/health/live');
+  assert.equal(seen.headers['x-trace'], 'trace-123', 'header added by the interceptor reached the server');
+  assert.equal(seen.headers['x-caller'], 'test', 'per-call header reached the server');
+  assert.equal(seen.headers.authorization, 'Bearer mm_test_key');
+  assert.match(seen.headers['user-agent'], /^mismatch-recruiter-node\//);
+
+  assert.equal(requests.length, 1);
+  assert.equal(requests[0].operationId, 'getLiveness');
+  assert.equal(requests[0].method, 'GET');
+  assert.equal(requests[0].path, '/health/live');
+  assert.deepEqual(requests[0].headers, { 'x-caller': 'test' });
+
+  assert.equal(responses.length, 1);
+  const res = responses[0];
+  assert.equal(res.operationId, 'getLiveness');
+  assert.equal(res.method, 'GET');
+  assert.equal(res.path, '/health/live');
+  assert.equal(res.status, 200);
+  assert.equal(res.ok, true);
+  assert.match(res.requestId, /^req-\d+$/);
+  assert.equal(res.attempts, 1);
+  assert.ok(res.durationMs > 0);
+  assert.deepEqual(res.body, LIVE_BODY);
+});
+
+test('interceptors given to the constructor run in order and see failures too', async () => {
+  const order = [];
+  const client = new Client({
+    baseUrl: api.url,
+    interceptors: [
+      { onRequest: () => order.push('a:req'), onResponse: (r) => order.push(`a:${r.status}`) },
+      { onRequest: () => order.push('b:req'), onResponse: (r) => order.push(`b:${r.error?.name}`) },
+    ],
+  });
+  await assert.rejects(client.getCandidate('cand_nope'), sdk.NotFoundError);
+  assert.deepEqual(order, ['a:req', 'b:req', 'a:404', 'b:NotFoundError']);
+});
+
+test('a 404 problem becomes NotFoundError with status, code, requestId and body', async () => {
+  const client = new Client({ baseUrl: api.url });
+  const err = await client.getCandidate('cand_x/y').catch((e) => e);
+  assert.ok(err instanceof sdk.NotFoundError);
+  assert.ok(err instanceof sdk.APIError);
+  assert.ok(err instanceof sdk.MismatchError);
+  assert.equal(err.status, 404);
+  assert.equal(err.code, 'not_found');
+  assert.match(err.requestId, /^req-\d+$/);
+  assert.equal(err.body.detail, 'candidate cand_x/y does not exist', 'path parameters are escaped');
+  assert.equal(err.message, 'candidate cand_x/y does not exist');
+  assert.equal(err.operationId, 'getCandidate');
+});
+
+test('a 503 with Retry-After is retried and the interceptor sees two attempts', async () => {
+  let attempts = null;
+  const client = new Client({ baseUrl: api.url, maxRetries: 2 });
+  client.use({ onResponse: (r) => (attempts = r.attempts) });
+  const raw = await client.call('getLiveness', {}, { headers: { 'x-fail-first': '1' } });
+  assert.equal(raw.status, 200);
+  assert.equal(raw.attempts, 2);
+  assert.equal(attempts, 2);
+  assert.deepEqual(raw.body, LIVE_BODY);
+});
+
+test('retries of a POST reuse one Idempotency-Key; maxRetries bounds them', async () => {
+  const client = new Client({ baseUrl: api.url, maxRetries: 1, maxRetryDelayMs: 10 });
+  const before = api.requests.length;
+  const err = await client.createJob({ title: 't', description: 'd' }, { idempotencyKey: 'idem-1' }).catch((e) => e);
+  assert.ok(err instanceof sdk.ServerError, `got ${err}`);
+  assert.equal(err.status, 503);
+  assert.equal(err.code, 'unavailable');
+  const posts = api.requests.slice(before).filter((r) => r.method === 'POST');
+  assert.equal(posts.length, 2, 'one retry');
+  assert.deepEqual(
+    posts.map((r) => r.headers['idempotency-key']),
+    ['idem-1', 'idem-1'],
+  );
+  assert.deepEqual(JSON.parse(posts[0].body.toString()), { title: 't', description: 'd' });
+
+  const generated = new Client({ baseUrl: api.url, maxRetries: 1, maxRetryDelayMs: 10 });
+  const start = api.requests.length;
+  await assert.rejects(generated.createJob({ title: 't', description: 'd' }), sdk.ServerError);
+  const keys = api.requests.slice(start).map((r) => r.headers['idempotency-key']);
+  assert.equal(keys.length, 2);
+  assert.ok(keys[0] && keys[0] === keys[1], 'the SDK made one key and reused it');
+
+  const none = new Client({ baseUrl: api.url, maxRetries: 0 });
+  const onlyOnce = api.requests.length;
+  await assert.rejects(none.createJob({ title: 't', description: 'd' }), sdk.ServerError);
+  assert.equal(api.requests.length - onlyOnce, 1, 'maxRetries 0 means one attempt');
+});
+
+test('timeouts and refused connections are ConnectionError subclasses', async () => {
+  const slow = new Client({ baseUrl: `${api.url}/slow`, timeoutMs: 200, maxRetries: 0 });
+  const timeout = await slow.getLiveness().catch((e) => e);
+  assert.ok(timeout instanceof sdk.TimeoutError, `got ${timeout}`);
+  assert.ok(timeout instanceof sdk.ConnectionError);
+  assert.equal(timeout.status, null);
+
+  const closed = await startServer(() => {});
+  const url = closed.url;
+  await closed.close();
+  const refused = await new Client({ baseUrl: url, maxRetries: 0 }).getLiveness().catch((e) => e);
+  assert.ok(refused instanceof sdk.ConnectionError, `got ${refused}`);
+  assert.ok(!(refused instanceof sdk.TimeoutError));
+});
+
+test('bad arguments reject with InvalidArgumentError before anything is sent', async () => {
+  const client = new Client({ baseUrl: api.url });
+  const sent = api.requests.length;
+  const promise = client.getCandidate('');
+  assert.ok(promise instanceof Promise, 'methods never throw synchronously');
+  await assert.rejects(promise, sdk.InvalidArgumentError);
+  await assert.rejects(client.createJob(), sdk.InvalidArgumentError);
+  await assert.rejects(client.listJobs({ nope: 1 }), /unknown parameter `nope`/);
+  await assert.rejects(client.call('noSuchOperation'), sdk.InvalidArgumentError);
+  await assert.rejects(client.getLiveness({ headers: { 'bad header': 'x' } }), sdk.InvalidArgumentError);
+  assert.equal(api.requests.length, sent);
+
+  assert.throws(() => new Client({}), sdk.InvalidArgumentError);
+  assert.throws(() => new Client({ baseUrl: api.url, timeout: 5 }), /unknown client option `timeout`/);
+  assert.throws(() => new Client({ baseUrl: api.url, maxRetries: -1 }), sdk.InvalidArgumentError);
+  assert.throws(() => new Client({ baseUrl: 'ftp://example.invalid' }), sdk.InvalidArgumentError);
+  assert.throws(() => new Client({ baseUrl: api.url }).use({ onRequest: 'no' }), sdk.InvalidArgumentError);
+});
+
+test('query parameters are sent under their spec names', async () => {
+  const client = new Client({ baseUrl: api.url, maxRetries: 0 });
+  await client.listJobs({ limit: 5, cursor: 'abc' }).catch(() => undefined);
+  const seen = lastRequest('/v1/jobs');
+  const query = new URL(seen.url, 'http://x').searchParams;
+  assert.equal(query.get('limit'), '5');
+  assert.equal(query.get('cursor'), 'abc');
+});
+
+test('the JS operation table, the generated methods and the native addon agree', () => {
+  const names = Object.getOwnPropertyNames(Client.prototype);
+  for (const id of Object.keys(OPERATIONS)) assert.ok(names.includes(id), `Client.prototype lacks ${id}`);
+  assert.deepEqual([...sdk.nativeOperationIds()].sort(), Object.keys(OPERATIONS).sort());
+});

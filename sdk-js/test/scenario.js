@@ -1,0 +1,215 @@
+// The end-to-end story against a live server, shared by the Node build
+// (test/e2e.test.mjs) and the browser build (test/browser.test.mjs, where it
+// runs inside headless Chromium). It only uses the public SDK API, returns
+// plain JSON facts, and `checkScenario` asserts on them in Node.
+//
+// env: { baseUrl, flakyUrl, adminKey, resumeText, resumePdf: Uint8Array, stamp }
+
+function errorFacts(sdk, err) {
+  return {
+    name: err?.name ?? null,
+    message: err?.message ?? String(err),
+    status: err?.status ?? null,
+    code: err?.code ?? null,
+    requestId: err?.requestId ?? null,
+    isMismatchError: err instanceof sdk.MismatchError,
+    isNotFoundError: err instanceof sdk.NotFoundError,
+    isValidationError: err instanceof sdk.ValidationError,
+    isServerError: err instanceof sdk.ServerError,
+    fieldErrors: err instanceof sdk.ValidationError ? err.errors : [],
+  };
+}
+
+async function expectFailure(sdk, promise) {
+  try {
+    const value = await promise;
+    return { threw: false, value };
+  } catch (err) {
+    return { threw: true, ...errorFacts(sdk, err) };
+  }
+}
+
+function skillNames(candidate) {
+  return (candidate.skills ?? []).map((s) => (typeof s === 'string' ? s : s.name));
+}
+
+async function allJobsTitled(client, title) {
+  const found = [];
+  let cursor;
+  for (let page = 0; page < 1000; page += 1) {
+    const result = await client.listJobs({ limit: 100, cursor });
+    found.push(...result.items.filter((job) => job.title === title).map((job) => job.id));
+    if (!result.next_cursor) break;
+    cursor = result.next_cursor;
+  }
+  return found;
+}
+
+async function flakyStats(flakyUrl) {
+  const response = await fetch(`${flakyUrl}/__flaky/stats`);
+  return response.json();
+}
+
+export async function runScenario(sdk, env) {
+  const facts = {};
+  const seen = [];
+  const recorder = {
+    onRequest(req) {
+      req.headers['x-scenario'] = env.stamp;
+    },
+    onResponse(res) {
+      seen.push({
+        operationId: res.operationId,
+        method: res.method,
+        path: res.path,
+        status: res.status,
+        requestId: res.requestId,
+        attempts: res.attempts,
+        durationMs: res.durationMs,
+      });
+    },
+  };
+
+  const admin = new sdk.Client({ baseUrl: env.baseUrl, apiKey: env.adminKey });
+  const created = await admin.createApiKey({ name: `js-e2e-${env.stamp}`, role: 'recruiter' });
+  facts.apiKey = { role: created.api_key.role, secretPrefix: created.secret.slice(0, 3) };
+  const apiKey = created.secret;
+
+  const client = new sdk.Client({ baseUrl: env.baseUrl, apiKey, interceptors: [recorder] });
+
+  const candidate = await client.createCandidate({
+    resume_text: env.resumeText,
+    name: `JS E2E ${env.stamp}`,
+  });
+  facts.candidate = { id: candidate.id, skills: skillNames(candidate) };
+
+  const uploaded = await client.uploadCandidate(env.resumePdf, { filename: 'resume.pdf' });
+  facts.uploaded = { id: uploaded.id, skills: skillNames(uploaded), sameAsText: uploaded.id === candidate.id };
+
+  const backend = await client.createJob({
+    title: `Backend engineer (Python, PostgreSQL) ${env.stamp}`,
+    description:
+      'Build and operate backend services in Python on PostgreSQL, deployed to Kubernetes. ' +
+      'REST APIs, SQL performance tuning, Docker.',
+    required_skills: ['Python', 'PostgreSQL', 'Kubernetes'],
+  });
+  const unrelated = await client.createJob({
+    title: `Pastry chef ${env.stamp}`,
+    description: 'Bake croissants, laminate dough, decorate cakes and run the morning pastry line.',
+    required_skills: ['Baking', 'Cake decorating'],
+  });
+  facts.jobs = { backend: backend.id, unrelated: unrelated.id };
+
+  const match = await client.createMatch({ candidate_id: candidate.id, job_id: backend.id });
+  facts.match = { score: match.score, verdict: match.verdict };
+
+  const forJob = await client.rankCandidatesForJob(backend.id, { limit: 100 });
+  facts.rankCandidatesForJob = forJob.items.map((item) => item.candidate_id ?? item.candidate?.id);
+
+  const forCandidate = await client.rankJobsForCandidate(candidate.id, { limit: 100 });
+  facts.rankJobsForCandidate = forCandidate.items.map((item) => ({
+    id: item.job_id ?? item.job?.id,
+    score: item.score,
+  }));
+
+  const salary = await client.predictSalary({ candidate_id: candidate.id });
+  facts.salary = { low: salary.low, expected: salary.expected, high: salary.high, currency: salary.currency };
+
+  facts.notFound = await expectFailure(sdk, client.getCandidate(`cand_missing${env.stamp}`));
+  facts.invalidJob = await expectFailure(sdk, client.createJob({ title: '', description: 'no title' }));
+
+  // Retries through the fault-injecting proxy: the first attempt of every POST
+  // with a new Idempotency-Key gets 503 + Retry-After: 0.
+  const before = await flakyStats(env.flakyUrl);
+  const flakySeen = [];
+  const flaky = new sdk.Client({
+    baseUrl: env.flakyUrl,
+    apiKey,
+    maxRetries: 2,
+    interceptors: [{ onResponse: (res) => flakySeen.push({ operationId: res.operationId, attempts: res.attempts, status: res.status }) }],
+  });
+  const flakyTitle = `Flaky retry ${env.stamp}`;
+  const flakyJob = await flaky.createJob({ title: flakyTitle, description: 'created through the flaky proxy' });
+  const after = await flakyStats(env.flakyUrl);
+  facts.flaky = {
+    jobTitle: flakyJob.title,
+    attempts: flakySeen.find((r) => r.operationId === 'createJob')?.attempts ?? null,
+    injectedFailures: after.failed - before.failed,
+    jobsWithTitle: (await allJobsTitled(client, flakyTitle)).length,
+  };
+
+  const noRetry = new sdk.Client({ baseUrl: env.flakyUrl, apiKey, maxRetries: 0 });
+  facts.noRetry = await expectFailure(
+    sdk,
+    noRetry.createJob({ title: `No retry ${env.stamp}`, description: 'must fail once' }),
+  );
+
+  facts.interceptor = {
+    operations: seen.map((r) => r.operationId),
+    first: seen[0],
+    allTimed: seen.every((r) => typeof r.durationMs === 'number' && r.durationMs > 0),
+    allHaveRequestIds: seen.filter((r) => r.status !== null).every((r) => typeof r.requestId === 'string'),
+  };
+  return facts;
+}
+
+/** Assertions on the facts, the same for every build. */
+export function checkScenario(assert, facts) {
+  assert.equal(facts.apiKey.role, 'recruiter');
+  assert.equal(facts.apiKey.secretPrefix, 'mm_');
+
+  const lower = facts.candidate.skills.map((s) => s.toLowerCase());
+  for (const skill of ['python', 'postgresql', 'kubernetes']) {
+    assert.ok(lower.includes(skill), `candidate skills ${facts.candidate.skills} lack ${skill}`);
+  }
+  assert.match(facts.candidate.id, /^cand_/);
+  assert.match(facts.uploaded.id, /^cand_/);
+  assert.ok(facts.uploaded.skills.length > 0, 'the uploaded PDF yields skills');
+
+  assert.ok(facts.match.score >= 0 && facts.match.score <= 100, `score ${facts.match.score}`);
+  assert.ok(facts.rankCandidatesForJob.includes(facts.candidate.id), 'the candidate is ranked for the backend job');
+
+  const ranked = facts.rankJobsForCandidate;
+  const backendIndex = ranked.findIndex((r) => r.id === facts.jobs.backend);
+  const unrelatedIndex = ranked.findIndex((r) => r.id === facts.jobs.unrelated);
+  assert.ok(backendIndex >= 0, 'the backend job is ranked for the candidate');
+  assert.ok(unrelatedIndex === -1 || backendIndex < unrelatedIndex, 'backend job ranks above the unrelated one');
+  // Other test runs may have created equally good backend jobs; ours must be tied for first.
+  assert.equal(ranked[backendIndex].score, ranked[0].score, 'backend job ranks first');
+
+  const { low, expected, high, currency } = facts.salary;
+  assert.ok(low <= expected && expected <= high, `salary ${low} <= ${expected} <= ${high}`);
+  assert.equal(currency, 'USD');
+
+  assert.equal(facts.notFound.threw, true);
+  assert.equal(facts.notFound.name, 'NotFoundError');
+  assert.ok(facts.notFound.isNotFoundError && facts.notFound.isMismatchError);
+  assert.equal(facts.notFound.status, 404);
+  assert.equal(facts.notFound.code, 'not_found');
+  assert.equal(typeof facts.notFound.requestId, 'string');
+  assert.ok(facts.notFound.requestId.length > 0);
+
+  assert.equal(facts.invalidJob.threw, true);
+  assert.equal(facts.invalidJob.name, 'ValidationError');
+  assert.ok(facts.invalidJob.isValidationError);
+  assert.equal(facts.invalidJob.status, 422);
+  assert.equal(facts.invalidJob.code, 'validation_failed');
+  assert.ok(facts.invalidJob.fieldErrors.some((e) => e.field === 'title'), 'the title field is named');
+
+  assert.equal(facts.flaky.attempts, 2, 'createJob through the flaky proxy took two attempts');
+  assert.ok(facts.flaky.injectedFailures >= 1);
+  assert.equal(facts.flaky.jobsWithTitle, 1, 'exactly one job was created despite the retry');
+
+  assert.equal(facts.noRetry.threw, true);
+  assert.equal(facts.noRetry.name, 'ServerError');
+  assert.ok(facts.noRetry.isServerError);
+  assert.equal(facts.noRetry.status, 503);
+
+  assert.ok(facts.interceptor.operations.includes('createCandidate'));
+  assert.equal(facts.interceptor.first.operationId, 'createCandidate');
+  assert.equal(facts.interceptor.first.method, 'POST');
+  assert.equal(facts.interceptor.first.path, '/v1/candidates');
+  assert.equal(facts.interceptor.first.attempts, 1);
+  assert.ok(facts.interceptor.allTimed);
+  assert.ok(facts.interceptor.allHaveRequestIds);
+}

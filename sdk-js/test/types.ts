@@ -1,0 +1,63 @@
+// Compile-only checks of index.d.ts (run by `tsc --noEmit`): what must type-check
+// does, and what must not is marked @ts-expect-error (tsc fails if it compiles).
+import {
+  Client,
+  MismatchError,
+  NotFoundError,
+  ValidationError,
+  type Candidate,
+  type ClientOptions,
+  type InterceptedResponse,
+  type OperationId,
+  type RawResponse,
+} from 'mismatch-recruiter';
+
+export async function typed(options: ClientOptions): Promise<void> {
+  const client = new Client({ ...options, maxRetries: 0, interceptors: [] });
+  client.use({
+    onRequest(req) {
+      req.headers['x-trace'] = req.operationId;
+    },
+    onResponse(res: InterceptedResponse) {
+      const ms: number = res.durationMs;
+      const status: number | null = res.status;
+      void [ms, status, res.attempts, res.requestId];
+    },
+  });
+
+  const candidate: Candidate = await client.getCandidate('cand_1');
+  const id: string = candidate.id;
+  const skills: string[] = candidate.skills;
+  await client.uploadCandidate(new Uint8Array([1, 2]), { filename: 'cv.pdf' });
+  const page = await client.listCandidates({ limit: 10, cursor: null });
+  const next: string | null | undefined = page.next_cursor;
+  const raw: RawResponse<Candidate> = await client.call<Candidate>('getCandidate', { candidate_id: id });
+  const op: OperationId = 'createJob';
+  void [skills, next, raw.attempts, op];
+
+  try {
+    await client.createJob({ title: '', description: '' });
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      const fields: string[] = err.errors.map((e) => e.field);
+      void fields;
+    } else if (err instanceof NotFoundError) {
+      const code: string | null = err.code;
+      void code;
+    } else if (err instanceof MismatchError) {
+      const requestId: string | null = err.requestId;
+      void requestId;
+    }
+  }
+
+  // @ts-expect-error ids are strings
+  await client.getCandidate(42);
+  // @ts-expect-error uploads take bytes, not text
+  await client.uploadCandidate('resume text', { filename: 'cv.txt' });
+  // @ts-expect-error a job needs a description
+  await client.createJob({ title: 'x' });
+  // @ts-expect-error not an operation of the API
+  await client.call('noSuchOperation');
+  // @ts-expect-error the base URL is required
+  new Client({ apiKey: 'mm_x' });
+}
