@@ -36,7 +36,8 @@ def operations() -> list[str]:
 def rust_methods() -> set[str]:
     generated = (ROOT / "sdk-rust/src/generated.rs").read_text()
     table = (ROOT / "sdk-rust/src/operations.rs").read_text()
-    fns = set(re.findall(r"pub async fn (\w+)\s*(?:<[^>]*>)?\s*\(", generated))
+    # Generic parameter lists may nest angle brackets (`<'a, B: Into<reqwest::Body>>`).
+    fns = set(re.findall(r"pub async fn (\w+)\s*[<(]", generated))
     return {f for f in fns if f'"{camel(f)}"' in table}
 
 
