@@ -1,0 +1,262 @@
+//! Command line: `serve` (the default), `openapi`, `keys create`.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::accounts::{self, Bootstrap};
+use crate::auth::{Role, Scope};
+use crate::config::{LogFormat, Settings};
+use crate::state::AppState;
+use crate::storage::Storage;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mismatch-server",
+    version,
+    about = "The mismatch-recruiter API server"
+)]
+#[command(
+    after_help = "Configuration comes from MISMATCH_* environment variables (and DATABASE_URL), \
+or a TOML file named by MISMATCH_CONFIG. See the README for the full list."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Print the OpenAPI document (the committed openapi.json).
+    Openapi,
+    /// Manage API keys directly in the configured database.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Create a user with the given role and print a new API key for it.
+    Create {
+        /// admin, recruiter or viewer.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Name of the user and the key.
+        #[arg(long)]
+        name: String,
+        /// Comma-separated scopes narrowing the role (default: all of the role).
+        #[arg(long, value_delimiter = ',', value_parser = parse_scope)]
+        scopes: Vec<Scope>,
+        /// Lifetime of the key in seconds.
+        #[arg(long)]
+        ttl_seconds: Option<u32>,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("'{s}' is not one of admin, recruiter, viewer"))
+}
+
+fn parse_scope(s: &str) -> Result<Scope, String> {
+    Scope::parse(s.trim()).ok_or_else(|| {
+        let all: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+        format!("'{s}' is not a scope; known: {}", all.join(", "))
+    })
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        print!("{}", crate::openapi::spec_json());
+        return ExitCode::SUCCESS;
+    }
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(err) => {
+            eprintln!("mismatch-server: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(settings.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("mismatch-server: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            None | Some(Command::Serve) => serve(settings).await,
+            Some(Command::Keys {
+                command:
+                    KeysCommand::Create {
+                        role,
+                        name,
+                        scopes,
+                        ttl_seconds,
+                    },
+            }) => create_key(&settings, role, &name, &scopes, ttl_seconds).await,
+            Some(Command::Openapi) => Ok(()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("mismatch-server: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MISMATCH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    // Logs go to stderr: stdout carries only what scripts read (the listen
+    // address, a new key).
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+async fn open_storage(settings: &Settings) -> Result<Storage, String> {
+    Storage::open(&settings.storage_target())
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))
+}
+
+async fn create_key(
+    settings: &Settings,
+    role: Role,
+    name: &str,
+    scopes: &[Scope],
+    ttl_seconds: Option<u32>,
+) -> Result<(), String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("--name must not be empty".into());
+    }
+    if let Some(bad) = scopes.iter().find(|s| !role.scopes().contains(s)) {
+        return Err(format!(
+            "scope {} is not available to role {}",
+            bad.as_str(),
+            role.as_str()
+        ));
+    }
+    let storage = open_storage(settings).await?;
+    let (user, issued) = accounts::create_user_with_key(
+        &storage,
+        name,
+        role,
+        scopes,
+        ttl_seconds.map(i64::from),
+        None,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    storage.close().await;
+    println!(
+        "Created API key {} for user {} ({name}, role {}).",
+        issued.record.id,
+        user.id,
+        role.as_str()
+    );
+    println!("{}", issued.secret);
+    println!("Store it now: it is not shown again.");
+    Ok(())
+}
+
+async fn serve(settings: Settings) -> Result<(), String> {
+    let storage = open_storage(&settings).await?;
+    tracing::info!(backend = storage.backend().as_str(), "database ready");
+    match accounts::bootstrap(&storage, settings.admin_api_key.as_deref())
+        .await
+        .map_err(|e| format!("cannot create the first admin: {e}"))?
+    {
+        Bootstrap::Generated(issued) => print_admin_banner(&issued.secret),
+        Bootstrap::RegisteredConfiguredKey => {
+            tracing::info!("registered MISMATCH_ADMIN_API_KEY for a new admin user");
+        }
+        Bootstrap::ConfiguredKeyKnown | Bootstrap::Nothing => {}
+    }
+    let state = AppState::new(storage.clone(), settings.clone());
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .map_err(|e| format!("MISMATCH_BIND: cannot listen on {}: {e}", settings.bind))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("listening on http://{addr}");
+    let _ = std::io::stdout().flush();
+    tracing::info!(%addr, "server started");
+
+    let pruner = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                crate::idempotency::prune(&state).await;
+            }
+        })
+    };
+    let result = axum::serve(
+        listener,
+        crate::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| format!("server error: {e}"));
+    pruner.abort();
+    storage.close().await;
+    tracing::info!("stopped");
+    result
+}
+
+fn print_admin_banner(secret: &str) {
+    let line = "=".repeat(72);
+    println!("{line}");
+    println!("  First start: created the admin user and this admin API key.");
+    println!("  It is shown only once. Store it now:");
+    println!();
+    println!("    {secret}");
+    println!();
+    println!("  Use it as `Authorization: Bearer <key>` or `X-API-Key: <key>`.");
+    println!("{line}");
+    let _ = std::io::stdout().flush();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

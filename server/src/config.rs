@@ -1,0 +1,430 @@
+//! Server configuration: built-in defaults, then an optional TOML file named
+//! by `MISMATCH_CONFIG`, then `MISMATCH_*` environment variables (and
+//! `DATABASE_URL`). Everything is validated once at start with messages that
+//! name the variable to fix.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use mismatch_core::matching::MatchWeights;
+use serde::{Deserialize, Deserializer};
+
+use crate::storage::StorageTarget;
+use crate::storage::postgres::is_postgres_url;
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "./data";
+pub const DEFAULT_MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 60;
+
+/// Which origins may call the API from a browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// No CORS headers: browsers only allow same-origin calls.
+    Disabled,
+    /// `*`: any origin (credentials are headers, not cookies, so this is safe
+    /// for an API-key API).
+    Any,
+    List(Vec<String>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub max_body_bytes: usize,
+    pub cors_origins: CorsOrigins,
+    pub match_weights: MatchWeights,
+    pub admin_api_key: Option<String>,
+    pub request_timeout_secs: u64,
+    pub log_format: LogFormat,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: DEFAULT_BIND
+                .parse()
+                .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            database_url: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            cors_origins: CorsOrigins::Disabled,
+            match_weights: MatchWeights::default(),
+            admin_api_key: None,
+            request_timeout_secs: DEFAULT_REQUEST_TIMEOUT_SECS,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+impl Settings {
+    /// Where the storage lives: PostgreSQL when `DATABASE_URL` says so,
+    /// otherwise SQLite in the data directory.
+    pub fn storage_target(&self) -> StorageTarget {
+        match &self.database_url {
+            Some(url) if is_postgres_url(url) => StorageTarget::Postgres(url.clone()),
+            _ => StorageTarget::SqliteDir(self.data_dir.clone()),
+        }
+    }
+
+    /// Loads from the process environment (and the file it names).
+    pub fn load() -> Result<Self, ConfigError> {
+        let mut figment = Figment::new();
+        if let Ok(path) = std::env::var("MISMATCH_CONFIG") {
+            if !std::path::Path::new(&path).is_file() {
+                return Err(ConfigError(format!(
+                    "MISMATCH_CONFIG: config file '{path}' does not exist"
+                )));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        figment = figment
+            .merge(Env::prefixed("MISMATCH_").ignore(&["CONFIG"]))
+            .merge(Env::raw().only(&["DATABASE_URL"]));
+        let raw: RawSettings = figment
+            .extract()
+            .map_err(|e| ConfigError(format!("invalid configuration: {e}")))?;
+        Self::from_raw(raw)
+    }
+
+    /// Validates raw values; each message names the variable.
+    pub fn from_raw(raw: RawSettings) -> Result<Self, ConfigError> {
+        let mut settings = Settings::default();
+        if let Some(bind) = raw.bind {
+            settings.bind = bind.trim().parse().map_err(|_| {
+                ConfigError(format!(
+                    "MISMATCH_BIND: '{bind}' is not a valid listen address; expected IP:PORT such as 127.0.0.1:8080 (port 0 picks a free port)"
+                ))
+            })?;
+        }
+        if let Some(dir) = raw.data_dir {
+            if dir.trim().is_empty() {
+                return Err(ConfigError("MISMATCH_DATA_DIR: must not be empty".into()));
+            }
+            settings.data_dir = PathBuf::from(dir);
+        }
+        if let Some(url) = raw.database_url.filter(|u| !u.trim().is_empty()) {
+            if !is_postgres_url(&url) && !url.starts_with("sqlite:") {
+                return Err(ConfigError(
+                    "DATABASE_URL: must start with postgres:// or postgresql:// (leave it unset for SQLite in MISMATCH_DATA_DIR)".into(),
+                ));
+            }
+            if is_postgres_url(&url) {
+                settings.database_url = Some(url);
+            }
+        }
+        if let Some(bytes) = raw.max_body_bytes {
+            settings.max_body_bytes = bytes
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|&n| n >= 1024)
+                .ok_or_else(|| {
+                    ConfigError(format!(
+                        "MISMATCH_MAX_BODY_BYTES: '{bytes}' is not a whole number of bytes >= 1024"
+                    ))
+                })?;
+        }
+        if let Some(secs) = raw.request_timeout_secs {
+            settings.request_timeout_secs = secs
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|&n| n >= 1)
+                .ok_or_else(|| {
+                    ConfigError(format!(
+                        "MISMATCH_REQUEST_TIMEOUT_SECS: '{secs}' is not a whole number of seconds >= 1"
+                    ))
+                })?;
+        }
+        if let Some(origins) = raw.cors_origins {
+            settings.cors_origins = parse_cors_origins(&origins)?;
+        }
+        if let Some(weights) = raw.match_weights {
+            settings.match_weights = parse_weights(weights)?;
+        }
+        if let Some(key) = raw.admin_api_key.filter(|k| !k.trim().is_empty()) {
+            let key = key.trim().to_owned();
+            if !crate::api_key::is_well_formed(&key) {
+                return Err(ConfigError(
+                    "MISMATCH_ADMIN_API_KEY: not a well-formed key (expected mm_ + 49 base62 characters with a valid checksum; create one with `mismatch-server keys create`)".into(),
+                ));
+            }
+            settings.admin_api_key = Some(key);
+        }
+        if let Some(format) = raw.log_format {
+            settings.log_format = match format.trim().to_ascii_lowercase().as_str() {
+                "text" | "" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => {
+                    return Err(ConfigError(format!(
+                        "MISMATCH_LOG_FORMAT: '{other}' is not one of text, json"
+                    )));
+                }
+            };
+        }
+        Ok(settings)
+    }
+}
+
+/// A configuration problem, with the variable to fix in the message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// Settings as written by the user, before validation. Scalars are read as
+/// text whatever their TOML or environment type, so validation owns every
+/// message.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawSettings {
+    #[serde(default, deserialize_with = "lenient")]
+    pub bind: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub data_dir: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub database_url: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub max_body_bytes: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub request_timeout_secs: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub cors_origins: Option<String>,
+    #[serde(default)]
+    pub match_weights: Option<RawWeights>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub admin_api_key: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub log_format: Option<String>,
+}
+
+/// `skills=0.4,experience=0.2` (environment) or a TOML table.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawWeights {
+    Text(String),
+    Table(std::collections::BTreeMap<String, f64>),
+}
+
+fn lenient<'de, D: Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Scalar {
+        S(String),
+        I(i64),
+        U(u64),
+        F(f64),
+        B(bool),
+        L(Vec<String>),
+    }
+    Ok(Option::<Scalar>::deserialize(de)?.map(|s| match s {
+        Scalar::S(s) => s,
+        Scalar::I(i) => i.to_string(),
+        Scalar::U(u) => u.to_string(),
+        Scalar::F(f) => f.to_string(),
+        Scalar::B(b) => b.to_string(),
+        Scalar::L(l) => l.join(","),
+    }))
+}
+
+fn parse_cors_origins(value: &str) -> Result<CorsOrigins, ConfigError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(CorsOrigins::Disabled);
+    }
+    if value == "*" {
+        return Ok(CorsOrigins::Any);
+    }
+    let mut origins = Vec::new();
+    for origin in value.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let valid = (origin.starts_with("http://") || origin.starts_with("https://"))
+            && !origin.trim_end_matches('/').contains(['?', '#', ' '])
+            && origin
+                .split("://")
+                .nth(1)
+                .is_some_and(|rest| !rest.is_empty() && !rest.trim_end_matches('/').contains('/'));
+        if !valid {
+            return Err(ConfigError(format!(
+                "MISMATCH_CORS_ORIGINS: '{origin}' is not an origin; expected `*` or a comma-separated list like https://app.example.com,http://localhost:5173"
+            )));
+        }
+        origins.push(origin.trim_end_matches('/').to_owned());
+    }
+    Ok(CorsOrigins::List(origins))
+}
+
+fn parse_weights(raw: RawWeights) -> Result<MatchWeights, ConfigError> {
+    let pairs: Vec<(String, f64)> = match raw {
+        RawWeights::Table(table) => table.into_iter().collect(),
+        RawWeights::Text(text) => {
+            let mut pairs = Vec::new();
+            for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                let (name, value) = part.split_once('=').ok_or_else(|| {
+                    ConfigError(format!(
+                        "MISMATCH_MATCH_WEIGHTS: '{part}' is not NAME=NUMBER (e.g. skills=0.4,experience=0.2)"
+                    ))
+                })?;
+                let value: f64 = value.trim().parse().map_err(|_| {
+                    ConfigError(format!(
+                        "MISMATCH_MATCH_WEIGHTS: weight '{}' has value '{}', which is not a number",
+                        name.trim(),
+                        value.trim()
+                    ))
+                })?;
+                pairs.push((name.trim().to_owned(), value));
+            }
+            pairs
+        }
+    };
+    let mut weights = MatchWeights::default();
+    for (name, value) in pairs {
+        let value = value as f32;
+        match name.as_str() {
+            "skills" => weights.skills = value,
+            "experience" => weights.experience = value,
+            "seniority" => weights.seniority = value,
+            "location" => weights.location = value,
+            "salary" => weights.salary = value,
+            "text" => weights.text = value,
+            other => {
+                return Err(ConfigError(format!(
+                    "MISMATCH_MATCH_WEIGHTS: unknown weight '{other}'; known: skills, experience, seniority, location, salary, text"
+                )));
+            }
+        }
+    }
+    weights
+        .validate()
+        .map_err(|e| ConfigError(format!("MISMATCH_MATCH_WEIGHTS: {e}")))?;
+    Ok(weights)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw() -> RawSettings {
+        RawSettings::default()
+    }
+
+    #[test]
+    fn defaults_use_sqlite_in_data_dir() {
+        let s = Settings::from_raw(raw()).unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.max_body_bytes, 10 * 1024 * 1024);
+        assert!(
+            matches!(s.storage_target(), StorageTarget::SqliteDir(d) if d == PathBuf::from("./data"))
+        );
+        assert_eq!(s.cors_origins, CorsOrigins::Disabled);
+    }
+
+    #[test]
+    fn invalid_bind_names_the_variable() {
+        let err = Settings::from_raw(RawSettings {
+            bind: Some("localhost".into()),
+            ..raw()
+        })
+        .unwrap_err();
+        assert!(err.0.starts_with("MISMATCH_BIND:"), "{err}");
+    }
+
+    #[test]
+    fn postgres_url_selects_postgres() {
+        let s = Settings::from_raw(RawSettings {
+            database_url: Some("postgres://u@h/db".into()),
+            ..raw()
+        })
+        .unwrap();
+        assert!(
+            matches!(s.storage_target(), StorageTarget::Postgres(u) if u == "postgres://u@h/db")
+        );
+        let err = Settings::from_raw(RawSettings {
+            database_url: Some("mysql://x".into()),
+            ..raw()
+        })
+        .unwrap_err();
+        assert!(err.0.starts_with("DATABASE_URL:"));
+    }
+
+    #[test]
+    fn cors_origins_parse() {
+        assert_eq!(parse_cors_origins("*").unwrap(), CorsOrigins::Any);
+        assert_eq!(
+            parse_cors_origins("http://localhost:3000, https://a.example/").unwrap(),
+            CorsOrigins::List(vec![
+                "http://localhost:3000".into(),
+                "https://a.example".into()
+            ])
+        );
+        assert!(
+            parse_cors_origins("localhost:3000")
+                .unwrap_err()
+                .0
+                .contains("MISMATCH_CORS_ORIGINS")
+        );
+    }
+
+    #[test]
+    fn weights_from_text_and_errors_name_the_weight() {
+        let w = parse_weights(RawWeights::Text("skills=2, text=0".into())).unwrap();
+        assert_eq!(w.skills, 2.0);
+        assert_eq!(w.text, 0.0);
+        assert_eq!(w.experience, MatchWeights::default().experience);
+        let err = parse_weights(RawWeights::Text("skills=abc".into())).unwrap_err();
+        assert!(err.0.contains("skills"), "{err}");
+        let err = parse_weights(RawWeights::Text("colour=1".into())).unwrap_err();
+        assert!(err.0.contains("colour"), "{err}");
+        let err = parse_weights(RawWeights::Text("skills=-1".into())).unwrap_err();
+        assert!(err.0.contains("skills"), "{err}");
+    }
+
+    #[test]
+    fn body_limit_and_admin_key_are_validated() {
+        let err = Settings::from_raw(RawSettings {
+            max_body_bytes: Some("ten".into()),
+            ..raw()
+        })
+        .unwrap_err();
+        assert!(err.0.starts_with("MISMATCH_MAX_BODY_BYTES:"));
+        let err = Settings::from_raw(RawSettings {
+            admin_api_key: Some("mm_notakey".into()),
+            ..raw()
+        })
+        .unwrap_err();
+        assert!(err.0.starts_with("MISMATCH_ADMIN_API_KEY:"));
+        let key = crate::api_key::generate().unwrap().secret;
+        let s = Settings::from_raw(RawSettings {
+            admin_api_key: Some(key.clone()),
+            ..raw()
+        })
+        .unwrap();
+        assert_eq!(s.admin_api_key.as_deref(), Some(key.as_str()));
+    }
+
+    #[test]
+    fn toml_file_and_env_are_layered() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "mismatch.toml",
+                "bind = \"0.0.0.0:9000\"\nmax_body_bytes = 2048\n[match_weights]\nskills = 3.0\n",
+            )?;
+            jail.set_env("MISMATCH_CONFIG", "mismatch.toml");
+            jail.set_env("MISMATCH_MAX_BODY_BYTES", "4096");
+            let s = Settings::load().map_err(|e| e.0)?;
+            assert_eq!(s.bind.to_string(), "0.0.0.0:9000");
+            assert_eq!(s.max_body_bytes, 4096);
+            assert_eq!(s.match_weights.skills, 3.0);
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,68 @@
+//! mismatch-server: the reference HTTP API of mismatch-recruiter.
+//!
+//! [`app`] builds the whole service (routes, OpenAPI document, Swagger UI
+//! and the middleware stack) for a given [`AppState`]; `main` only parses
+//! the command line (see [`cli`]).
+
+pub mod accounts;
+pub mod api_key;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod middleware;
+pub mod models;
+pub mod openapi;
+pub mod routes;
+pub mod state;
+pub mod storage;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use tower::util::option_layer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use state::AppState;
+
+/// The complete HTTP service.
+pub fn app(state: AppState) -> Router {
+    let (api, spec) = openapi::router_and_spec();
+    let settings = state.settings().clone();
+    let api = api.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        idempotency::layer,
+    ));
+    Router::new()
+        .merge(api)
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", spec))
+        .fallback(middleware::not_found)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(settings.request_timeout_secs),
+        ))
+        .layer(axum::middleware::from_fn(middleware::request_context))
+        .layer(option_layer(middleware::cors_layer(&settings.cors_origins)))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(middleware::X_REQUEST_ID))
+        .layer(SetRequestIdLayer::new(
+            middleware::X_REQUEST_ID,
+            middleware::MakeUlidRequestId,
+        ))
+}

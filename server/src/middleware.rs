@@ -1,0 +1,134 @@
+//! Cross-cutting request handling: request ids, the error-shape guarantee
+//! and the layer stack.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestId, RequestId};
+
+use crate::config::CorsOrigins;
+use crate::error::{ApiError, PROBLEM_CONTENT_TYPE, REQUEST_ID, code_for_status};
+
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Request ids for requests that come without one: a ULID (sortable by time).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MakeUlidRequestId;
+
+impl MakeRequestId for MakeUlidRequestId {
+    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
+        HeaderValue::from_str(&format!("req_{}", ulid::Ulid::generate()))
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// Makes the request id available to error rendering, and turns any error
+/// response that is not yet problem+json (from tower layers, routing or axum
+/// itself) into one, so clients see a single error shape.
+pub async fn request_context(request: Request, next: Next) -> Response {
+    let request_id = request
+        .headers()
+        .get(X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    REQUEST_ID
+        .scope(request_id, async move {
+            let response = next.run(request).await;
+            ensure_problem(response).await
+        })
+        .await
+}
+
+async fn ensure_problem(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with(PROBLEM_CONTENT_TYPE));
+    if is_problem {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .unwrap_or_else(|_| Bytes::new());
+    let text = String::from_utf8_lossy(&text).trim().to_owned();
+    let detail = if status.is_server_error() || text.is_empty() {
+        default_detail(status)
+    } else {
+        text
+    };
+    let mut converted = ApiError::new(status, code_for_status(status), detail).into_response();
+    // Keep headers such as Allow (405) or Retry-After.
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            converted.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    converted
+}
+
+fn default_detail(status: StatusCode) -> String {
+    match status {
+        StatusCode::NOT_FOUND => "no such resource".to_owned(),
+        StatusCode::METHOD_NOT_ALLOWED => "this method is not allowed on this resource".to_owned(),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            "the request body is larger than the configured limit".to_owned()
+        }
+        StatusCode::SERVICE_UNAVAILABLE => {
+            "the request took too long or the service is unavailable; retry later".to_owned()
+        }
+        s => s.canonical_reason().unwrap_or("error").to_lowercase(),
+    }
+}
+
+/// Routing fallback: unknown paths are `404 not_found` problems.
+pub async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!("no route for {method} {}", uri.path()))
+}
+
+/// The CORS policy, or `None` when browsers should be limited to same-origin.
+pub fn cors_layer(origins: &CorsOrigins) -> Option<CorsLayer> {
+    let allow_origin = match origins {
+        CorsOrigins::Disabled => return None,
+        CorsOrigins::Any => AllowOrigin::any(),
+        CorsOrigins::List(list) => {
+            AllowOrigin::list(list.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+        }
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow_origin)
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PATCH,
+                Method::DELETE,
+                Method::OPTIONS,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                HeaderName::from_static("x-api-key"),
+                HeaderName::from_static("idempotency-key"),
+                X_REQUEST_ID,
+            ])
+            .expose_headers([
+                X_REQUEST_ID,
+                header::RETRY_AFTER,
+                HeaderName::from_static("idempotent-replayed"),
+            ])
+            .max_age(Duration::from_secs(600)),
+    )
+}

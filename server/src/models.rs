@@ -1,0 +1,145 @@
+//! Wire enums shared by several resources. They mirror the domain enums of
+//! `mismatch-core` (which stays free of serde and OpenAPI) and convert
+//! through the domain's stable snake_case names.
+
+use mismatch_core::matching::Verdict as DomainVerdict;
+use mismatch_core::profile::{
+    EducationLevel as DomainEducationLevel, RemotePolicy as DomainRemotePolicy,
+    Seniority as DomainSeniority,
+};
+use mismatch_core::resume::DocumentFormat as DomainDocumentFormat;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident => $domain:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl From<$domain> for $name {
+            fn from(value: $domain) -> Self {
+                match value { $($domain::$variant => $name::$variant),+ }
+            }
+        }
+
+        impl From<$name> for $domain {
+            fn from(value: $name) -> Self {
+                match value { $($name::$variant => $domain::$variant),+ }
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// Career level, from intern to principal.
+    Seniority => DomainSeniority {
+        Intern = "intern", Junior = "junior", Mid = "mid", Senior = "senior", Lead = "lead", Principal = "principal",
+    }
+);
+
+wire_enum!(
+    /// Highest completed education.
+    EducationLevel => DomainEducationLevel {
+        HighSchool = "high_school", Associate = "associate", Bachelor = "bachelor", Master = "master", Doctorate = "doctorate",
+    }
+);
+
+wire_enum!(
+    /// Where the work happens.
+    RemotePolicy => DomainRemotePolicy {
+        Onsite = "onsite", Hybrid = "hybrid", Remote = "remote",
+    }
+);
+
+wire_enum!(
+    /// Format of an uploaded resume.
+    DocumentFormat => DomainDocumentFormat {
+        PlainText = "plain_text", Pdf = "pdf", Docx = "docx",
+    }
+);
+
+wire_enum!(
+    /// How well a candidate fits a job: strong (>= 85), good (>= 70),
+    /// possible (>= 50) or weak.
+    Verdict => DomainVerdict {
+        Strong = "strong", Good = "good", Possible = "possible", Weak = "weak",
+    }
+);
+
+/// Whether a job accepts candidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    #[default]
+    Open,
+    Closed,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Open => "open",
+            JobStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(JobStatus::Open),
+            "closed" => Some(JobStatus::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// Rounds a score or amount for presentation (f32 noise such as
+/// 72.30000305 is not information).
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_enums_round_trip_through_the_domain() {
+        for s in [Seniority::Intern, Seniority::Mid, Seniority::Principal] {
+            let d: profile::Seniority = s.into();
+            assert_eq!(Seniority::from(d), s);
+        }
+        for e in [EducationLevel::HighSchool, EducationLevel::Doctorate] {
+            let d: profile::EducationLevel = e.into();
+            assert_eq!(EducationLevel::from(d), e);
+        }
+        for r in [
+            RemotePolicy::Onsite,
+            RemotePolicy::Hybrid,
+            RemotePolicy::Remote,
+        ] {
+            let d: profile::RemotePolicy = r.into();
+            assert_eq!(RemotePolicy::from(d), r);
+        }
+        assert_eq!(
+            serde_json::to_string(&EducationLevel::HighSchool).unwrap(),
+            "\"high_school\""
+        );
+        assert_eq!(
+            Verdict::from(mismatch_core::matching::Verdict::Good),
+            Verdict::Good
+        );
+    }
+}

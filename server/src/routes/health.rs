@@ -1,0 +1,69 @@
+//! Liveness and readiness probes (no authentication).
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_liveness))
+        .routes(routes!(get_readiness))
+}
+
+/// Result of a health probe.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    /// `ok`
+    pub status: String,
+    /// The storage backend checked (`sqlite` or `postgres`); readiness only.
+    pub database: Option<String>,
+}
+
+/// Liveness probe
+///
+/// 200 whenever the process is serving requests.
+#[utoipa::path(
+    get,
+    path = "/health/live",
+    tag = "health",
+    operation_id = "getLiveness",
+    responses((status = 200, description = "The process is alive", body = Health))
+)]
+pub async fn get_liveness() -> Json<Health> {
+    Json(Health {
+        status: "ok".to_owned(),
+        database: None,
+    })
+}
+
+/// Readiness probe
+///
+/// 200 when the database answers; 503 (`unavailable`) otherwise.
+#[utoipa::path(
+    get,
+    path = "/health/ready",
+    tag = "health",
+    operation_id = "getReadiness",
+    responses(
+        (status = 200, description = "Ready to serve", body = Health),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_readiness(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    match state.storage().ping().await {
+        Ok(()) => Ok(Json(Health {
+            status: "ok".to_owned(),
+            database: Some(state.storage().backend().as_str().to_owned()),
+        })),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            Err(ApiError::unavailable("the database is not reachable"))
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The `/v1` API: one module per resource, each ending in `pub fn router()`.
+
+pub mod api_keys;
+pub mod candidates;
+pub mod jobs;
+pub mod matches;
+pub mod salary;
+
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(api_keys::router())
+        .merge(candidates::router())
+        .merge(jobs::router())
+        .merge(matches::router())
+        .merge(salary::router())
+}
+
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// Cursor pagination parameters shared by every list operation.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl ListParams {
+    /// The validated page size and cursor; `prefix` is the id prefix of the
+    /// listed resource (cursors are ids).
+    pub fn validate(&self, prefix: &str) -> Result<(u32, Option<&str>), ApiError> {
+        let limit = self.limit.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+            return Err(ApiError::validation(
+                "limit",
+                format!("must be between 1 and {MAX_PAGE_SIZE}"),
+            ));
+        }
+        let cursor = match self.cursor.as_deref() {
+            None | Some("") => None,
+            Some(c) if is_id(c, prefix) => Some(c),
+            Some(_) => {
+                return Err(ApiError::validation(
+                    "cursor",
+                    "not a cursor returned by this list (use next_cursor)",
+                ));
+            }
+        };
+        Ok((limit, cursor))
+    }
+}
+
+/// Top-N parameter of the ranking operations.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TopParams {
+    /// How many results, 1–100 (default 10).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+}
+
+impl TopParams {
+    pub fn validate(&self) -> Result<usize, ApiError> {
+        let limit = self.limit.unwrap_or(10);
+        if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+            return Err(ApiError::validation(
+                "limit",
+                format!("must be between 1 and {MAX_PAGE_SIZE}"),
+            ));
+        }
+        Ok(limit as usize)
+    }
+}
+
+/// Whether `id` looks like an id of the given prefix (`cand`, `job`, …).
+pub fn is_id(id: &str, prefix: &str) -> bool {
+    id.len() == prefix.len() + 1 + 26
+        && id.starts_with(prefix)
+        && id.as_bytes()[prefix.len()] == b'_'
+        && id[prefix.len() + 1..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Trims an optional text field; blank becomes `None`.
+pub fn clean(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}

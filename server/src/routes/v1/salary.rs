@@ -1,0 +1,157 @@
+//! `/v1/salary-predictions`: expected salary with an interval, from a stored
+//! candidate or from explicit features.
+
+use axum::Json;
+use axum::extract::State;
+use mismatch_core::salary::{SalaryFeatures as DomainFeatures, SalaryModel};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::candidates::load_candidate;
+use crate::auth::{Authorized, scope};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::extract::ApiJson;
+use crate::models::{EducationLevel, round2};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(predict_salary))
+}
+
+/// What the salary model looks at.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SalaryFeatures {
+    /// Years of professional experience, 0–60.
+    #[schema(minimum = 0, maximum = 60)]
+    pub years_experience: f64,
+    pub education: Option<EducationLevel>,
+    #[serde(default)]
+    pub skills: Vec<String>,
+    pub location: Option<String>,
+}
+
+/// Predict for a stored candidate (`candidate_id`) or for explicit
+/// `features` — exactly one of the two.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SalaryPredictionRequest {
+    /// `cand_…`
+    pub candidate_id: Option<String>,
+    pub features: Option<SalaryFeatures>,
+}
+
+/// A yearly salary prediction with an interval.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SalaryPrediction {
+    /// Most likely salary.
+    pub expected: f64,
+    /// Lower end of the interval.
+    pub low: f64,
+    /// Upper end of the interval.
+    pub high: f64,
+    /// Coverage of [low, high], e.g. 0.8 for the 10th–90th percentiles.
+    pub interval: f64,
+    pub currency: String,
+    /// `year`.
+    pub period: String,
+    /// 0–1: how much data supports this prediction.
+    pub confidence: f64,
+    /// 0–100: where `expected` sits among the model's training salaries.
+    pub market_percentile: f64,
+    pub model_version: String,
+    /// The features used.
+    pub features: SalaryFeatures,
+}
+
+/// Predict a salary
+#[utoipa::path(
+    post,
+    path = "/salary-predictions",
+    tag = "salary",
+    operation_id = "predictSalary",
+    request_body = SalaryPredictionRequest,
+    responses(
+        (status = 200, description = "The prediction", body = SalaryPrediction),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key lacks the salary:read scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such candidate", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Neither or both of `candidate_id` and `features`, or an invalid feature", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+pub async fn predict_salary(
+    State(state): State<AppState>,
+    _auth: Authorized<scope::SalaryRead>,
+    ApiJson(req): ApiJson<SalaryPredictionRequest>,
+) -> Result<Json<SalaryPrediction>, ApiError> {
+    let features = match (req.candidate_id, req.features) {
+        (Some(id), None) => {
+            let c = load_candidate(&state, &id).await?;
+            SalaryFeatures {
+                years_experience: c.years_experience.unwrap_or(0.0),
+                education: c.education.as_deref().and_then(EducationLevel::parse),
+                skills: c.skills.into_iter().map(|s| s.name).collect(),
+                location: c.location,
+            }
+        }
+        (None, Some(features)) => {
+            validate(&features)?;
+            features
+        }
+        _ => {
+            let message = "give exactly one of candidate_id or features";
+            return Err(ApiError::validation_many(vec![
+                FieldError {
+                    field: "candidate_id".into(),
+                    message: message.into(),
+                },
+                FieldError {
+                    field: "features".into(),
+                    message: message.into(),
+                },
+            ]));
+        }
+    };
+    let domain = DomainFeatures {
+        years_experience: features.years_experience as f32,
+        education: features.education.map(Into::into),
+        skills: features.skills.clone(),
+        location: features.location.clone(),
+    };
+    let p = tokio::task::spawn_blocking(move || SalaryModel::default_model().predict(&domain))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(Json(SalaryPrediction {
+        expected: p.expected.round(),
+        low: p.low.round(),
+        high: p.high.round(),
+        interval: round2(p.interval),
+        currency: p.currency.to_owned(),
+        period: p.period.to_owned(),
+        confidence: round2(p.confidence),
+        market_percentile: round2(p.market_percentile),
+        model_version: p.model_version,
+        features,
+    }))
+}
+
+fn validate(f: &SalaryFeatures) -> Result<(), ApiError> {
+    if !f.years_experience.is_finite() || !(0.0..=60.0).contains(&f.years_experience) {
+        return Err(ApiError::validation(
+            "features.years_experience",
+            "must be between 0 and 60",
+        ));
+    }
+    if f.skills.len() > 100 {
+        return Err(ApiError::validation(
+            "features.skills",
+            "at most 100 skills",
+        ));
+    }
+    Ok(())
+}
