@@ -50,6 +50,9 @@ NOISY_ALIASES = {
     "java posse", "javax", "ruby-gnome2", "mac os x", "subquery", "sequel", "perl golf",
     "perl camel", "ponie", "ipod touch os", "os x iphone", "matlab", "phtml",
     "the hardware industry", "prog", "ruby prog", "python prog",
+    # Everyday words that ESCO lists as synonyms of something narrower.
+    "computer", "a computer", "formulae", "formulas", "chips", "processor", "transformer",
+    "motherboard", "innovate", "brainstorm", "cuda", "minibanks",
 }
 
 # Curated entries that are not technical; everything else in the vocabulary is

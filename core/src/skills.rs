@@ -146,7 +146,7 @@ const TECH_CONTEXT: &[&str] = &[
 ];
 
 /// Words that may join the items of a list.
-const LIST_WORDS: &[&str] = &["and", "or", "plus", "in", "with", "using", "of"];
+const LIST_WORDS: &[&str] = &["and", "or", "plus", "in", "with", "using"];
 
 static YEARS_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(?:\(|:|-|–|—|,)?\s*(\d{1,2}(?:\.\d{1,2})?)\s*\+?\s*(?:years?|yrs?)\b")
@@ -428,11 +428,14 @@ fn strict_alias_holds(text: &str, start: usize, end: usize, spelling: &str) -> b
         None => true,
         Some(c) if ",/(:;|•*·-+&[".contains(c) => true,
         Some(_) if single_letter => false,
+        // "5 years of Go" but not "the game of Go".
+        Some(_) if last_word(left).as_deref() == Some("of") => YEARS_BEFORE.is_match(left),
         Some(_) => last_word(left).is_some_and(|w| LIST_WORDS.contains(&w.as_str())),
     };
     let right_ok = match right.chars().next() {
         None => true,
-        Some(c) if ",/);|]".contains(c) => true,
+        Some(c) if ",/);|](".contains(c) => true,
+        Some('&') => !single_letter,
         Some('.') => right[1..].chars().next().is_none_or(char::is_whitespace),
         Some(_) if single_letter => false,
         Some(_) => next_word
@@ -561,8 +564,12 @@ mod tests {
         assert!(!names("Swift delivery of features").contains(&"Swift".to_owned()));
         assert!(!names("R&D budget").contains(&"R".to_owned()));
         assert!(!names("Julia Schmidt\nSales manager").contains(&"Julia".to_owned()));
-        let listed = names("Languages: Python, Go, Rust, R\nExperienced Swift developer");
-        for skill in ["Python", "Go", "Rust", "R", "Swift"] {
+        assert!(!names("Hobbies: the game of Go, chess").contains(&"Go".to_owned()));
+        assert!(names("4 years of Go, some Rust").contains(&"Go".to_owned()));
+        let listed = names(
+            "Languages: Python, Go, Rust, R\nExperienced Swift developer\nReact (4 years) & Flask",
+        );
+        for skill in ["Python", "Go", "Rust", "R", "Swift", "React", "Flask"] {
             assert!(
                 listed.iter().any(|n| n == skill),
                 "{skill} missing from {listed:?}"

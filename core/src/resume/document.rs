@@ -27,10 +27,10 @@ pub enum DocumentFormat {
 }
 
 impl DocumentFormat {
-    /// Stable lowercase name: `"text"`, `"pdf"`, `"docx"`.
+    /// Stable lowercase name: `"plain_text"`, `"pdf"`, `"docx"`.
     pub fn as_str(&self) -> &'static str {
         match self {
-            DocumentFormat::PlainText => "text",
+            DocumentFormat::PlainText => "plain_text",
             DocumentFormat::Pdf => "pdf",
             DocumentFormat::Docx => "docx",
         }
