@@ -44,8 +44,8 @@ document.querySelector('#health').addEventListener('click', () =>
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   run(async (api) => {
-    const candidate = await api.createCandidate({ resume_text: form.resume.value });
-    return `Candidate ${candidate.id}\nSkills: ${candidate.skills.join(', ')}`;
+    const candidate = await api.createCandidate({ text: form.resume.value });
+    return `Candidate ${candidate.id}\nSkills: ${candidate.skills.map((skill) => skill.name).join(', ')}`;
   });
 });
 

@@ -30,9 +30,9 @@ const live = await client.getLiveness();
 console.log(`server is ${live.status}`);
 
 const candidate = await client.createCandidate({
-  resume_text: 'Sam Example. Data engineer, 4 years. Python, PostgreSQL, Airflow, Kubernetes.',
+  text: 'Sam Example. Data engineer, 4 years. Python, PostgreSQL, Airflow, Kubernetes.',
 });
-console.log(`candidate ${candidate.id}: ${candidate.skills.join(', ')}`);
+console.log(`candidate ${candidate.id}: ${candidate.skills.map((skill) => skill.name).join(', ')}`);
 
 const page = await client.listCandidates({ limit: 5 });
 console.log(`first page: ${page.items.length} candidates, next cursor ${page.next_cursor ?? 'none'}`);

@@ -34,8 +34,8 @@ Senior Backend Engineer, 7 years of experience.
 Built Python services on PostgreSQL, deployed with Docker and Kubernetes (k8s).
 Skills: Python, Django, PostgreSQL, Redis, Kubernetes, AWS.`;
 
-const candidate: Candidate = await client.createCandidate({ resume_text: resume, name: 'Jane Example' });
-console.log(`candidate ${candidate.id}: ${candidate.skills.join(', ')}`);
+const candidate: Candidate = await client.createCandidate({ text: resume, name: 'Jane Example' });
+console.log(`candidate ${candidate.id}: ${candidate.skills.map((skill) => skill.name).join(', ')}`);
 
 const job: Job = await client.createJob({
   title: `Backend engineer ${Date.now()}`,
@@ -45,7 +45,7 @@ const job: Job = await client.createJob({
 console.log(`job ${job.id}: ${job.title}`);
 
 const match: Match = await client.createMatch({ candidate_id: candidate.id, job_id: job.id });
-console.log(`match: score ${match.score} (${match.verdict}), missing: ${match.missing_skills.join(', ') || 'nothing'}`);
+console.log(`match: score ${match.score} (${match.verdict}), missing: ${match.missing_required_skills.join(', ') || 'nothing'}`);
 
 const salary: SalaryPrediction = await client.predictSalary({ candidate_id: candidate.id });
 console.log(`salary: ${salary.low} <= ${salary.expected} <= ${salary.high} ${salary.currency}`);

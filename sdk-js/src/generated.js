@@ -11,6 +11,7 @@ export const OPERATIONS = Object.freeze({
   listApiKeys: Object.freeze({ method: "GET", path: "/v1/api-keys", body: "none" }),
   createApiKey: Object.freeze({ method: "POST", path: "/v1/api-keys", body: "json" }),
   revokeApiKey: Object.freeze({ method: "POST", path: "/v1/api-keys/{key_id}/revoke", body: "none" }),
+  rotateApiKey: Object.freeze({ method: "POST", path: "/v1/api-keys/{key_id}/rotate", body: "none" }),
   listCandidates: Object.freeze({ method: "GET", path: "/v1/candidates", body: "none" }),
   createCandidate: Object.freeze({ method: "POST", path: "/v1/candidates", body: "json" }),
   uploadCandidate: Object.freeze({ method: "POST", path: "/v1/candidates/upload", body: "binary" }),
@@ -76,6 +77,15 @@ export const operationMethods = {
   },
 
   /**
+   * POST /v1/api-keys/{key_id}/rotate
+   * Rotate an API key
+   */
+  async rotateApiKey(keyId, options) {
+    const args = { key_id: pathArg("rotateApiKey", "keyId", keyId) };
+    return this._operation("rotateApiKey", args, undefined, options);
+  },
+
+  /**
    * GET /v1/candidates
    * List candidates
    */
@@ -96,7 +106,7 @@ export const operationMethods = {
 
   /**
    * POST /v1/candidates/upload
-   * Create a candidate from a resume file
+   * Upload a resume document
    */
   async uploadCandidate(data, params, options) {
     const args = queryArgs("uploadCandidate", params, { filename: "filename" }, [], {});
@@ -123,7 +133,7 @@ export const operationMethods = {
 
   /**
    * GET /v1/candidates/{candidate_id}/matches
-   * Rank jobs for a candidate
+   * Rank open jobs for a candidate
    */
   async rankJobsForCandidate(candidateId, params, options) {
     const args = queryArgs("rankJobsForCandidate", params, { limit: "limit" }, [], { candidate_id: pathArg("rankJobsForCandidate", "candidateId", candidateId) });
@@ -188,7 +198,7 @@ export const operationMethods = {
 
   /**
    * POST /v1/matches
-   * Explain how well a candidate fits a job
+   * Score a candidate against a job
    */
   async createMatch(body, options) {
     if (body === undefined) throw new InvalidArgumentError("createMatch: a request body is required");

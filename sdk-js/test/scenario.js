@@ -72,13 +72,13 @@ export async function runScenario(sdk, env) {
 
   const admin = new sdk.Client({ baseUrl: env.baseUrl, apiKey: env.adminKey });
   const created = await admin.createApiKey({ name: `js-e2e-${env.stamp}`, role: 'recruiter' });
-  facts.apiKey = { role: created.api_key.role, secretPrefix: created.secret.slice(0, 3) };
-  const apiKey = created.secret;
+  facts.apiKey = { role: created.role, secretPrefix: created.key.slice(0, 3) };
+  const apiKey = created.key;
 
   const client = new sdk.Client({ baseUrl: env.baseUrl, apiKey, interceptors: [recorder] });
 
   const candidate = await client.createCandidate({
-    resume_text: env.resumeText,
+    text: env.resumeText,
     name: `JS E2E ${env.stamp}`,
   });
   facts.candidate = { id: candidate.id, skills: skillNames(candidate) };

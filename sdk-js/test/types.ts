@@ -27,9 +27,9 @@ export async function typed(options: ClientOptions): Promise<void> {
 
   const candidate: Candidate = await client.getCandidate('cand_1');
   const id: string = candidate.id;
-  const skills: string[] = candidate.skills;
+  const skills: string[] = candidate.skills.map((skill) => skill.name);
   await client.uploadCandidate(new Uint8Array([1, 2]), { filename: 'cv.pdf' });
-  const page = await client.listCandidates({ limit: 10, cursor: null });
+  const page = await client.listCandidates({ limit: 10, cursor: 'c1' });
   const next: string | null | undefined = page.next_cursor;
   const raw: RawResponse<Candidate> = await client.call<Candidate>('getCandidate', { candidate_id: id });
   const op: OperationId = 'createJob';
@@ -54,8 +54,8 @@ export async function typed(options: ClientOptions): Promise<void> {
   await client.getCandidate(42);
   // @ts-expect-error uploads take bytes, not text
   await client.uploadCandidate('resume text', { filename: 'cv.txt' });
-  // @ts-expect-error a job needs a description
-  await client.createJob({ title: 'x' });
+  // @ts-expect-error a job needs a title
+  await client.createJob({ description: 'x' });
   // @ts-expect-error not an operation of the API
   await client.call('noSuchOperation');
   // @ts-expect-error the base URL is required
