@@ -126,7 +126,9 @@ impl Client {
                 request_id: success.request_id.or_else(|| context.request_id()),
                 attempts: context.attempts(),
             }),
-            Err(err) => Err(err.with_request_id(context.request_id())),
+            Err(err) => Err(err
+                .with_request_id(context.request_id())
+                .with_response_status(context.last_status())),
         }
     }
 }

@@ -203,6 +203,18 @@ impl Error {
         error
     }
 
+    /// A body that failed to decode on an error status is that HTTP error.
+    pub(crate) fn with_response_status(self, status: Option<u16>) -> Self {
+        match status {
+            Some(status) if self.inner.kind == ErrorKind::Decode && status >= 400 => {
+                let request_id = self.inner.request_id.clone();
+                let body = self.inner.body.clone();
+                Self::from_response(status, request_id, body)
+            }
+            _ => self,
+        }
+    }
+
     pub(crate) fn with_request_id(mut self, request_id: Option<String>) -> Self {
         if self.inner.request_id.is_none() {
             self.inner.request_id = request_id;
@@ -332,10 +344,29 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                 }
                 error
             }
-            P::InvalidResponsePayload(_, e) => Self::decode(
-                format!("response body does not match the API schema: {e}"),
-                Some(Box::new(e)),
-            ),
+            P::InvalidResponsePayload(bytes, e) => {
+                // Error bodies that do not match the declared problem schema
+                // (from a proxy, say) must still surface as HTTP errors; a
+                // problem-like body says which status it was.
+                let body = serde_json::from_slice::<Value>(&bytes).ok();
+                let status = body
+                    .as_ref()
+                    .and_then(|b| b.get("status"))
+                    .and_then(Value::as_u64)
+                    .and_then(|s| u16::try_from(s).ok())
+                    .filter(|s| (400..600).contains(s));
+                if let Some(status) = status {
+                    return Self::from_response(status, None, body);
+                }
+                let mut error = Self::decode(
+                    format!("response body does not match the API schema: {e}"),
+                    Some(Box::new(e)),
+                );
+                error.inner.body = Some(body.unwrap_or_else(|| {
+                    Value::String(String::from_utf8_lossy(&bytes).into_owned())
+                }));
+                error
+            }
             P::InvalidRequest(message) => Self::invalid_argument(message),
             P::Custom(message) => Self::new(ErrorKind::InvalidArgument, message),
         }
@@ -346,6 +377,25 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn undecodable_error_bodies_stay_http_errors() {
+        let bytes = bytes::Bytes::from_static(br#"{"status": 503, "code": "unavailable"}"#);
+        let e = serde_json::from_slice::<u8>(b"x").unwrap_err();
+        let err: Error = progenitor_client::Error::<()>::InvalidResponsePayload(bytes, e).into();
+        assert_eq!(err.kind(), ErrorKind::Server);
+        assert_eq!(err.status(), Some(503));
+
+        let bytes = bytes::Bytes::from_static(b"<html>Bad Gateway</html>");
+        let e = serde_json::from_slice::<u8>(b"x").unwrap_err();
+        let err: Error = progenitor_client::Error::<()>::InvalidResponsePayload(bytes, e).into();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        assert_eq!(err.body(), Some(&json!("<html>Bad Gateway</html>")));
+        let err = err.with_response_status(Some(502));
+        assert_eq!(err.kind(), ErrorKind::Server);
+        assert_eq!(err.status(), Some(502));
+        assert_eq!(err.message(), "HTTP status 502");
+    }
 
     #[test]
     fn code_wins_over_status() {

@@ -7,181 +7,176 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`ApiKey`
+    ///An API key, without its secret.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ApiKey {
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///`key_…`
         pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_used_at: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_used_ip: ::std::option::Option<::std::string::String>,
+        pub name: ::std::string::String,
+        ///The first 8 characters after `mm_`, to tell keys apart.
+        pub prefix: ::std::string::String,
+        ///Set when the key was rotated: the id of its successor.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub replaced_by: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub revoked_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub role: Role,
+        ///Scopes the key grants.
+        pub scopes: ::std::vec::Vec<Scope>,
+        ///`usr_…`: the user the key belongs to.
+        pub user_id: ::std::string::String,
+    }
+    ///A newly created API key. `key` is the secret, shown only in this response.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ApiKeyCreated {
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub id: ::std::string::String,
+        ///The secret (`mm_…`). Store it now: it cannot be retrieved again.
+        pub key: ::std::string::String,
         pub name: ::std::string::String,
         pub prefix: ::std::string::String,
-        pub revoked: bool,
         pub role: Role,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub scopes: ::std::vec::Vec<::std::string::String>,
+        pub scopes: ::std::vec::Vec<Scope>,
+        pub user_id: ::std::string::String,
     }
-    ///`ApiKeyPage`
+    ///A page of API keys.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ApiKeyPage {
         pub items: ::std::vec::Vec<ApiKey>,
+        ///Pass as `cursor` to get the next page; null on the last page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next_cursor: ::std::option::Option<::std::string::String>,
     }
-    ///`Candidate`
+    ///A candidate: the parsed profile and the resume text it came from.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Candidate {
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub education: ::std::option::Option<EducationLevel>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
+        ///`cand_…`
         pub id: ::std::string::String,
+        ///Human languages spoken.
+        pub languages: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub location: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        pub skills: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone: ::std::option::Option<::std::string::String>,
+        ///Expected yearly salary.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub salary_expectation: ::std::option::Option<i32>,
+        pub seniority: Seniority,
+        pub skills: ::std::vec::Vec<Skill>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source: ::std::option::Option<CandidateSource>,
+        ///The raw resume text.
+        pub text: ::std::string::String,
+        ///Total years of professional experience, when known.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub years_experience: ::std::option::Option<f64>,
     }
-    ///`CandidatePage`
+    ///A page of candidates.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CandidatePage {
         pub items: ::std::vec::Vec<Candidate>,
+        ///Pass as `cursor` to get the next page; null on the last page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next_cursor: ::std::option::Option<::std::string::String>,
     }
-    ///`CreateApiKey`
+    ///The document a candidate was created from.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct CreateApiKey {
+    pub struct CandidateSource {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        pub name: CreateApiKeyName,
+        pub content_type: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub filename: ::std::option::Option<::std::string::String>,
+        pub format: DocumentFormat,
+    }
+    ///Request to create an API key.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(deny_unknown_fields)]
+    pub struct CreateApiKey {
+        /**A label for people (1–100 characters). For a service key created by an
+admin with `role`, also the name of the new service user.*/
+        pub name: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub role: ::std::option::Option<Role>,
+        ///Scopes that narrow the role (omitted: all scopes of the role).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        pub scopes: ::std::option::Option<::std::vec::Vec<Scope>>,
+        ///Lifetime in seconds; the key stops working after it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ttl_seconds: ::std::option::Option<::std::num::NonZeroU64>,
     }
-    ///`CreateApiKeyName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct CreateApiKeyName(::std::string::String);
-    impl ::std::ops::Deref for CreateApiKeyName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<CreateApiKeyName> for ::std::string::String {
-        fn from(value: CreateApiKeyName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for CreateApiKeyName {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for CreateApiKeyName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for CreateApiKeyName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for CreateApiKeyName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`CreateCandidate`
+    /**A candidate from resume text. Fields given explicitly override what the
+parser found in `text`.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateCandidate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub expected_salary: ::std::option::Option<f64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub location: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        pub resume_text: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone: ::std::option::Option<::std::string::String>,
+        ///Expected yearly salary.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub salary_expectation: ::std::option::Option<i32>,
+        ///The resume as plain text.
+        pub text: ::std::string::String,
     }
-    ///`CreateJob`
+    ///A new job posting.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(deny_unknown_fields)]
     pub struct CreateJob {
-        pub description: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub company: ::std::option::Option<::std::string::String>,
+        ///ISO 4217 code (default `USD`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub location: ::std::option::Option<::std::string::String>,
+        ///Minimum years of experience (default 0).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub min_years: ::std::option::Option<f64>,
+        ///Skills that help but are not required.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub nice_to_have_skills: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub remote: ::std::option::Option<RemotePolicy>,
+        ///Skills a candidate must have (canonicalised, e.g. `k8s` → `Kubernetes`).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub required_skills: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub salary_max: ::std::option::Option<f64>,
+        pub salary_max: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub salary_min: ::std::option::Option<f64>,
+        pub salary_min: ::std::option::Option<i32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub seniority: ::std::option::Option<Seniority>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<JobStatus>,
+        ///1–200 characters.
         pub title: ::std::string::String,
     }
-    ///`CreateMatch`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct CreateMatch {
-        pub candidate_id: ::std::string::String,
-        pub job_id: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub weights: ::std::option::Option<MatchWeights>,
-    }
-    ///`CreatedApiKey`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct CreatedApiKey {
-        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        pub id: ::std::string::String,
-        pub name: ::std::string::String,
-        pub prefix: ::std::string::String,
-        pub revoked: bool,
-        pub role: Role,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub scopes: ::std::vec::Vec<::std::string::String>,
-        ///Shown once
-        pub secret: ::std::string::String,
-    }
-    ///`FieldError`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct FieldError {
-        pub field: ::std::string::String,
-        pub message: ::std::string::String,
-    }
-    ///`Health`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct Health {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub checks: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        >,
-        pub status: HealthStatus,
-    }
-    ///`HealthStatus`
+    ///Format of an uploaded resume.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -194,29 +189,34 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
-    pub enum HealthStatus {
-        #[serde(rename = "ok")]
-        Ok,
+    pub enum DocumentFormat {
+        PlainText,
+        Pdf,
+        Docx,
     }
-    impl ::std::fmt::Display for HealthStatus {
+    impl ::std::fmt::Display for DocumentFormat {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
-                Self::Ok => f.write_str("ok"),
+                Self::PlainText => f.write_str("PlainText"),
+                Self::Pdf => f.write_str("Pdf"),
+                Self::Docx => f.write_str("Docx"),
             }
         }
     }
-    impl ::std::str::FromStr for HealthStatus {
+    impl ::std::str::FromStr for DocumentFormat {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
-                "ok" => Ok(Self::Ok),
+                "PlainText" => Ok(Self::PlainText),
+                "Pdf" => Ok(Self::Pdf),
+                "Docx" => Ok(Self::Docx),
                 _ => Err("invalid value".into()),
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for HealthStatus {
+    impl ::std::convert::TryFrom<&str> for DocumentFormat {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -224,7 +224,7 @@ pub mod types {
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for HealthStatus {
+    impl ::std::convert::TryFrom<::std::string::String> for DocumentFormat {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -232,36 +232,157 @@ pub mod types {
             value.parse()
         }
     }
-    ///`Job`
+    ///Highest completed education.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum EducationLevel {
+        HighSchool,
+        Associate,
+        Bachelor,
+        Master,
+        Doctorate,
+    }
+    impl ::std::fmt::Display for EducationLevel {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::HighSchool => f.write_str("HighSchool"),
+                Self::Associate => f.write_str("Associate"),
+                Self::Bachelor => f.write_str("Bachelor"),
+                Self::Master => f.write_str("Master"),
+                Self::Doctorate => f.write_str("Doctorate"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for EducationLevel {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "HighSchool" => Ok(Self::HighSchool),
+                "Associate" => Ok(Self::Associate),
+                "Bachelor" => Ok(Self::Bachelor),
+                "Master" => Ok(Self::Master),
+                "Doctorate" => Ok(Self::Doctorate),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for EducationLevel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for EducationLevel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One invalid field of a request.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FieldError {
+        /**The field, as a dotted path into the request (`weights.skills`), or a
+query parameter or header name.*/
+        pub field: ::std::string::String,
+        ///What is wrong with it.
+        pub message: ::std::string::String,
+    }
+    ///Result of a health probe.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct Health {
+        ///The storage backend checked (`sqlite` or `postgres`); readiness only.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub database: ::std::option::Option<::std::string::String>,
+        ///`ok`
+        pub status: ::std::string::String,
+    }
+    ///A job posting.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Job {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub company: ::std::option::Option<::std::string::String>,
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub currency: ::std::string::String,
         pub description: ::std::string::String,
+        ///`job_…`
         pub id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub location: ::std::option::Option<::std::string::String>,
+        pub min_years: f64,
+        pub nice_to_have_skills: ::std::vec::Vec<::std::string::String>,
+        pub remote: RemotePolicy,
         pub required_skills: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub salary_max: ::std::option::Option<i32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub salary_min: ::std::option::Option<i32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub seniority: ::std::option::Option<Seniority>,
         pub status: JobStatus,
         pub title: ::std::string::String,
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
     }
-    ///`JobPage`
+    ///A page of jobs.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct JobPage {
         pub items: ::std::vec::Vec<Job>,
+        ///Pass as `cursor` to get the next page; null on the last page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next_cursor: ::std::option::Option<::std::string::String>,
     }
-    ///`JobPatch`
+    /**Changes to a job: only the fields present are changed; `null` clears an
+optional field.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[serde(deny_unknown_fields)]
     pub struct JobPatch {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub company: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub location: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub min_years: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub nice_to_have_skills: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub remote: ::std::option::Option<RemotePolicy>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub required_skills: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub salary_max: ::std::option::Option<i32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub salary_min: ::std::option::Option<i32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub seniority: ::std::option::Option<Seniority>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<JobStatus>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
     }
-    ///`JobStatus`
+    ///Whether a job accepts candidates.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -316,63 +437,206 @@ pub mod types {
             value.parse()
         }
     }
-    ///`Match`
+    ///How well a candidate fits a job, and why.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Match {
+        pub breakdown: MatchBreakdown,
         pub candidate_id: ::std::string::String,
+        pub computed_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Human-readable sentences: strongest evidence first, then gaps.
+        pub explanation: ::std::vec::Vec<::std::string::String>,
         pub job_id: ::std::string::String,
+        ///Job skills (required or nice-to-have) the candidate has.
         pub matched_skills: ::std::vec::Vec<::std::string::String>,
-        pub missing_skills: ::std::vec::Vec<::std::string::String>,
+        pub missing_nice_to_have_skills: ::std::vec::Vec<::std::string::String>,
+        pub missing_required_skills: ::std::vec::Vec<::std::string::String>,
+        pub model_version: ::std::string::String,
+        ///0–100: the weighted blend of the breakdown.
         pub score: f64,
         pub verdict: Verdict,
+        pub weights: MatchWeights,
     }
-    ///`MatchWeights`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    ///Per-factor scores, each 0–100.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct MatchBreakdown {
+        pub experience: f64,
+        pub location: f64,
+        pub salary: f64,
+        pub seniority: f64,
+        pub skills: f64,
+        pub text: f64,
+    }
+    ///Score one candidate against one job.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(deny_unknown_fields)]
+    pub struct MatchRequest {
+        ///`cand_…`
+        pub candidate_id: ::std::string::String,
+        ///`job_…`
+        pub job_id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub weights: ::std::option::Option<MatchWeightsInput>,
+    }
+    ///Relative weights of the match factors (normalised by their sum).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct MatchWeights {
+        pub experience: f64,
+        pub location: f64,
+        pub salary: f64,
+        pub seniority: f64,
+        pub skills: f64,
+        pub text: f64,
+    }
+    ///Weights for one request; omitted factors keep the server's defaults.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct MatchWeightsInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub experience: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub location: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub salary: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub seniority: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub skills: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<f64>,
     }
-    ///`PredictSalary`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub enum PredictSalary {
-        #[serde(rename = "candidate_id")]
-        CandidateId(::std::string::String),
-        #[serde(rename = "features")]
-        Features(SalaryFeatures),
-    }
-    impl ::std::convert::From<SalaryFeatures> for PredictSalary {
-        fn from(value: SalaryFeatures) -> Self {
-            Self::Features(value)
-        }
-    }
-    ///RFC 9457 problem details
+    ///An RFC 9457 problem document.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Problem {
+        /**Stable machine-readable code: `unauthorized`, `forbidden`, `not_found`,
+`validation_failed`, `malformed_request`, `payload_too_large`,
+`unsupported_media_type`, `unreadable_document`, `empty_document`,
+`encrypted_document`, `idempotency_key_reused`, `conflict`,
+`method_not_allowed`, `rate_limited`, `internal` or `unavailable`.*/
         pub code: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub detail: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub errors: ::std::option::Option<::std::vec::Vec<FieldError>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub request_id: ::std::option::Option<::std::string::String>,
+        ///Human-readable explanation of this occurrence.
+        pub detail: ::std::string::String,
+        ///Per-field problems (empty unless `code` is `validation_failed`).
+        pub errors: ::std::vec::Vec<FieldError>,
+        ///Id of the request (also in the `X-Request-Id` response header).
+        pub request_id: ::std::string::String,
+        ///HTTP status code.
         pub status: i32,
+        ///Short human-readable summary of the problem type.
         pub title: ::std::string::String,
+        ///URI identifying the problem type; ends in `code`.
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
-    ///`RankedCandidates`
+    ///The best matches, best first.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct RankedCandidates {
+    pub struct RankedMatches {
         pub items: ::std::vec::Vec<Match>,
+        pub model_version: ::std::string::String,
     }
-    ///`RankedJobs`
+    ///Where the work happens.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum RemotePolicy {
+        Onsite,
+        Hybrid,
+        Remote,
+    }
+    impl ::std::fmt::Display for RemotePolicy {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Onsite => f.write_str("Onsite"),
+                Self::Hybrid => f.write_str("Hybrid"),
+                Self::Remote => f.write_str("Remote"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for RemotePolicy {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Onsite" => Ok(Self::Onsite),
+                "Hybrid" => Ok(Self::Hybrid),
+                "Remote" => Ok(Self::Remote),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RemotePolicy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RemotePolicy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The resume document, as the raw request body.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[serde(transparent)]
+    pub struct ResumeFile(pub ::std::string::String);
+    impl ::std::ops::Deref for ResumeFile {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ResumeFile> for ::std::string::String {
+        fn from(value: ResumeFile) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ResumeFile {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for ResumeFile {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for ResumeFile {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
+    ///The resume document as an HTML-form upload.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct RankedJobs {
-        pub items: ::std::vec::Vec<Match>,
+    pub struct ResumeUpload {
+        ///The document (PDF, DOCX or plain text).
+        pub file: ::std::string::String,
     }
-    ///`Role`
+    ///What a user (and a key acting for it) may do; see the API guide.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -431,27 +695,201 @@ pub mod types {
             value.parse()
         }
     }
-    ///`SalaryFeatures`
+    ///What the salary model looks at.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(deny_unknown_fields)]
     pub struct SalaryFeatures {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub education: ::std::option::Option<EducationLevel>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub location: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub skills: ::std::vec::Vec<::std::string::String>,
-        pub title: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub years_experience: ::std::option::Option<f64>,
+        ///Years of professional experience, 0–60.
+        pub years_experience: f64,
     }
-    ///`SalaryPrediction`
+    ///A yearly salary prediction with an interval.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SalaryPrediction {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub confidence: ::std::option::Option<f64>,
+        ///0–1: how much data supports this prediction.
+        pub confidence: f64,
         pub currency: ::std::string::String,
+        ///Most likely salary.
         pub expected: f64,
+        pub features: SalaryFeatures,
+        ///Upper end of the interval.
         pub high: f64,
+        ///Coverage of [low, high], e.g. 0.8 for the 10th–90th percentiles.
+        pub interval: f64,
+        ///Lower end of the interval.
         pub low: f64,
+        ///0–100: where `expected` sits among the model's training salaries.
+        pub market_percentile: f64,
         pub model_version: ::std::string::String,
+        ///`year`.
+        pub period: ::std::string::String,
     }
-    ///`Verdict`
+    /**Predict for a stored candidate (`candidate_id`) or for explicit
+`features` — exactly one of the two.*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct SalaryPredictionRequest {
+        ///`cand_…`
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub candidate_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub features: ::std::option::Option<SalaryFeatures>,
+    }
+    ///A permission that can be granted to a key.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum Scope {
+        #[serde(rename = "candidates:read")]
+        CandidatesRead,
+        #[serde(rename = "candidates:write")]
+        CandidatesWrite,
+        #[serde(rename = "jobs:read")]
+        JobsRead,
+        #[serde(rename = "jobs:write")]
+        JobsWrite,
+        #[serde(rename = "matches:read")]
+        MatchesRead,
+        #[serde(rename = "salary:read")]
+        SalaryRead,
+        #[serde(rename = "api_keys:manage")]
+        ApiKeysManage,
+    }
+    impl ::std::fmt::Display for Scope {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::CandidatesRead => f.write_str("candidates:read"),
+                Self::CandidatesWrite => f.write_str("candidates:write"),
+                Self::JobsRead => f.write_str("jobs:read"),
+                Self::JobsWrite => f.write_str("jobs:write"),
+                Self::MatchesRead => f.write_str("matches:read"),
+                Self::SalaryRead => f.write_str("salary:read"),
+                Self::ApiKeysManage => f.write_str("api_keys:manage"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Scope {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "candidates:read" => Ok(Self::CandidatesRead),
+                "candidates:write" => Ok(Self::CandidatesWrite),
+                "jobs:read" => Ok(Self::JobsRead),
+                "jobs:write" => Ok(Self::JobsWrite),
+                "matches:read" => Ok(Self::MatchesRead),
+                "salary:read" => Ok(Self::SalaryRead),
+                "api_keys:manage" => Ok(Self::ApiKeysManage),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Scope {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Scope {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Career level, from intern to principal.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum Seniority {
+        Intern,
+        Junior,
+        Mid,
+        Senior,
+        Lead,
+        Principal,
+    }
+    impl ::std::fmt::Display for Seniority {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Intern => f.write_str("Intern"),
+                Self::Junior => f.write_str("Junior"),
+                Self::Mid => f.write_str("Mid"),
+                Self::Senior => f.write_str("Senior"),
+                Self::Lead => f.write_str("Lead"),
+                Self::Principal => f.write_str("Principal"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Seniority {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Intern" => Ok(Self::Intern),
+                "Junior" => Ok(Self::Junior),
+                "Mid" => Ok(Self::Mid),
+                "Senior" => Ok(Self::Senior),
+                "Lead" => Ok(Self::Lead),
+                "Principal" => Ok(Self::Principal),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Seniority {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Seniority {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///A skill found in a resume, with years of use when the resume says so.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct Skill {
+        ///Canonical skill name, e.g. `PostgreSQL`.
+        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub years: ::std::option::Option<f64>,
+    }
+    /**How well a candidate fits a job: strong (>= 85), good (>= 70),
+possible (>= 50) or weak.*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -465,19 +903,18 @@ pub mod types {
         PartialOrd
     )]
     pub enum Verdict {
-        #[serde(rename = "strong")]
         Strong,
-        #[serde(rename = "possible")]
+        Good,
         Possible,
-        #[serde(rename = "weak")]
         Weak,
     }
     impl ::std::fmt::Display for Verdict {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
-                Self::Strong => f.write_str("strong"),
-                Self::Possible => f.write_str("possible"),
-                Self::Weak => f.write_str("weak"),
+                Self::Strong => f.write_str("Strong"),
+                Self::Good => f.write_str("Good"),
+                Self::Possible => f.write_str("Possible"),
+                Self::Weak => f.write_str("Weak"),
             }
         }
     }
@@ -487,9 +924,10 @@ pub mod types {
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
-                "strong" => Ok(Self::Strong),
-                "possible" => Ok(Self::Possible),
-                "weak" => Ok(Self::Weak),
+                "Strong" => Ok(Self::Strong),
+                "Good" => Ok(Self::Good),
+                "Possible" => Ok(Self::Possible),
+                "Weak" => Ok(Self::Weak),
                 _ => Err("invalid value".into()),
             }
         }
@@ -544,9 +982,11 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for mismatch-recruiter
+/**Client for mismatch-recruiter API
 
-Recruiting API
+Parse resumes, store candidates and job postings, explain how well a candidate fits a job, rank both ways and predict salaries.
+
+Authenticate with an API key: `Authorization: Bearer mm_…` or `X-API-Key: mm_…`. Errors are RFC 9457 `application/problem+json` documents with a stable `code`. A POST may carry `Idempotency-Key` (1–255 characters): repeating it with the same body replays the first response (header `Idempotent-Replayed: true`) for 24 hours; with a different body it fails with `idempotency_key_reused`. Every response carries `X-Request-Id`.
 
 Version: 0.1.0*/
 pub struct Client {
@@ -613,6 +1053,8 @@ const _: () = {
 impl Client {
     /**Liveness probe
 
+200 whenever the process is serving requests.
+
 Sends a `GET` request to `/health/live`
 
 */
@@ -649,6 +1091,8 @@ Sends a `GET` request to `/health/live`
         }
     }
     /**Readiness probe
+
+200 when the database answers; 503 (`unavailable`) otherwise.
 
 Sends a `GET` request to `/health/ready`
 
@@ -690,8 +1134,14 @@ Sends a `GET` request to `/health/ready`
     }
     /**List API keys
 
+Admins see every key; others see their own. Secrets and hashes are never
+returned.
+
 Sends a `GET` request to `/v1/api-keys`
 
+Arguments:
+- `cursor`: The `next_cursor` of the previous page.
+- `limit`: Page size, 1–100 (default 20).
 */
     pub async fn list_api_keys<'a>(
         &'a self,
@@ -729,10 +1179,24 @@ Sends a `GET` request to `/v1/api-keys`
             401u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Create an API key
+
+Any caller may create keys for itself (with its role or a lower one, and
+at most its own scopes). An admin passing `role` creates a service user
+with that role and `name`, and a key for it. The secret is in the
+response only.
 
 Sends a `POST` request to `/v1/api-keys`
 
@@ -740,7 +1204,7 @@ Sends a `POST` request to `/v1/api-keys`
     pub async fn create_api_key<'a>(
         &'a self,
         body: &'a types::CreateApiKey,
-    ) -> Result<ResponseValue<types::CreatedApiKey>, Error<types::Problem>> {
+    ) -> Result<ResponseValue<types::ApiKeyCreated>, Error<types::Problem>> {
         let url = format!("{}/v1/api-keys", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -780,15 +1244,20 @@ Sends a `POST` request to `/v1/api-keys`
             422u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Revoke an API key
 
+Effective immediately. Revoking a revoked key changes nothing.
+
 Sends a `POST` request to `/v1/api-keys/{key_id}/revoke`
 
 Arguments:
-- `key_id`: API key id
+- `key_id`: `key_…` id of the key
 */
     pub async fn revoke_api_key<'a>(
         &'a self,
@@ -831,13 +1300,81 @@ Arguments:
             404u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Rotate an API key
+
+Issues a new secret with the same name, role, scopes and lifetime, and
+revokes the old key. The new secret is in the response only.
+
+Sends a `POST` request to `/v1/api-keys/{key_id}/rotate`
+
+Arguments:
+- `key_id`: `key_…` id of the key
+*/
+    pub async fn rotate_api_key<'a>(
+        &'a self,
+        key_id: &'a str,
+    ) -> Result<ResponseValue<types::ApiKeyCreated>, Error<types::Problem>> {
+        let url = format!(
+            "{}/v1/api-keys/{}/rotate", self.baseurl, encode_path(& key_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "rotate_api_key",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            201u16 => ResponseValue::from_response(response).await,
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            409u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**List candidates
 
+Newest first, paginated with `limit` and `cursor`.
+
 Sends a `GET` request to `/v1/candidates`
 
+Arguments:
+- `cursor`: The `next_cursor` of the previous page.
+- `limit`: Page size, 1–100 (default 20).
 */
     pub async fn list_candidates<'a>(
         &'a self,
@@ -878,10 +1415,19 @@ Sends a `GET` request to `/v1/candidates`
             403u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Create a candidate from resume text
+
+Parses `text` (contact details, skills, experience, education,
+languages, salary expectation); explicit fields override parsed ones.
 
 Sends a `POST` request to `/v1/candidates`
 
@@ -926,16 +1472,30 @@ Sends a `POST` request to `/v1/candidates`
             403u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            413u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Create a candidate from a resume file
+    /**Upload a resume document
+
+The body is the document itself (`application/pdf`, DOCX,
+`text/plain` or `application/octet-stream`), or `multipart/form-data`
+with a `file` field. The format is detected from the content (magic
+bytes), then the content type and `filename`.
 
 Sends a `POST` request to `/v1/candidates/upload`
 
+Arguments:
+- `filename`: Original file name; its extension helps detect the format.
+- `body`: The resume document
 */
     pub async fn upload_candidate<'a, B: Into<reqwest::Body>>(
         &'a self,
@@ -992,6 +1552,9 @@ Sends a `POST` request to `/v1/candidates/upload`
             422u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1000,7 +1563,7 @@ Sends a `POST` request to `/v1/candidates/upload`
 Sends a `GET` request to `/v1/candidates/{candidate_id}`
 
 Arguments:
-- `candidate_id`: Candidate id
+- `candidate_id`: `cand_…` id
 */
     pub async fn get_candidate<'a>(
         &'a self,
@@ -1043,6 +1606,9 @@ Arguments:
             404u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1051,7 +1617,7 @@ Arguments:
 Sends a `DELETE` request to `/v1/candidates/{candidate_id}`
 
 Arguments:
-- `candidate_id`: Candidate id
+- `candidate_id`: `cand_…` id
 */
     pub async fn delete_candidate<'a>(
         &'a self,
@@ -1094,22 +1660,28 @@ Arguments:
             404u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Rank jobs for a candidate
+    /**Rank open jobs for a candidate
+
+The `limit` best-fitting open jobs, best first, with the server's
+default weights.
 
 Sends a `GET` request to `/v1/candidates/{candidate_id}/matches`
 
 Arguments:
-- `candidate_id`: Candidate id
-- `limit`
+- `candidate_id`: `cand_…` id
+- `limit`: How many results, 1–100 (default 10).
 */
     pub async fn rank_jobs_for_candidate<'a>(
         &'a self,
         candidate_id: &'a str,
         limit: Option<::std::num::NonZeroU32>,
-    ) -> Result<ResponseValue<types::RankedJobs>, Error<types::Problem>> {
+    ) -> Result<ResponseValue<types::RankedMatches>, Error<types::Problem>> {
         let url = format!(
             "{}/v1/candidates/{}/matches", self.baseurl, encode_path(& candidate_id
             .to_string()),
@@ -1149,13 +1721,26 @@ Arguments:
             404u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**List jobs
 
+Newest first, paginated with `limit` and `cursor`, optionally only
+`open` or `closed` ones.
+
 Sends a `GET` request to `/v1/jobs`
 
+Arguments:
+- `cursor`: The `next_cursor` of the previous page.
+- `limit`: Page size, 1–100 (default 20).
+- `status`: Only jobs with this status.
 */
     pub async fn list_jobs<'a>(
         &'a self,
@@ -1196,6 +1781,12 @@ Sends a `GET` request to `/v1/jobs`
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1249,6 +1840,9 @@ Sends a `POST` request to `/v1/jobs`
             422u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1257,7 +1851,7 @@ Sends a `POST` request to `/v1/jobs`
 Sends a `GET` request to `/v1/jobs/{job_id}`
 
 Arguments:
-- `job_id`: Job id
+- `job_id`: `job_…` id
 */
     pub async fn get_job<'a>(
         &'a self,
@@ -1300,6 +1894,9 @@ Arguments:
             404u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1308,7 +1905,7 @@ Arguments:
 Sends a `DELETE` request to `/v1/jobs/{job_id}`
 
 Arguments:
-- `job_id`: Job id
+- `job_id`: `job_…` id
 */
     pub async fn delete_job<'a>(
         &'a self,
@@ -1351,15 +1948,21 @@ Arguments:
             404u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Update a job
 
+Changes only the fields present in the body; `null` clears an optional
+field.
+
 Sends a `PATCH` request to `/v1/jobs/{job_id}`
 
 Arguments:
-- `job_id`: Job id
+- `job_id`: `job_…` id
 - `body`
 */
     pub async fn update_job<'a>(
@@ -1411,22 +2014,28 @@ Arguments:
             422u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Rank candidates for a job
 
+The `limit` best-fitting candidates, best first, with the server's
+default weights.
+
 Sends a `GET` request to `/v1/jobs/{job_id}/matches`
 
 Arguments:
-- `job_id`: Job id
-- `limit`
+- `job_id`: `job_…` id
+- `limit`: How many results, 1–100 (default 10).
 */
     pub async fn rank_candidates_for_job<'a>(
         &'a self,
         job_id: &'a str,
         limit: Option<::std::num::NonZeroU32>,
-    ) -> Result<ResponseValue<types::RankedCandidates>, Error<types::Problem>> {
+    ) -> Result<ResponseValue<types::RankedMatches>, Error<types::Problem>> {
         let url = format!(
             "{}/v1/jobs/{}/matches", self.baseurl, encode_path(& job_id.to_string()),
         );
@@ -1465,17 +2074,26 @@ Arguments:
             404u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Explain how well a candidate fits a job
+    /**Score a candidate against a job
+
+Nothing is stored: the match is computed on demand with the server's
+default weights, or the ones given.
 
 Sends a `POST` request to `/v1/matches`
 
 */
     pub async fn create_match<'a>(
         &'a self,
-        body: &'a types::CreateMatch,
+        body: &'a types::MatchRequest,
     ) -> Result<ResponseValue<types::Match>, Error<types::Problem>> {
         let url = format!("{}/v1/matches", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -1519,6 +2137,9 @@ Sends a `POST` request to `/v1/matches`
             422u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -1529,7 +2150,7 @@ Sends a `POST` request to `/v1/salary-predictions`
 */
     pub async fn predict_salary<'a>(
         &'a self,
-        body: &'a types::PredictSalary,
+        body: &'a types::SalaryPredictionRequest,
     ) -> Result<ResponseValue<types::SalaryPrediction>, Error<types::Problem>> {
         let url = format!("{}/v1/salary-predictions", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -1571,6 +2192,9 @@ Sends a `POST` request to `/v1/salary-predictions`
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),

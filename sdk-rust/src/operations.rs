@@ -86,6 +86,19 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Revoke an API key",
     },
     OperationInfo {
+        id: "rotateApiKey",
+        method_name: "rotate_api_key",
+        method: "POST",
+        path: "/v1/api-keys/{key_id}/rotate",
+        path_params: &["key_id"],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::None,
+        body_required: false,
+        success_status: 201,
+        summary: "Rotate an API key",
+    },
+    OperationInfo {
         id: "listCandidates",
         method_name: "list_candidates",
         method: "GET",
@@ -136,7 +149,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         body: BodyKind::Binary,
         body_required: true,
         success_status: 201,
-        summary: "Create a candidate from a resume file",
+        summary: "Upload a resume document",
     },
     OperationInfo {
         id: "getCandidate",
@@ -180,7 +193,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         body: BodyKind::None,
         body_required: false,
         success_status: 200,
-        summary: "Rank jobs for a candidate",
+        summary: "Rank open jobs for a candidate",
     },
     OperationInfo {
         id: "listJobs",
@@ -289,7 +302,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         body: BodyKind::Json,
         body_required: true,
         success_status: 200,
-        summary: "Explain how well a candidate fits a job",
+        summary: "Score a candidate against a job",
     },
     OperationInfo {
         id: "predictSalary",
@@ -328,6 +341,10 @@ pub(crate) async fn dispatch(
         "revokeApiKey" => {
             let arg0: String = args.required("key_id")?;
             finish(api.revoke_api_key(&arg0).await).await
+        }
+        "rotateApiKey" => {
+            let arg0: String = args.required("key_id")?;
+            finish(api.rotate_api_key(&arg0).await).await
         }
         "listCandidates" => {
             let arg0: Option<String> = args.optional("cursor")?;
@@ -385,11 +402,11 @@ pub(crate) async fn dispatch(
             finish(api.rank_candidates_for_job(&arg0, arg1).await).await
         }
         "createMatch" => {
-            let arg0: types::CreateMatch = args.required("body")?;
+            let arg0: types::MatchRequest = args.required("body")?;
             finish(api.create_match(&arg0).await).await
         }
         "predictSalary" => {
-            let arg0: types::PredictSalary = args.required("body")?;
+            let arg0: types::SalaryPredictionRequest = args.required("body")?;
             finish(api.predict_salary(&arg0).await).await
         }
         other => Err(Error::invalid_argument(format!("unknown operation {other:?}"))),

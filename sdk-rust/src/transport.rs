@@ -16,7 +16,7 @@
 //!
 //! [`Client::call`]: crate::Client::call
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -49,12 +49,18 @@ pub(crate) struct CallContext {
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) idempotency_key: Option<HeaderValue>,
     pub(crate) attempts: AtomicU32,
+    /// Status of the last response (0 before any).
+    pub(crate) last_status: AtomicU16,
     pub(crate) request_id: Mutex<Option<String>>,
 }
 
 impl CallContext {
     pub(crate) fn attempts(&self) -> u32 {
         self.attempts.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn last_status(&self) -> Option<u16> {
+        Some(self.last_status.load(Ordering::Relaxed)).filter(|s| *s != 0)
     }
 
     pub(crate) fn request_id(&self) -> Option<String> {
@@ -146,6 +152,8 @@ pub(crate) async fn execute(
         match http.execute(request).await {
             Ok(response) => {
                 if let Some(call) = &state.call {
+                    call.last_status
+                        .store(response.status().as_u16(), Ordering::Relaxed);
                     let id = request_id_of(response.headers());
                     *call
                         .request_id

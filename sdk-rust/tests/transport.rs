@@ -374,6 +374,33 @@ async fn undocumented_error_statuses_keep_their_problem_body() {
     assert_eq!(err.request_id(), Some("req-409"));
 }
 
+#[tokio::test]
+async fn error_bodies_that_are_not_problems_keep_status_and_kind() {
+    let server = ScriptedServer::start(vec![
+        Reply::text(502, "Bad Gateway").header("x-request-id", "req-lb"),
+        Reply::text(404, "no route"),
+    ])
+    .await;
+    let client = client(&server, |o| o.max_retries = 0);
+    let err = client
+        .call("getLiveness", Value::Null, CallOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Server, "{err}");
+    assert_eq!(err.status(), Some(502));
+    assert_eq!(err.request_id(), Some("req-lb"));
+    let err = client
+        .call(
+            "getCandidate",
+            json!({"candidate_id": "c"}),
+            CallOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    assert_eq!(err.status(), Some(404));
+}
+
 #[test]
 fn operation_table_matches_the_spec() {
     let spec = spec();

@@ -47,7 +47,19 @@ impl Reply {
             body: Some(json!({
                 "type": format!("https://docs.mismatch.dev/errors/{code}"),
                 "title": code, "status": status, "code": code, "detail": detail,
+                "request_id": "req-in-body", "errors": [],
             })),
+            delay: Duration::ZERO,
+        }
+    }
+
+    /// An error answer whose body is not a problem document (as a proxy
+    /// or load balancer might send).
+    pub fn text(status: u16, body: &str) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type", "text/plain".into())],
+            body: Some(Value::String(body.into())),
             delay: Duration::ZERO,
         }
     }
