@@ -432,15 +432,54 @@ fn docx_text(bytes: &[u8]) -> Result<String, ParseError> {
     if archive.index_for_name("EncryptedPackage").is_some() {
         return Err(ParseError::Encrypted);
     }
-    let mut entry = archive.by_name("word/document.xml").map_err(|e| match e {
-        zip::result::ZipError::UnsupportedArchive(msg) if msg.contains("ncrypt") => {
+    if archive.index_for_name("word/document.xml").is_none() {
+        return Err(ParseError::Unreadable {
+            reason: "DOCX without word/document.xml".into(),
+        });
+    }
+    // Many resume templates put the name and contact line in the page
+    // header, so headers are read first and footers last.
+    let mut names: Vec<String> = archive
+        .file_names()
+        .filter_map(Result::ok)
+        .filter(|n| n.starts_with("word/header") && n.ends_with(".xml"))
+        .map(|n| n.into_owned())
+        .collect();
+    names.sort();
+    names.push("word/document.xml".to_owned());
+    let mut footers: Vec<String> = archive
+        .file_names()
+        .filter_map(Result::ok)
+        .filter(|n| n.starts_with("word/footer") && n.ends_with(".xml"))
+        .map(|n| n.into_owned())
+        .collect();
+    footers.sort();
+    names.extend(footers);
+
+    let mut text = String::new();
+    for name in names {
+        let xml = read_zip_entry(&mut archive, &name)?;
+        let part = docx_xml_text(&xml)?;
+        if !part.trim().is_empty() {
+            text.push_str(&part);
+            text.push('\n');
+        }
+    }
+    Ok(text)
+}
+
+fn read_zip_entry(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+) -> Result<Vec<u8>, ParseError> {
+    let mut entry = archive.by_name(name).map_err(|e| match e {
+        zip::result::ZipError::UnsupportedArchive(msg)
+            if msg.contains("ncrypt") || msg.contains("assword") =>
+        {
             ParseError::Encrypted
         }
-        zip::result::ZipError::FileNotFound => ParseError::Unreadable {
-            reason: "DOCX without word/document.xml".into(),
-        },
         other => ParseError::Unreadable {
-            reason: format!("cannot open word/document.xml: {other}"),
+            reason: format!("cannot open {name}: {other}"),
         },
     })?;
     if entry.encrypted() {
@@ -451,9 +490,9 @@ fn docx_text(bytes: &[u8]) -> Result<String, ParseError> {
         .take(MAX_DECOMPRESSED)
         .read_to_end(&mut xml)
         .map_err(|e| ParseError::Unreadable {
-            reason: format!("cannot decompress word/document.xml: {e}"),
+            reason: format!("cannot decompress {name}: {e}"),
         })?;
-    docx_xml_text(&xml)
+    Ok(xml)
 }
 
 /// Text of a WordprocessingML body: `<w:t>` runs, with paragraph, line-break
@@ -462,6 +501,9 @@ fn docx_xml_text(xml: &[u8]) -> Result<String, ParseError> {
     let mut reader = Reader::from_reader(xml);
     let mut out = String::new();
     let mut in_text = false;
+    // Inside <mc:Fallback> Word repeats content already given in
+    // <mc:Choice> for old readers; reading both would duplicate it.
+    let mut fallback_depth = 0usize;
     let mut buf = Vec::new();
     loop {
         let event = reader
@@ -469,8 +511,19 @@ fn docx_xml_text(xml: &[u8]) -> Result<String, ParseError> {
             .map_err(|e| ParseError::Unreadable {
                 reason: format!("invalid DOCX XML: {e}"),
             })?;
+        if fallback_depth > 0 {
+            match event {
+                Event::Start(e) if e.local_name().as_ref() == "Fallback" => fallback_depth += 1,
+                Event::End(e) if e.local_name().as_ref() == "Fallback" => fallback_depth -= 1,
+                Event::Eof => break,
+                _ => {}
+            }
+            buf.clear();
+            continue;
+        }
         match event {
             Event::Start(e) => match e.local_name().as_ref() {
+                "Fallback" => fallback_depth = 1,
                 "t" => in_text = true,
                 "tab" => out.push('\t'),
                 "br" | "cr" => out.push('\n'),
@@ -526,6 +579,7 @@ mod tests {
     const DOCX: &[u8] = include_bytes!("../../../tests/fixtures/resume.docx");
     const ENCRYPTED_PDF: &[u8] = include_bytes!("../../../tests/fixtures/encrypted.pdf");
     const CORRUPT_PDF: &[u8] = include_bytes!("../../../tests/fixtures/corrupt.pdf");
+    const RESTRICTED_PDF: &[u8] = include_bytes!("../../../tests/fixtures/restricted.pdf");
     const TXT: &[u8] = include_bytes!("../../../tests/fixtures/resume.txt");
 
     #[test]
@@ -603,11 +657,99 @@ mod tests {
     }
 
     #[test]
+    fn pdf_with_only_an_owner_password_is_read() {
+        let text = extract_text(RESTRICTED_PDF, DocumentFormat::Pdf).unwrap();
+        assert!(text.contains("Carlos Mendes"), "{text}");
+    }
+
+    /// Deterministic xorshift bytes, so a failure can be replayed.
+    fn noise(seed: u64, len: usize) -> Vec<u8> {
+        let mut state = seed | 1;
+        (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 24) as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn damaged_documents_give_errors_not_panics() {
+        let formats = [
+            DocumentFormat::Pdf,
+            DocumentFormat::Docx,
+            DocumentFormat::PlainText,
+        ];
+        for seed in 1..40u64 {
+            let random = noise(seed, 64 + (seed as usize * 37) % 2000);
+            for format in formats {
+                let _ = extract_text(&random, format);
+            }
+            let _ = DocumentFormat::detect(&random, Some("x.pdf"), None);
+            // Flip a handful of bytes inside real documents and cut them short.
+            for original in [PDF, DOCX, RESTRICTED_PDF] {
+                let mut damaged = original.to_vec();
+                for (i, b) in noise(seed * 7919, 8).into_iter().enumerate() {
+                    let at = (usize::from(b) * 31 + i * 977 + seed as usize * 13) % damaged.len();
+                    damaged[at] ^= b | 1;
+                }
+                for format in formats {
+                    let _ = extract_text(&damaged, format);
+                    let cut = (seed as usize * 101) % damaged.len();
+                    let _ = extract_text(&damaged[..cut], format);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn reads_docx_paragraphs() {
         let text = extract_text(DOCX, DocumentFormat::Docx).unwrap();
         let lines: Vec<&str> = text.lines().map(str::trim).collect();
         assert!(lines.contains(&"Amira Haddad"), "{text}");
         assert!(text.contains("React & TypeScript"), "{text}");
+    }
+
+    fn zip_of(parts: &[(&str, &str)]) -> Vec<u8> {
+        use std::io::Write;
+        let mut out = Cursor::new(Vec::new());
+        let mut writer = zip::ZipWriter::new(&mut out);
+        for (name, body) in parts {
+            writer
+                .start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            writer.write_all(body.as_bytes()).unwrap();
+        }
+        writer.finish().unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn docx_headers_come_first_and_fallbacks_are_not_duplicated() {
+        let w = r#"xmlns:w="w" xmlns:mc="mc""#;
+        let header = format!(r#"<w:hdr {w}><w:p><w:r><w:t>Ines Duarte</w:t></w:r></w:p></w:hdr>"#);
+        let body = format!(
+            r#"<w:document {w}><w:body><w:p><w:r><w:t>Body</w:t></w:r></w:p><mc:AlternateContent><mc:Choice><w:p><w:r><w:t>Box</w:t></w:r></w:p></mc:Choice><mc:Fallback><w:p><w:r><w:t>Box</w:t></w:r></w:p></mc:Fallback></mc:AlternateContent></w:body></w:document>"#
+        );
+        let footer = format!(r#"<w:ftr {w}><w:p><w:r><w:t>Page 1</w:t></w:r></w:p></w:ftr>"#);
+        let docx = zip_of(&[
+            ("word/document.xml", &body),
+            ("word/header1.xml", &header),
+            ("word/footer1.xml", &footer),
+        ]);
+        assert_eq!(
+            DocumentFormat::detect(&docx, None, None),
+            Ok(DocumentFormat::Docx)
+        );
+        let text = extract_text(&docx, DocumentFormat::Docx).unwrap();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines, vec!["Ines Duarte", "Body", "Box", "Page 1"]);
+
+        let not_docx = zip_of(&[("hello.txt", "hi")]);
+        let err = DocumentFormat::detect(&not_docx, Some("cv.zip"), None).unwrap_err();
+        assert_eq!(err.code(), "unsupported_media_type");
     }
 
     #[test]

@@ -271,7 +271,10 @@ pub(super) fn years_of_experience(lines: &[&str]) -> Option<f32> {
             let end = if c.name("now").is_some() {
                 Some(PRESENT_YEAR * 12)
             } else {
+                // "Jan 2019 – Dec 2021" includes December: three full years.
+                let month_given = c.name("m2").is_some() || c.name("n2").is_some();
                 month_index(c.name("y2"), c.name("m2"), c.name("n2"))
+                    .map(|m| if month_given { m + 1 } else { m })
             };
             match end {
                 Some(end) if end > start && end <= PRESENT_YEAR * 12 + 11 => {
@@ -634,7 +637,11 @@ mod tests {
         let cv = "Experience\nAcme, Jan 2019 - present\nBeta, 2015 – 2018\nOverlap Corp 2016-2017\nEducation\nUni 2010 - 2014";
         // 2015..2018 (3 y) + Jan 2019..Jan 2026 (7 y); overlap and education ignored.
         assert_eq!(years_of_experience(&lines(cv)), Some(10.0));
-        assert_eq!(years_of_experience(&lines("03/2020 - 09/2021")), Some(1.5));
+        assert_eq!(years_of_experience(&lines("03/2020 - 08/2021")), Some(1.5));
+        assert_eq!(
+            years_of_experience(&lines("Jan 2019 - Dec 2021")),
+            Some(3.0)
+        );
         assert_eq!(years_of_experience(&lines("no dates")), None);
     }
 
