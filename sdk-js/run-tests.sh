@@ -59,5 +59,22 @@ for file in index.d.ts src/node.js src/browser.js src/generated.js wasm-pkg/mism
 done
 echo "ok"
 
+section "the packed tarball installs into a fresh project and loads the addon"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+tarball=$(npm pack --silent --pack-destination "$scratch" | tail -n1)
+(
+  cd "$scratch"
+  npm init -y >/dev/null
+  npm install --no-audit --no-fund "./$tarball" >/dev/null
+  node --input-type=module -e "
+    const { Client, NotFoundError, OPERATIONS } = await import('mismatch-recruiter');
+    const client = new Client({ baseUrl: 'http://127.0.0.1:9' });
+    const missing = Object.keys(OPERATIONS).filter((id) => typeof client[id] !== 'function');
+    if (missing.length || !(new NotFoundError('x') instanceof Error)) throw new Error('missing: ' + missing);
+    console.log('installed from ' + '$tarball' + ': ' + Object.keys(OPERATIONS).length + ' operations');
+  "
+)
+
 section "node --test (unit, e2e, Chromium, examples)"
 node --test --test-concurrency=1 test/*.test.mjs
