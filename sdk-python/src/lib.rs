@@ -61,8 +61,7 @@ fn seconds(name: &str, value: f64) -> PyResult<Duration> {
             "{name} must be a positive number of seconds, got {value}"
         )));
     }
-    Duration::try_from_secs_f64(value)
-        .map_err(|e| PyValueError::new_err(format!("{name}: {e}")))
+    Duration::try_from_secs_f64(value).map_err(|e| PyValueError::new_err(format!("{name}: {e}")))
 }
 
 #[pymethods]
@@ -135,7 +134,7 @@ impl NativeClient {
                 loop {
                     tokio::select! {
                         biased;
-                        result = &mut call => break Ok(result),
+                        result = &mut call => break Ok::<_, PyErr>(result),
                         () = tokio::time::sleep(SIGNAL_CHECK_INTERVAL) => {
                             // Dropping `call` on an interrupt cancels the request.
                             Python::attach(|py| py.check_signals())?;
@@ -199,7 +198,6 @@ fn call_options(
         headers: headers.unwrap_or_default(),
         idempotency_key,
         body_bytes,
-        ..CallOptions::default()
     }
 }
 

@@ -10,7 +10,10 @@ also a built-in :class:`TimeoutError`). The native module builds these through
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._generated import FieldError, Problem
 
 __all__ = [
     "MismatchError",
@@ -27,7 +30,6 @@ __all__ = [
     "APITimeoutError",
     "InvalidArgumentError",
     "ResponseDecodeError",
-    "FieldError",
 ]
 
 
@@ -95,6 +97,20 @@ class APIError(MismatchError):
         value = self.body.get("title") if isinstance(self.body, dict) else None
         return value if isinstance(value, str) else None
 
+    @property
+    def problem(self) -> Problem | None:
+        """The body as a typed RFC 9457 problem, or None if it is not one
+        (e.g. an error page from a proxy in front of the API)."""
+        # Imported here: the generated module imports this one.
+        from ._generated import Problem
+
+        if not isinstance(self.body, dict):
+            return None
+        try:
+            return Problem.from_dict(self.body)
+        except (KeyError, TypeError, ValueError):
+            return None
+
 
 class BadRequestError(APIError):
     """400 (and other 4xx without a dedicated class): the request was malformed."""
@@ -116,40 +132,21 @@ class ConflictError(APIError):
     """409: the request conflicts with the resource's current state."""
 
 
-class FieldError:
-    """One entry of a validation problem's ``errors`` list."""
-
-    __slots__ = ("field", "message")
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.message = message
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, FieldError):
-            return NotImplemented
-        return (self.field, self.message) == (other.field, other.message)
-
-    def __hash__(self) -> int:
-        return hash((self.field, self.message))
-
-    def __repr__(self) -> str:
-        return f"FieldError(field={self.field!r}, message={self.message!r})"
-
-
 class ValidationError(APIError):
     """422: the request was well-formed but its content was rejected."""
 
     @property
     def errors(self) -> list[FieldError]:
         """The fields the server rejected, with why (may be empty)."""
+        from ._generated import FieldError
+
         raw = self.body.get("errors") if isinstance(self.body, dict) else None
         if not isinstance(raw, list):
             return []
         return [
-            FieldError(str(item.get("field", "")), str(item.get("message", "")))
+            FieldError(field=str(item["field"]), message=str(item["message"]))
             for item in raw
-            if isinstance(item, dict)
+            if isinstance(item, dict) and "field" in item and "message" in item
         ]
 
 

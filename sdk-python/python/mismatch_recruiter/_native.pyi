@@ -3,6 +3,8 @@
 from collections.abc import Awaitable, Sequence
 from typing import Any, final
 
+__all__ = ["NativeClient", "NativeResponse", "operations", "__version__", "API_VERSION"]
+
 __version__: str
 API_VERSION: str
 

@@ -1,0 +1,56 @@
+"""Shared fixtures. End-to-end tests need a live server (see ``live``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+@dataclass(frozen=True)
+class Live:
+    """Where the live server and its helpers are, from the environment."""
+
+    base_url: str
+    admin_api_key: str
+    flaky_url: str
+    fixtures: Path
+
+    def flaky_stats(self) -> dict[str, int]:
+        with urllib.request.urlopen(f"{self.flaky_url.rstrip('/')}/__flaky/stats", timeout=10) as r:
+            stats: dict[str, int] = json.loads(r.read())
+        return stats
+
+
+E2E_REASON = "MISMATCH_BASE_URL is not set: the end-to-end tests need a live server"
+
+
+@pytest.fixture(scope="session")
+def live() -> Live:
+    base_url = os.environ.get("MISMATCH_BASE_URL")
+    if not base_url:
+        pytest.skip(E2E_REASON)
+    missing = [
+        name
+        for name in ("MISMATCH_ADMIN_API_KEY", "MISMATCH_FLAKY_URL", "MISMATCH_FIXTURES")
+        if not os.environ.get(name)
+    ]
+    if missing:
+        pytest.fail(f"MISMATCH_BASE_URL is set but {', '.join(missing)} is not")
+    return Live(
+        base_url=base_url,
+        admin_api_key=os.environ["MISMATCH_ADMIN_API_KEY"],
+        flaky_url=os.environ["MISMATCH_FLAKY_URL"],
+        fixtures=Path(os.environ["MISMATCH_FIXTURES"]),
+    )
+
+
+@pytest.fixture
+def unique() -> str:
+    """A suffix that keeps names unique across runs and SDKs on one server."""
+    return f"py-{time.time_ns()}"
