@@ -107,7 +107,7 @@ pub enum Bootstrap {
     /// The configured key was already known (possibly revoked: it is not revived).
     ConfiguredKeyKnown,
     /// The database was empty: a new admin key was generated (print it once).
-    Generated(IssuedKey),
+    Generated(Box<IssuedKey>),
 }
 
 /// On an empty database, creates the `admin` user with a fresh key. When
@@ -140,5 +140,5 @@ pub async fn bootstrap(
         return Ok(Bootstrap::Nothing);
     }
     let (_, issued) = create_user_with_key(storage, "admin", Role::Admin, &[], None, None).await?;
-    Ok(Bootstrap::Generated(issued))
+    Ok(Bootstrap::Generated(Box::new(issued)))
 }

@@ -323,7 +323,7 @@ mod tests {
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(s.max_body_bytes, 10 * 1024 * 1024);
         assert!(
-            matches!(s.storage_target(), StorageTarget::SqliteDir(d) if d == PathBuf::from("./data"))
+            matches!(s.storage_target(), StorageTarget::SqliteDir(d) if d == std::path::Path::new("./data"))
         );
         assert_eq!(s.cors_origins, CorsOrigins::Disabled);
     }
@@ -412,6 +412,8 @@ mod tests {
     }
 
     #[test]
+    // figment's Jail closure must return figment's (large) error type.
+    #[allow(clippy::result_large_err)]
     fn toml_file_and_env_are_layered() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(

@@ -118,11 +118,11 @@ mod tests {
     #[test]
     fn wire_enums_round_trip_through_the_domain() {
         for s in [Seniority::Intern, Seniority::Mid, Seniority::Principal] {
-            let d: profile::Seniority = s.into();
+            let d: DomainSeniority = s.into();
             assert_eq!(Seniority::from(d), s);
         }
         for e in [EducationLevel::HighSchool, EducationLevel::Doctorate] {
-            let d: profile::EducationLevel = e.into();
+            let d: DomainEducationLevel = e.into();
             assert_eq!(EducationLevel::from(d), e);
         }
         for r in [
@@ -130,7 +130,7 @@ mod tests {
             RemotePolicy::Hybrid,
             RemotePolicy::Remote,
         ] {
-            let d: profile::RemotePolicy = r.into();
+            let d: DomainRemotePolicy = r.into();
             assert_eq!(RemotePolicy::from(d), r);
         }
         assert_eq!(

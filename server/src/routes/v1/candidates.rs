@@ -92,11 +92,15 @@ pub struct CandidatePage {
 }
 
 /// The resume document, as the raw request body.
+// Only describes the body in the OpenAPI document: the handler reads the
+// raw bytes itself, so the field is never constructed.
 #[derive(ToSchema)]
 #[schema(value_type = String, format = Binary)]
-pub struct ResumeFile(#[allow(dead_code)] Vec<u8>);
+#[allow(dead_code)]
+pub struct ResumeFile(Vec<u8>);
 
 /// The resume document as an HTML-form upload.
+// Documentation only, like `ResumeFile`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct ResumeUpload {

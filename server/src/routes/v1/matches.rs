@@ -140,7 +140,7 @@ fn effective_weights(
     ];
     for (name, value, slot) in fields {
         if let Some(value) = value {
-            if !value.is_finite() || value < 0.0 || value > 1000.0 {
+            if !value.is_finite() || !(0.0..=1000.0).contains(&value) {
                 errors.push(FieldError {
                     field: format!("weights.{name}"),
                     message: "must be a number between 0 and 1000".to_owned(),

@@ -1,0 +1,406 @@
+//! Authentication, roles and scopes, and the API-key lifecycle.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use mismatch_server::api_key;
+use serde_json::json;
+
+use crate::both_backends;
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn missing_malformed_and_unknown_keys_are_401() {
+    let app = TestApp::new(false).await.unwrap();
+    app.call(Method::GET, "/v1/jobs", None, None)
+        .await
+        .assert_problem(401, "unauthorized");
+    app.call(Method::GET, "/v1/jobs", Some("mm_garbage"), None)
+        .await
+        .assert_problem(401, "unauthorized");
+    // Well-formed (valid checksum) but never issued.
+    let stranger = api_key::generate().unwrap().secret;
+    app.call(Method::GET, "/v1/jobs", Some(&stranger), None)
+        .await
+        .assert_problem(401, "unauthorized");
+    // Both header forms work.
+    let r = app
+        .send(
+            Request::get("/v1/jobs")
+                .header("x-api-key", &app.admin_key)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .call(Method::GET, "/v1/jobs", Some(&app.admin_key.clone()), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn viewer_cannot_write_but_can_read() {
+    let app = TestApp::new(false).await.unwrap();
+    let viewer = app.key_with_role("viewer").await;
+    let r = app
+        .call(
+            Method::POST,
+            "/v1/jobs",
+            Some(&viewer),
+            Some(json!({"title": "Nope"})),
+        )
+        .await;
+    let body = r.assert_problem(403, "forbidden");
+    assert!(body["detail"].as_str().unwrap().contains("jobs:write"));
+    let r = app.call(Method::GET, "/v1/jobs", Some(&viewer), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .call(
+            Method::POST,
+            "/v1/candidates",
+            Some(&viewer),
+            Some(json!({"text": "Jane Doe\nPython"})),
+        )
+        .await;
+    r.assert_problem(403, "forbidden");
+    let r = app
+        .call(
+            Method::POST,
+            "/v1/salary-predictions",
+            Some(&viewer),
+            Some(json!({"features": {"years_experience": 3}})),
+        )
+        .await;
+    r.assert_problem(403, "forbidden");
+
+    // A recruiter may write.
+    let recruiter = app.key_with_role("recruiter").await;
+    let r = app
+        .call(
+            Method::POST,
+            "/v1/jobs",
+            Some(&recruiter),
+            Some(json!({"title": "Yes"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn roles_cannot_be_escalated_and_scopes_narrow() {
+    let app = TestApp::new(false).await.unwrap();
+    let recruiter = app.key_with_role("recruiter").await;
+    // A recruiter cannot mint an admin key…
+    let r = app
+        .call(
+            Method::POST,
+            "/v1/api-keys",
+            Some(&recruiter),
+            Some(json!({"name": "x", "role": "admin"})),
+        )
+        .await;
+    r.assert_problem(403, "forbidden");
+    // …but may create a narrower key for itself.
+    let r = app
+        .call(
+            Method::POST,
+            "/v1/api-keys",
+            Some(&recruiter),
+            Some(json!({"name": "read-only", "scopes": ["jobs:read"]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let narrow = r.json();
+    assert_eq!(narrow["role"], "recruiter");
+    assert_eq!(narrow["scopes"], json!(["jobs:read"]));
+    let narrow_key = narrow["key"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.call(Method::GET, "/v1/jobs", Some(&narrow_key), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    app.call(Method::GET, "/v1/candidates", Some(&narrow_key), None)
+        .await
+        .assert_problem(403, "forbidden");
+    // A narrowed key cannot manage keys at all (no api_keys:manage).
+    app.call(
+        Method::POST,
+        "/v1/api-keys",
+        Some(&narrow_key),
+        Some(json!({"name": "wider"})),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+
+    // Scopes outside the role are a validation error naming the entry.
+    let viewer = app.key_with_role("viewer").await;
+    let r = app
+        .call(
+            Method::POST,
+            "/v1/api-keys",
+            Some(&viewer),
+            Some(json!({"name": "x", "scopes": ["jobs:write"]})),
+        )
+        .await;
+    assert_eq!(
+        r.assert_problem(422, "validation_failed")["errors"][0]["field"],
+        "scopes[0]"
+    );
+    let r = app.post("/v1/api-keys", json!({"name": ""})).await;
+    assert_eq!(
+        r.assert_problem(422, "validation_failed")["errors"][0]["field"],
+        "name"
+    );
+    let r = app
+        .post("/v1/api-keys", json!({"name": "x", "role": "overlord"}))
+        .await;
+    assert_eq!(
+        r.assert_problem(422, "validation_failed")["errors"][0]["field"],
+        "role"
+    );
+}
+
+#[tokio::test]
+async fn expired_key_is_401() {
+    let app = TestApp::new(false).await.unwrap();
+    let r = app
+        .post(
+            "/v1/api-keys",
+            json!({"name": "short-lived", "ttl_seconds": 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let created = r.json();
+    assert!(created["expires_at"].is_string());
+    let key = created["key"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.call(Method::GET, "/v1/jobs", Some(&key), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let body = app
+        .call(Method::GET, "/v1/jobs", Some(&key), None)
+        .await
+        .assert_problem(401, "unauthorized");
+    assert!(body["detail"].as_str().unwrap().contains("expired"));
+    let r = app
+        .post("/v1/api-keys", json!({"name": "bad", "ttl_seconds": 0}))
+        .await;
+    assert_eq!(
+        r.assert_problem(422, "validation_failed")["errors"][0]["field"],
+        "ttl_seconds"
+    );
+}
+
+#[tokio::test]
+async fn owners_and_admins_manage_keys() {
+    let app = TestApp::new(false).await.unwrap();
+    let a = app.key_with_role("recruiter").await;
+    let b = app.key_with_role("recruiter").await;
+    let a_keys = app
+        .call(Method::GET, "/v1/api-keys", Some(&a), None)
+        .await
+        .json();
+    // Each recruiter key belongs to its own service user and sees only its keys.
+    assert_eq!(a_keys["items"].as_array().unwrap().len(), 1);
+    let a_id = a_keys["items"][0]["id"].as_str().unwrap().to_owned();
+    // b may not revoke a's key; the admin may.
+    app.call(
+        Method::POST,
+        &format!("/v1/api-keys/{a_id}/revoke"),
+        Some(&b),
+        None,
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let all = app.get("/v1/api-keys?limit=100").await.json();
+    assert!(all["items"].as_array().unwrap().len() >= 3);
+    app.post(
+        &format!("/v1/api-keys/key_01ARZ3NDEKTSV4RRFFQ69G5FAV/revoke"),
+        json!({}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+}
+
+both_backends!(revoke_and_rotate, |app: TestApp| async move {
+    let r = app
+        .post(
+            "/v1/api-keys",
+            json!({"name": "ci", "scopes": ["jobs:read", "candidates:read"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let created = r.json();
+    let key = created["key"].as_str().unwrap().to_owned();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert!(api_key::is_well_formed(&key));
+    assert_eq!(created["prefix"], key[3..11]);
+    assert!(id.starts_with("key_"));
+
+    // Listing never shows secrets or hashes.
+    let listing = app.get("/v1/api-keys").await;
+    let text = String::from_utf8_lossy(&listing.bytes).to_string();
+    assert!(!text.contains(&key));
+    assert!(!text.contains(&api_key::hash(&key)));
+    assert!(
+        listing.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k.get("key").is_none())
+    );
+
+    // The narrowed key cannot manage keys, not even itself.
+    app.call(
+        Method::POST,
+        &format!("/v1/api-keys/{id}/rotate"),
+        Some(&key),
+        None,
+    )
+    .await
+    .assert_problem(403, "forbidden");
+
+    // Rotation: new secret, same name/scopes/role; old key stops working.
+    let r = app
+        .post(&format!("/v1/api-keys/{id}/rotate"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let rotated = r.json();
+    let new_key = rotated["key"].as_str().unwrap().to_owned();
+    assert_ne!(new_key, key);
+    assert_eq!(rotated["name"], "ci");
+    assert_eq!(rotated["scopes"], created["scopes"]);
+    assert_eq!(rotated["role"], created["role"]);
+    app.call(Method::GET, "/v1/jobs", Some(&key), None)
+        .await
+        .assert_problem(401, "unauthorized");
+    assert_eq!(
+        app.call(Method::GET, "/v1/jobs", Some(&new_key), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let old = app.state.storage().get_api_key(&id).await.unwrap().unwrap();
+    assert_eq!(old.replaced_by.as_deref(), rotated["id"].as_str());
+    // A revoked key cannot be rotated again.
+    app.post(&format!("/v1/api-keys/{id}/rotate"), json!({}))
+        .await
+        .assert_problem(409, "conflict");
+
+    // Revocation is immediate.
+    let new_id = rotated["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(&format!("/v1/api-keys/{new_id}/revoke"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.json()["revoked_at"].is_string());
+    let body = app
+        .call(Method::GET, "/v1/jobs", Some(&new_key), None)
+        .await
+        .assert_problem(401, "unauthorized");
+    assert!(body["detail"].as_str().unwrap().contains("revoked"));
+    // Only hashes are stored.
+    let stored = app
+        .state
+        .storage()
+        .get_api_key(&new_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.key_hash, api_key::hash(&new_key));
+    assert_eq!(stored.prefix, new_key[3..11]);
+});
+
+both_backends!(
+    last_used_is_written_at_most_once_a_minute,
+    |app: TestApp| async move {
+        let r = app.post("/v1/api-keys", json!({"name": "busy"})).await;
+        let created = r.json();
+        let key = created["key"].as_str().unwrap().to_owned();
+        let id = created["id"].as_str().unwrap().to_owned();
+        assert!(created.get("last_used_at").is_none());
+        let before = app.state.storage().get_api_key(&id).await.unwrap().unwrap();
+        assert_eq!(before.last_used_at, None);
+
+        app.call(Method::GET, "/v1/jobs", Some(&key), None).await;
+        let first = app.state.storage().get_api_key(&id).await.unwrap().unwrap();
+        let first_used = first.last_used_at.expect("first use recorded");
+        assert_eq!(first.last_used_ip.as_deref(), Some("127.0.0.1"));
+
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        for _ in 0..3 {
+            app.call(Method::GET, "/v1/jobs", Some(&key), None).await;
+        }
+        let later = app.state.storage().get_api_key(&id).await.unwrap().unwrap();
+        assert_eq!(
+            later.last_used_at,
+            Some(first_used),
+            "written again within the minute"
+        );
+
+        // The conditional UPDATE also holds on its own (another replica without
+        // this process's throttle): a write within the minute changes nothing.
+        let now = first_used + 1_000;
+        assert!(
+            !app.state
+                .storage()
+                .touch_api_key(&id, now, Some("10.0.0.1"), now - 60_000)
+                .await
+                .unwrap()
+        );
+        let after_minute = first_used + 61_000;
+        assert!(
+            app.state
+                .storage()
+                .touch_api_key(&id, after_minute, Some("10.0.0.2"), after_minute - 60_000)
+                .await
+                .unwrap()
+        );
+
+        let listed = app.get("/v1/api-keys?limit=100").await.json();
+        let entry = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["id"] == id.as_str())
+            .unwrap()
+            .clone();
+        assert_eq!(entry["last_used_ip"], "10.0.0.2");
+        assert!(entry["last_used_at"].is_string());
+    }
+);
+
+#[tokio::test]
+async fn admin_with_role_creates_a_service_user() {
+    let app = TestApp::new(false).await.unwrap();
+    let r = app
+        .post("/v1/api-keys", json!({"name": "etl-bot", "role": "viewer"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let created = r.json();
+    let user_id = created["user_id"].as_str().unwrap();
+    assert!(user_id.starts_with("usr_"));
+    let user = app
+        .state
+        .storage()
+        .get_user(user_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.name, "etl-bot");
+    assert_eq!(user.role, "viewer");
+    assert_eq!(created["role"], "viewer");
+    assert_eq!(
+        created["scopes"],
+        json!([
+            "candidates:read",
+            "jobs:read",
+            "matches:read",
+            "api_keys:manage"
+        ])
+    );
+}

@@ -1,0 +1,186 @@
+//! Idempotency-Key: replay, reuse with another body, per-principal scope,
+//! no storing of failures, expiry.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::support::{TestApp, TestResponse};
+
+async fn post_with_key(
+    app: &TestApp,
+    api_key: &str,
+    path: &str,
+    idem: &str,
+    body: &Value,
+) -> TestResponse {
+    app.send(
+        Request::post(path)
+            .header("authorization", format!("Bearer {api_key}"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", idem)
+            .body(Body::from(serde_json::to_vec(body).unwrap()))
+            .unwrap(),
+    )
+    .await
+}
+
+both_backends!(
+    replay_returns_the_first_response,
+    |app: TestApp| async move {
+        let key = app.admin_key.clone();
+        let body = json!({"text": "Ada Lovelace\nPython and PostgreSQL, 5 years of experience"});
+        let first = post_with_key(&app, &key, "/v1/candidates", "idem-1", &body).await;
+        assert_eq!(first.status, StatusCode::CREATED);
+        assert_eq!(first.header("idempotent-replayed"), None);
+        let second = post_with_key(&app, &key, "/v1/candidates", "idem-1", &body).await;
+        assert_eq!(second.status, StatusCode::CREATED);
+        assert_eq!(second.header("idempotent-replayed"), Some("true"));
+        assert_eq!(second.header("content-type"), Some("application/json"));
+        assert_eq!(second.json()["id"], first.json()["id"]);
+        assert_eq!(second.bytes, first.bytes);
+        assert_eq!(app.state.storage().count_candidates().await.unwrap(), 1);
+
+        // Same key, different body.
+        let other = json!({"text": "Someone else"});
+        post_with_key(&app, &key, "/v1/candidates", "idem-1", &other)
+            .await
+            .assert_problem(422, "idempotency_key_reused");
+        // Same key on another path is also a different request.
+        post_with_key(&app, &key, "/v1/jobs", "idem-1", &json!({"title": "x"}))
+            .await
+            .assert_problem(422, "idempotency_key_reused");
+        assert_eq!(app.state.storage().count_candidates().await.unwrap(), 1);
+
+        // Keys are per principal: another user may use the same key string.
+        let recruiter = app.key_with_role("recruiter").await;
+        let theirs = post_with_key(&app, &recruiter, "/v1/candidates", "idem-1", &body).await;
+        assert_eq!(theirs.status, StatusCode::CREATED);
+        assert_eq!(theirs.header("idempotent-replayed"), None);
+        assert_ne!(theirs.json()["id"], first.json()["id"]);
+        assert_eq!(app.state.storage().count_candidates().await.unwrap(), 2);
+    }
+);
+
+#[tokio::test]
+async fn client_errors_are_replayed_and_auth_failures_are_not_stored() {
+    let app = TestApp::new(false).await.unwrap();
+    let key = app.admin_key.clone();
+    let bad = json!({"title": ""});
+    let first = post_with_key(&app, &key, "/v1/jobs", "bad-job", &bad).await;
+    first.assert_problem(422, "validation_failed");
+    let again = post_with_key(&app, &key, "/v1/jobs", "bad-job", &bad).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+
+    // Without a valid key nothing is stored and the answer is 401.
+    let stranger = mismatch_server::api_key::generate().unwrap().secret;
+    post_with_key(&app, &stranger, "/v1/jobs", "k", &json!({"title": "x"}))
+        .await
+        .assert_problem(401, "unauthorized");
+
+    // Invalid keys are rejected.
+    let long = "k".repeat(256);
+    let r = post_with_key(&app, &key, "/v1/jobs", &long, &json!({"title": "x"})).await;
+    assert_eq!(
+        r.assert_problem(422, "validation_failed")["errors"][0]["field"],
+        "Idempotency-Key"
+    );
+}
+
+#[tokio::test]
+async fn server_errors_are_not_stored_and_old_entries_expire() {
+    let app = TestApp::new(false).await.unwrap();
+    let key = app.admin_key.clone();
+    let body = json!({"title": "Data engineer"});
+    let first = post_with_key(&app, &key, "/v1/jobs", "job-1", &body).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let user_id = app
+        .state
+        .storage()
+        .list_api_keys(None, None, 10)
+        .await
+        .unwrap()
+        .items[0]
+        .user_id
+        .clone();
+    let stored = app
+        .state
+        .storage()
+        .get_idempotency(&user_id, "job-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, Some(201));
+    assert_eq!(stored.method, "POST");
+    assert_eq!(stored.path, "/v1/jobs");
+    assert_eq!(stored.body_sha256.len(), 64);
+
+    // Age the entry past 24 hours: it is ignored and the request runs again.
+    let aged = mismatch_server::state::now_ms() - 25 * 3600 * 1000;
+    app.state
+        .storage()
+        .delete_idempotency(&user_id, "job-1")
+        .await
+        .unwrap();
+    let mut old = stored.clone();
+    old.created_at = aged;
+    old.status = None;
+    assert!(app.state.storage().begin_idempotency(&old).await.unwrap());
+    app.state
+        .storage()
+        .complete_idempotency(
+            &user_id,
+            "job-1",
+            201,
+            &String::from_utf8_lossy(&first.bytes),
+            Some("application/json"),
+        )
+        .await
+        .unwrap();
+    let again = post_with_key(&app, &key, "/v1/jobs", "job-1", &body).await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.header("idempotent-replayed"), None);
+    assert_ne!(again.json()["id"], first.json()["id"]);
+
+    // Pruning removes expired entries only.
+    let mut expired = stored.clone();
+    expired.key = "expired".into();
+    expired.created_at = aged;
+    app.state
+        .storage()
+        .begin_idempotency(&expired)
+        .await
+        .unwrap();
+    mismatch_server::idempotency::prune(&app.state).await;
+    assert!(
+        app.state
+            .storage()
+            .get_idempotency(&user_id, "expired")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        app.state
+            .storage()
+            .get_idempotency(&user_id, "job-1")
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // A request whose key is held by one still running gets 409 + Retry-After.
+    let mut pending = stored.clone();
+    pending.key = "in-flight".into();
+    pending.created_at = mismatch_server::state::now_ms();
+    app.state
+        .storage()
+        .begin_idempotency(&pending)
+        .await
+        .unwrap();
+    let r = post_with_key(&app, &key, "/v1/jobs", "in-flight", &body).await;
+    r.assert_problem(409, "conflict");
+    assert_eq!(r.header("retry-after"), Some("1"));
+}

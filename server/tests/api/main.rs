@@ -1,0 +1,15 @@
+//! Integration tests of mismatch-server: the real router (via `oneshot`) on
+//! SQLite and PostgreSQL, the committed OpenAPI document, and the binary.
+
+mod support;
+
+mod api_keys;
+mod binary;
+mod candidates;
+mod errors;
+mod idempotency;
+mod jobs;
+mod matches;
+mod openapi;
+mod salary;
+mod storage;
