@@ -1,0 +1,154 @@
+"""End-to-end scenario through the blocking ``Client`` against a live server.
+
+Runs only when MISMATCH_BASE_URL is set (with MISMATCH_ADMIN_API_KEY,
+MISMATCH_FLAKY_URL and MISMATCH_FIXTURES); the same story runs through every SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from conftest import Live
+
+import mismatch_recruiter as mm
+
+BACKEND_SKILLS = ["Python", "PostgreSQL"]
+
+
+@pytest.fixture(scope="module")
+def recruiter_key(live: Live) -> str:
+    with mm.Client(base_url=live.base_url, api_key=live.admin_api_key) as admin:
+        created = admin.create_api_key(name="python-e2e-recruiter", role="recruiter")
+    assert isinstance(created, mm.ApiKeyCreated)
+    assert created.key.startswith("mm_") and created.role == "recruiter"
+    return created.key
+
+
+@pytest.fixture(scope="module")
+def client(live: Live, recruiter_key: str) -> Iterator[mm.Client]:
+    with mm.Client(base_url=live.base_url, api_key=recruiter_key) as c:
+        yield c
+    assert c.closed
+
+
+@pytest.fixture(scope="module")
+def candidate(live: Live, client: mm.Client) -> mm.Candidate:
+    text = (live.fixtures / "resume.txt").read_text(encoding="utf-8")
+    return client.create_candidate(text=text)
+
+
+@pytest.fixture(scope="module")
+def jobs(client: mm.Client, candidate: mm.Candidate) -> tuple[mm.Job, mm.Job]:
+    stamp = candidate.id
+    backend = client.create_job(
+        title=f"Backend engineer (Python) {stamp}",
+        description="Build Python services on PostgreSQL, deployed on Kubernetes.",
+        required_skills=BACKEND_SKILLS,
+        nice_to_have_skills=["Kubernetes"],
+        min_years=2,
+    )
+    unrelated = client.create_job(
+        title=f"Pastry chef {stamp}",
+        description="Bake croissants and decorate cakes in our bakery.",
+        required_skills=["Baking", "Cake decorating"],
+    )
+    return backend, unrelated
+
+
+def test_candidate_from_resume_text_has_typed_skills(candidate: mm.Candidate) -> None:
+    assert isinstance(candidate, mm.Candidate)
+    assert candidate.id.startswith("cand_")
+    assert all(isinstance(skill, mm.Skill) for skill in candidate.skills)
+    names = {skill.name for skill in candidate.skills}
+    assert {"Python", "PostgreSQL", "Kubernetes"} <= names
+
+
+def test_upload_pdf_resume(live: Live, client: mm.Client) -> None:
+    uploaded = client.upload_candidate(live.fixtures / "resume.pdf")
+    assert uploaded.id.startswith("cand_")
+    assert uploaded.source is not None and uploaded.source.format == "pdf"
+    assert uploaded.source.filename == "resume.pdf"
+    assert "Python" in {skill.name for skill in uploaded.skills}
+    assert client.get_candidate(uploaded.id).id == uploaded.id
+
+
+def test_match_explains_the_score(client: mm.Client, candidate: mm.Candidate, jobs: tuple[mm.Job, mm.Job]) -> None:
+    backend, _ = jobs
+    match = client.create_match(candidate_id=candidate.id, job_id=backend.id)
+    assert isinstance(match, mm.Match) and isinstance(match.breakdown, mm.MatchBreakdown)
+    assert 0 <= match.score <= 100
+    assert set(BACKEND_SKILLS) <= set(match.matched_skills)
+    assert match.missing_required_skills == []
+
+
+def test_rank_candidates_for_job_includes_the_candidate(
+    client: mm.Client, candidate: mm.Candidate, jobs: tuple[mm.Job, mm.Job]
+) -> None:
+    ranked = client.rank_candidates_for_job(jobs[0].id, limit=100)
+    assert candidate.id in [m.candidate_id for m in ranked.items]
+    scores = [m.score for m in ranked.items]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_rank_jobs_for_candidate_puts_the_backend_job_first(
+    client: mm.Client, candidate: mm.Candidate, jobs: tuple[mm.Job, mm.Job]
+) -> None:
+    backend, unrelated = jobs
+    ranked = client.rank_jobs_for_candidate(candidate.id, limit=100)
+    order = [m.job_id for m in ranked.items]
+    assert backend.id in order
+    # Other SDKs' runs may add equally good backend jobs; ours must share the top score.
+    assert ranked.items[0].score == next(m.score for m in ranked.items if m.job_id == backend.id)
+    if unrelated.id in order:
+        assert order.index(backend.id) < order.index(unrelated.id)
+
+
+def test_predict_salary_for_the_candidate(client: mm.Client, candidate: mm.Candidate) -> None:
+    prediction = client.predict_salary(candidate_id=candidate.id)
+    assert isinstance(prediction, mm.SalaryPrediction)
+    assert prediction.low <= prediction.expected <= prediction.high
+    assert prediction.currency == "USD"
+
+
+def test_unknown_candidate_is_not_found(client: mm.Client) -> None:
+    with pytest.raises(mm.NotFoundError) as info:
+        client.get_candidate("cand_does_not_exist")
+    err = info.value
+    assert err.status == 404 and err.code == "not_found"
+    assert err.request_id
+    assert isinstance(err, mm.APIError)
+
+
+def test_empty_job_title_is_a_validation_error(client: mm.Client) -> None:
+    with pytest.raises(mm.ValidationError) as info:
+        client.create_job(title="")
+    err = info.value
+    assert err.status == 422 and err.code == "validation_failed"
+    assert "title" in [e.field for e in err.errors]
+
+
+def test_retry_through_flaky_proxy_creates_exactly_one_job(live: Live, recruiter_key: str, unique: str) -> None:
+    title = f"Flaky retry {unique}"
+    before = live.flaky_stats()
+    with mm.Client(base_url=live.flaky_url, api_key=recruiter_key, max_retries=2) as flaky:
+        job = flaky.create_job(title=title, required_skills=["Python"])
+    assert job.title == title
+    after = live.flaky_stats()
+    assert after["failed"] >= before["failed"] + 1
+    with mm.Client(base_url=live.base_url, api_key=recruiter_key) as direct:
+        same_title = [j for j in direct.iter_jobs(limit=100) if j.title == title]
+    assert len(same_title) == 1
+
+
+def test_no_retries_through_flaky_proxy_raises_server_error(live: Live, recruiter_key: str, unique: str) -> None:
+    with mm.Client(base_url=live.flaky_url, api_key=recruiter_key, max_retries=0) as flaky:
+        with pytest.raises(mm.ServerError) as info:
+            flaky.create_job(title=f"Never created {unique}")
+    assert info.value.status == 503
+
+
+def test_replaying_an_idempotency_key_returns_the_first_result(client: mm.Client, unique: str) -> None:
+    first = client.create_job(title=f"Idempotent {unique}", idempotency_key=f"idem-{unique}")
+    again = client.create_job(title=f"Idempotent {unique}", idempotency_key=f"idem-{unique}")
+    assert again.id == first.id

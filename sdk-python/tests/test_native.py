@@ -1,0 +1,351 @@
+"""The native client against a scripted local HTTP server (no API server needed).
+
+These tests pin what the Python SDK inherits from the Rust SDK: authentication,
+headers, retries that reuse the Idempotency-Key, Retry-After, timeouts, error
+classification, uploads, GIL release and asyncio integration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+import mismatch_recruiter as mm
+from mismatch_recruiter import _native
+
+NOW = "2026-01-01T00:00:00Z"
+KEY_CREATED = {
+    "key": "mm_" + "a" * 49,
+    "id": "key_1",
+    "name": "k",
+    "prefix": "mm_aaaa",
+    "role": "recruiter",
+    "scopes": ["jobs:read"],
+    "user_id": "usr_1",
+    "created_at": NOW,
+}
+
+
+def problem(status: int, code: str, detail: str, request_id: str = "req-srv") -> dict[str, Any]:
+    return {
+        "type": f"https://docs.mismatch.dev/errors/{code}",
+        "title": code.replace("_", " ").title(),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "request_id": request_id,
+        "errors": [],
+    }
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class Script:
+    """Replies per "METHOD /path" in order; the last one repeats."""
+
+    def __init__(self) -> None:
+        self.replies: dict[str, list[Reply]] = {}
+        self.seen: list[Seen] = []
+        self.lock = threading.Lock()
+
+    def on(self, route: str, *replies: Reply) -> None:
+        self.replies[route] = list(replies)
+
+    def next(self, route: str) -> Reply:
+        with self.lock:
+            queue = self.replies.get(route)
+            if not queue:
+                return Reply(404, problem(404, "not_found", f"no route {route}"))
+            return queue.pop(0) if len(queue) > 1 else queue[0]
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, Script]]:
+    script = Script()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def handle_any(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            with script.lock:
+                script.seen.append(
+                    Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
+            reply = script.next(f"{self.command} {self.path.split('?')[0]}")
+            if reply.delay:
+                time.sleep(reply.delay)
+            payload = b"" if reply.body is None else json.dumps(reply.body).encode()
+            self.send_response(reply.status)
+            content_type = "application/problem+json" if reply.status >= 400 else "application/json"
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("X-Request-Id", f"req-{len(script.seen)}")
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PATCH = do_DELETE = handle_any
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", script
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_native_operation_table_matches_the_generated_methods() -> None:
+    native_ids = {op["operation_id"] for op in _native.operations()}
+    assert native_ids == set(mm.OPERATIONS)
+    assert _native.API_VERSION == mm.API_VERSION
+    for op in _native.operations():
+        method = mm.OPERATIONS[op["operation_id"]]
+        assert callable(getattr(mm.Client, method)) and callable(getattr(mm.AsyncClient, method))
+
+
+def test_api_key_falls_back_to_the_environment_and_is_sent_as_bearer(
+    server: tuple[str, Script], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, script = server
+    script.on("GET /v1/jobs", Reply(200, {"items": [], "next_cursor": None}))
+    monkeypatch.setenv("MISMATCH_API_KEY", "mm_from_env")
+    with mm.Client(base_url=url) as client:
+        page = client.list_jobs(limit=5, extra_headers={"X-Trace": "t-1"})
+    assert page.items == [] and page.next_cursor is None
+    seen = script.seen[-1]
+    assert seen.path == "/v1/jobs?limit=5"
+    assert seen.headers["authorization"] == "Bearer mm_from_env"
+    assert seen.headers["x-trace"] == "t-1"
+    assert seen.headers["user-agent"].startswith("mismatch-recruiter-python/")
+    monkeypatch.delenv("MISMATCH_API_KEY")
+    with mm.Client(base_url=url, api_key="mm_explicit") as client:
+        client.list_jobs()
+    assert script.seen[-1].headers["authorization"] == "Bearer mm_explicit"
+
+
+def test_retries_reuse_the_idempotency_key(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.on(
+        "POST /v1/api-keys",
+        Reply(503, problem(503, "unavailable", "try again"), {"Retry-After": "0"}),
+        Reply(502, None),
+        Reply(201, KEY_CREATED),
+    )
+    with mm.Client(base_url=url, api_key="mm_x", max_retries=2) as client:
+        created = client.create_api_key(name="k", role="recruiter")
+    assert isinstance(created, mm.ApiKeyCreated) and created.key == KEY_CREATED["key"]
+    attempts = [s for s in script.seen if s.method == "POST"]
+    assert len(attempts) == 3
+    keys = {s.headers["idempotency-key"] for s in attempts}
+    assert len(keys) == 1 and keys != {""}
+    assert json.loads(attempts[0].body) == {"name": "k", "role": "recruiter"}
+
+
+def test_explicit_idempotency_key_is_sent(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.on("POST /v1/api-keys", Reply(201, KEY_CREATED))
+    with mm.Client(base_url=url, api_key="mm_x") as client:
+        client.create_api_key(name="k", idempotency_key="my-key-1")
+    assert script.seen[-1].headers["idempotency-key"] == "my-key-1"
+
+
+def test_exhausted_retries_raise_the_last_server_error(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.on("POST /v1/api-keys", Reply(503, problem(503, "unavailable", "down"), {"Retry-After": "0"}))
+    with mm.Client(base_url=url, api_key="mm_x", max_retries=1) as client:
+        with pytest.raises(mm.ServerError) as info:
+            client.create_api_key(name="k")
+    assert info.value.status == 503 and info.value.code == "unavailable"
+    assert info.value.message == "down"
+    assert len([s for s in script.seen if s.method == "POST"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "cls"),
+    [
+        (400, "malformed_request", mm.BadRequestError),
+        (401, "unauthorized", mm.AuthenticationError),
+        (403, "forbidden", mm.PermissionDeniedError),
+        (404, "not_found", mm.NotFoundError),
+        (409, "conflict", mm.ConflictError),
+        (413, "payload_too_large", mm.BadRequestError),
+        (422, "empty_document", mm.ValidationError),
+        (429, "rate_limited", mm.RateLimitError),
+    ],
+)
+def test_http_errors_map_to_exception_classes(
+    server: tuple[str, Script], status: int, code: str, cls: type[mm.APIError]
+) -> None:
+    url, script = server
+    script.on("GET /v1/candidates/cand_1", Reply(status, problem(status, code, "nope", "req-abc"), {"Retry-After": "0"}))
+    with mm.Client(base_url=url, api_key="mm_x", max_retries=0) as client:
+        with pytest.raises(cls) as info:
+            client.get_candidate("cand_1")
+    err = info.value
+    assert type(err) is cls
+    assert (err.status, err.code, err.message) == (status, code, "nope")
+    assert err.request_id  # from the X-Request-Id header or the body
+    assert isinstance(err.body, dict) and err.body["code"] == code
+    assert err.problem is not None and err.problem.code == code
+
+
+def test_path_parameters_are_escaped(server: tuple[str, Script]) -> None:
+    url, script = server
+    with mm.Client(base_url=url, api_key="mm_x", max_retries=0) as client:
+        with pytest.raises(mm.NotFoundError):
+            client.get_candidate("a/b c")
+    assert script.seen[-1].path in ("/v1/candidates/a%2Fb%20c", "/v1/candidates/a%2Fb+c")
+
+
+def test_connection_refused_is_a_connection_error() -> None:
+    with mm.Client(base_url="http://127.0.0.1:9", api_key="mm_x", max_retries=0) as client:
+        with pytest.raises(mm.APIConnectionError) as info:
+            client.get_liveness()
+    assert isinstance(info.value, ConnectionError) and not isinstance(info.value, TimeoutError)
+
+
+def test_slow_server_is_a_timeout(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.on("GET /health/live", Reply(200, {"status": "ok"}, delay=1.5))
+    with mm.Client(base_url=url, timeout=0.3, max_retries=0) as client:
+        start = time.monotonic()
+        with pytest.raises(mm.APITimeoutError) as info:
+            client.get_liveness()
+    assert time.monotonic() - start < 1.4
+    assert isinstance(info.value, TimeoutError)
+
+
+def test_upload_sends_the_raw_bytes_and_the_file_name(server: tuple[str, Script], tmp_path: Any) -> None:
+    url, script = server
+    script.on("POST /v1/candidates/upload", Reply(422, problem(422, "empty_document", "no text")))
+    doc = tmp_path / "cv.pdf"
+    doc.write_bytes(b"%PDF-1.7 \x00\xff binary")
+    with mm.Client(base_url=url, api_key="mm_x", max_retries=0) as client:
+        with pytest.raises(mm.ValidationError) as info:
+            client.upload_candidate(doc)
+    assert info.value.code == "empty_document"
+    seen = script.seen[-1]
+    assert seen.path == "/v1/candidates/upload?filename=cv.pdf"
+    assert seen.body == b"%PDF-1.7 \x00\xff binary"
+
+
+def test_blocking_calls_release_the_gil(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.on("GET /health/live", Reply(200, {"status": "ok"}, delay=0.4))
+    with mm.Client(base_url=url, max_retries=0) as client:
+        results: list[str] = []
+        threads = [threading.Thread(target=lambda: results.append(client.get_liveness().status)) for _ in range(4)]
+        start = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.monotonic() - start
+    assert results == ["ok"] * 4
+    assert elapsed < 1.2, f"4 parallel 0.4 s calls took {elapsed:.2f} s: the GIL was held"
+
+
+def test_async_calls_run_concurrently_on_one_loop(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.on("GET /health/live", Reply(200, {"status": "ok"}, delay=0.4))
+
+    async def main() -> tuple[list[mm.Health], float]:
+        async with mm.AsyncClient(base_url=url, max_retries=0) as client:
+            start = time.monotonic()
+            results = await asyncio.gather(*(client.get_liveness() for _ in range(5)))
+            return list(results), time.monotonic() - start
+
+    results, elapsed = asyncio.run(main())
+    assert [r.status for r in results] == ["ok"] * 5
+    assert elapsed < 1.2
+
+
+def test_async_errors_are_the_same_classes(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.on("GET /v1/candidates/cand_2", Reply(404, problem(404, "not_found", "gone", "req-x")))
+
+    async def main() -> None:
+        async with mm.AsyncClient(base_url=url, api_key="mm_x") as client:
+            await client.get_candidate("cand_2")
+
+    with pytest.raises(mm.NotFoundError) as info:
+        asyncio.run(main())
+    assert info.value.status == 404 and info.value.code == "not_found"
+
+
+def test_a_closed_client_refuses_calls() -> None:
+    client = mm.Client(api_key="mm_x")
+    assert client.base_url == mm.DEFAULT_BASE_URL and not client.closed
+    with client as entered:
+        assert entered is client
+    assert client.closed
+    with pytest.raises(RuntimeError, match="closed"):
+        client.get_liveness()
+    assert "closed" in repr(client)
+
+    async def main() -> None:
+        async with mm.AsyncClient() as a:
+            pass
+        assert a.closed
+        with pytest.raises(RuntimeError):
+            await a.get_liveness()
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"timeout": 0}, {"timeout": -1.0}, {"connect_timeout": float("nan")}, {"max_retries": -1}],
+)
+def test_invalid_options_are_rejected(options: dict[str, Any]) -> None:
+    with pytest.raises((ValueError, OverflowError)):
+        mm.Client(**options)
+
+
+def test_invalid_base_url_is_rejected() -> None:
+    with pytest.raises((mm.InvalidArgumentError, ValueError)):
+        mm.Client(base_url="not a url")
+
+
+def test_native_call_rejects_non_json_arguments() -> None:
+    native = _native.NativeClient("http://127.0.0.1:9")
+    with pytest.raises(ValueError, match="JSON"):
+        native.call("getLiveness", {"x": object()})
+    with pytest.raises(mm.InvalidArgumentError):
+        native.call("noSuchOperation", {})
+
+
+def test_async_call_outside_a_running_loop_is_an_error() -> None:
+    native = _native.NativeClient("http://127.0.0.1:9")
+    with pytest.raises(RuntimeError):
+        native.call_async("getLiveness", {})
