@@ -1,0 +1,25 @@
+"""examples/python/quickstart.py keeps working (run against the live server)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import Live
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "python" / "quickstart.py"
+
+
+def test_quickstart_runs(live: Live) -> None:
+    env = dict(os.environ, MISMATCH_BASE_URL=live.base_url)
+    env.setdefault("MISMATCH_API_KEY", live.admin_api_key)
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLE)], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "candidate cand_" in out and "job job_" in out
+    assert "match score" in out and "salary:" in out
+    assert "as expected: not_found (HTTP 404" in out
