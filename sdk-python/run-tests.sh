@@ -44,4 +44,4 @@ say "stubtest (stubs and annotations match the runtime)"
 "$PY" -m mypy.stubtest mismatch_recruiter --allowlist "$SDK/stubtest-allowlist.txt"
 
 say "pytest"
-exec "$PY" -m pytest -c "$SDK/pyproject.toml" --rootdir "$SDK" -p no:cacheprovider -ra "$SDK/tests"
+exec "$PY" -m pytest -c "$SDK/pyproject.toml" --rootdir "$SDK" -p no:cacheprovider -rfEs "$SDK/tests"

@@ -6,12 +6,16 @@ MISMATCH_FLAKY_URL and MISMATCH_FIXTURES); the same story runs through every SDK
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
-from conftest import Live
+from conftest import E2E_REASON, Live
 
 import mismatch_recruiter as mm
+
+if not os.environ.get("MISMATCH_BASE_URL"):
+    pytest.skip(E2E_REASON, allow_module_level=True)
 
 BACKEND_SKILLS = ["Python", "PostgreSQL"]
 

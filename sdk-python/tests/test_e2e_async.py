@@ -6,15 +6,19 @@ coroutine with ``asyncio.run``; the native client is not tied to one event loop.
 
 from __future__ import annotations
 
+import os
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 import pytest
-from conftest import Live
+from conftest import E2E_REASON, Live
 
 import mismatch_recruiter as mm
+
+if not os.environ.get("MISMATCH_BASE_URL"):
+    pytest.skip(E2E_REASON, allow_module_level=True)
 
 T = TypeVar("T")
 

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import Live
+import pytest
+from conftest import E2E_REASON, Live
+
+if not os.environ.get("MISMATCH_BASE_URL"):
+    pytest.skip(E2E_REASON, allow_module_level=True)
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "python" / "quickstart.py"
 
