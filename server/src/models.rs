@@ -14,9 +14,13 @@ use utoipa::ToSchema;
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident => $domain:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
+        // `rename_all`, not a per-variant `rename = $text`: utoipa does not see
+        // literals passed through macro_rules fragments, so the spec showed the
+        // Rust variant names while serde sent the snake_case texts.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $(#[serde(rename = $text)] $variant),+
+            $($variant),+
         }
 
         impl $name {
