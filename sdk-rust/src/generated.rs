@@ -190,16 +190,19 @@ parser found in `text`.*/
         PartialOrd
     )]
     pub enum DocumentFormat {
+        #[serde(rename = "plain_text")]
         PlainText,
+        #[serde(rename = "pdf")]
         Pdf,
+        #[serde(rename = "docx")]
         Docx,
     }
     impl ::std::fmt::Display for DocumentFormat {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
-                Self::PlainText => f.write_str("PlainText"),
-                Self::Pdf => f.write_str("Pdf"),
-                Self::Docx => f.write_str("Docx"),
+                Self::PlainText => f.write_str("plain_text"),
+                Self::Pdf => f.write_str("pdf"),
+                Self::Docx => f.write_str("docx"),
             }
         }
     }
@@ -209,9 +212,9 @@ parser found in `text`.*/
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
-                "PlainText" => Ok(Self::PlainText),
-                "Pdf" => Ok(Self::Pdf),
-                "Docx" => Ok(Self::Docx),
+                "plain_text" => Ok(Self::PlainText),
+                "pdf" => Ok(Self::Pdf),
+                "docx" => Ok(Self::Docx),
                 _ => Err("invalid value".into()),
             }
         }
@@ -246,20 +249,25 @@ parser found in `text`.*/
         PartialOrd
     )]
     pub enum EducationLevel {
+        #[serde(rename = "high_school")]
         HighSchool,
+        #[serde(rename = "associate")]
         Associate,
+        #[serde(rename = "bachelor")]
         Bachelor,
+        #[serde(rename = "master")]
         Master,
+        #[serde(rename = "doctorate")]
         Doctorate,
     }
     impl ::std::fmt::Display for EducationLevel {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
-                Self::HighSchool => f.write_str("HighSchool"),
-                Self::Associate => f.write_str("Associate"),
-                Self::Bachelor => f.write_str("Bachelor"),
-                Self::Master => f.write_str("Master"),
-                Self::Doctorate => f.write_str("Doctorate"),
+                Self::HighSchool => f.write_str("high_school"),
+                Self::Associate => f.write_str("associate"),
+                Self::Bachelor => f.write_str("bachelor"),
+                Self::Master => f.write_str("master"),
+                Self::Doctorate => f.write_str("doctorate"),
             }
         }
     }
@@ -269,11 +277,11 @@ parser found in `text`.*/
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
-                "HighSchool" => Ok(Self::HighSchool),
-                "Associate" => Ok(Self::Associate),
-                "Bachelor" => Ok(Self::Bachelor),
-                "Master" => Ok(Self::Master),
-                "Doctorate" => Ok(Self::Doctorate),
+                "high_school" => Ok(Self::HighSchool),
+                "associate" => Ok(Self::Associate),
+                "bachelor" => Ok(Self::Bachelor),
+                "master" => Ok(Self::Master),
+                "doctorate" => Ok(Self::Doctorate),
                 _ => Err("invalid value".into()),
             }
         }
@@ -547,16 +555,19 @@ optional field.*/
         PartialOrd
     )]
     pub enum RemotePolicy {
+        #[serde(rename = "onsite")]
         Onsite,
+        #[serde(rename = "hybrid")]
         Hybrid,
+        #[serde(rename = "remote")]
         Remote,
     }
     impl ::std::fmt::Display for RemotePolicy {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
-                Self::Onsite => f.write_str("Onsite"),
-                Self::Hybrid => f.write_str("Hybrid"),
-                Self::Remote => f.write_str("Remote"),
+                Self::Onsite => f.write_str("onsite"),
+                Self::Hybrid => f.write_str("hybrid"),
+                Self::Remote => f.write_str("remote"),
             }
         }
     }
@@ -566,9 +577,9 @@ optional field.*/
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
-                "Onsite" => Ok(Self::Onsite),
-                "Hybrid" => Ok(Self::Hybrid),
-                "Remote" => Ok(Self::Remote),
+                "onsite" => Ok(Self::Onsite),
+                "hybrid" => Ok(Self::Hybrid),
+                "remote" => Ok(Self::Remote),
                 _ => Err("invalid value".into()),
             }
         }
@@ -829,22 +840,28 @@ optional field.*/
         PartialOrd
     )]
     pub enum Seniority {
+        #[serde(rename = "intern")]
         Intern,
+        #[serde(rename = "junior")]
         Junior,
+        #[serde(rename = "mid")]
         Mid,
+        #[serde(rename = "senior")]
         Senior,
+        #[serde(rename = "lead")]
         Lead,
+        #[serde(rename = "principal")]
         Principal,
     }
     impl ::std::fmt::Display for Seniority {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
-                Self::Intern => f.write_str("Intern"),
-                Self::Junior => f.write_str("Junior"),
-                Self::Mid => f.write_str("Mid"),
-                Self::Senior => f.write_str("Senior"),
-                Self::Lead => f.write_str("Lead"),
-                Self::Principal => f.write_str("Principal"),
+                Self::Intern => f.write_str("intern"),
+                Self::Junior => f.write_str("junior"),
+                Self::Mid => f.write_str("mid"),
+                Self::Senior => f.write_str("senior"),
+                Self::Lead => f.write_str("lead"),
+                Self::Principal => f.write_str("principal"),
             }
         }
     }
@@ -854,12 +871,12 @@ optional field.*/
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
-                "Intern" => Ok(Self::Intern),
-                "Junior" => Ok(Self::Junior),
-                "Mid" => Ok(Self::Mid),
-                "Senior" => Ok(Self::Senior),
-                "Lead" => Ok(Self::Lead),
-                "Principal" => Ok(Self::Principal),
+                "intern" => Ok(Self::Intern),
+                "junior" => Ok(Self::Junior),
+                "mid" => Ok(Self::Mid),
+                "senior" => Ok(Self::Senior),
+                "lead" => Ok(Self::Lead),
+                "principal" => Ok(Self::Principal),
                 _ => Err("invalid value".into()),
             }
         }
@@ -903,18 +920,22 @@ possible (>= 50) or weak.*/
         PartialOrd
     )]
     pub enum Verdict {
+        #[serde(rename = "strong")]
         Strong,
+        #[serde(rename = "good")]
         Good,
+        #[serde(rename = "possible")]
         Possible,
+        #[serde(rename = "weak")]
         Weak,
     }
     impl ::std::fmt::Display for Verdict {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
-                Self::Strong => f.write_str("Strong"),
-                Self::Good => f.write_str("Good"),
-                Self::Possible => f.write_str("Possible"),
-                Self::Weak => f.write_str("Weak"),
+                Self::Strong => f.write_str("strong"),
+                Self::Good => f.write_str("good"),
+                Self::Possible => f.write_str("possible"),
+                Self::Weak => f.write_str("weak"),
             }
         }
     }
@@ -924,10 +945,10 @@ possible (>= 50) or weak.*/
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
-                "Strong" => Ok(Self::Strong),
-                "Good" => Ok(Self::Good),
-                "Possible" => Ok(Self::Possible),
-                "Weak" => Ok(Self::Weak),
+                "strong" => Ok(Self::Strong),
+                "good" => Ok(Self::Good),
+                "possible" => Ok(Self::Possible),
+                "weak" => Ok(Self::Weak),
                 _ => Err("invalid value".into()),
             }
         }
