@@ -349,3 +349,19 @@ def test_async_call_outside_a_running_loop_is_an_error() -> None:
     native = _native.NativeClient("http://127.0.0.1:9")
     with pytest.raises(RuntimeError):
         native.call_async("getLiveness", {})
+
+
+def test_ctrl_c_interrupts_a_blocking_call(server: tuple[str, Script]) -> None:
+    import _thread
+
+    url, script = server
+    script.on("GET /health/live", Reply(200, {"status": "ok"}, delay=3.0))
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    with mm.Client(base_url=url, max_retries=0) as client:
+        start = time.monotonic()
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            client.get_liveness()
+        elapsed = time.monotonic() - start
+    timer.join()
+    assert elapsed < 2.0, f"the interrupt took {elapsed:.2f} s to land"
