@@ -28,7 +28,7 @@ use tower::util::option_layer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -57,7 +57,7 @@ pub fn app(state: AppState) -> Router {
         .layer(option_layer(middleware::cors_layer(&settings.cors_origins)))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(request_span)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(PropagateRequestIdLayer::new(middleware::X_REQUEST_ID))
@@ -65,4 +65,21 @@ pub fn app(state: AppState) -> Router {
             middleware::X_REQUEST_ID,
             middleware::MakeUlidRequestId,
         ))
+}
+
+/// The log span of a request: method, path (not the query string, which may
+/// hold personal data) and request id. Headers are never logged: they carry
+/// API keys.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get(middleware::X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %request_id,
+    )
 }

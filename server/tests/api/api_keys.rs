@@ -219,7 +219,7 @@ async fn owners_and_admins_manage_keys() {
     let all = app.get("/v1/api-keys?limit=100").await.json();
     assert!(all["items"].as_array().unwrap().len() >= 3);
     app.post(
-        &format!("/v1/api-keys/key_01ARZ3NDEKTSV4RRFFQ69G5FAV/revoke"),
+        "/v1/api-keys/key_01ARZ3NDEKTSV4RRFFQ69G5FAV/revoke",
         json!({}),
     )
     .await

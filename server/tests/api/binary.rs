@@ -31,6 +31,8 @@ impl Drop for Server {
     }
 }
 
+// The child is handed to `Server`, whose Drop kills and waits for it.
+#[allow(clippy::zombie_processes)]
 fn start(mut cmd: Command) -> Server {
     let mut child = cmd
         .arg("serve")
@@ -46,6 +48,8 @@ fn start(mut cmd: Command) -> Server {
         if reader.read_line(&mut line).unwrap() == 0 || Instant::now() > deadline {
             let mut err = String::new();
             let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+            let _ = child.kill();
+            let _ = child.wait();
             panic!("server exited before listening; stdout: {lines:?}; stderr: {err}");
         }
         if let Some(addr) = line.trim().strip_prefix("listening on http://") {
