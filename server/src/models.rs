@@ -24,6 +24,8 @@ macro_rules! wire_enum {
         }
 
         impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
             }
@@ -118,6 +120,47 @@ pub fn round2(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// serde, `as_str` and the OpenAPI document must agree on every value.
+    fn assert_consistent<T: Serialize + utoipa::PartialSchema + Copy>(
+        all: &[T],
+        as_str: fn(T) -> &'static str,
+    ) {
+        let schema = serde_json::to_value(T::schema()).unwrap();
+        let documented: Vec<&str> = schema["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let texts: Vec<&str> = all.iter().map(|v| as_str(*v)).collect();
+        assert_eq!(documented, texts);
+        for v in all {
+            assert_eq!(serde_json::to_value(v).unwrap(), as_str(*v));
+        }
+    }
+
+    #[test]
+    fn serde_as_str_and_spec_agree() {
+        assert_consistent(Seniority::ALL, Seniority::as_str);
+        assert_consistent(EducationLevel::ALL, EducationLevel::as_str);
+        assert_consistent(RemotePolicy::ALL, RemotePolicy::as_str);
+        assert_consistent(DocumentFormat::ALL, DocumentFormat::as_str);
+        assert_consistent(Verdict::ALL, Verdict::as_str);
+        assert_consistent(&[JobStatus::Open, JobStatus::Closed], JobStatus::as_str);
+        assert_consistent(
+            crate::auth::Scope::ALL.as_slice(),
+            crate::auth::Scope::as_str,
+        );
+        assert_consistent(
+            &[
+                crate::auth::Role::Admin,
+                crate::auth::Role::Recruiter,
+                crate::auth::Role::Viewer,
+            ],
+            crate::auth::Role::as_str,
+        );
+    }
 
     #[test]
     fn wire_enums_round_trip_through_the_domain() {
