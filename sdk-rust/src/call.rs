@@ -69,8 +69,13 @@ impl Args {
                 || (name == "body" && operation.body == crate::BodyKind::Json)
         };
         if let Some(unknown) = values.keys().find(|k| !known(k)) {
+            let hint = if unknown == "body" && operation.body == crate::BodyKind::Binary {
+                " (its body goes in CallOptions::body_bytes)"
+            } else {
+                ""
+            };
             return Err(Error::invalid_argument(format!(
-                "{} has no parameter `{unknown}`",
+                "{} has no parameter `{unknown}`{hint}",
                 operation.id
             )));
         }

@@ -110,6 +110,11 @@ impl Client {
             Error::invalid_argument(format!("unknown operation {operation_id:?}"))
         })?;
         let args = Args::new(operation, args)?;
+        if options.body_bytes.is_some() && operation.body != crate::BodyKind::Binary {
+            return Err(Error::invalid_argument(format!(
+                "{operation_id} does not take a raw body (body_bytes); JSON bodies go in args[\"body\"]"
+            )));
+        }
         let context = Arc::new(call_context(&options)?);
         let api = generated::Client::new_with_client(
             &self.shared.base_url,

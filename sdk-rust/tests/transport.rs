@@ -306,6 +306,33 @@ async fn bad_arguments_fail_before_any_request() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(err.message().contains("`body`"), "{}", err.message());
+
+    let err = client
+        .call(
+            "uploadCandidate",
+            json!({"body": "text"}),
+            CallOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.message().contains("body_bytes"), "{}", err.message());
+    let err = client
+        .call("uploadCandidate", json!({}), CallOptions::default())
+        .await
+        .unwrap_err();
+    assert!(err.message().contains("body_bytes"), "{}", err.message());
+    let err = client
+        .call(
+            "createJob",
+            create_job_args(),
+            CallOptions {
+                body_bytes: Some(b"{}".to_vec()),
+                ..CallOptions::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(server.seen().is_empty());
 }
 
@@ -437,4 +464,42 @@ fn futures_are_send_for_multithreaded_runtimes() {
     assert_send(&typed);
     fn assert_sync_clone<T: Send + Sync + Clone>(_: &T) {}
     assert_sync_clone(&client);
+}
+
+#[tokio::test]
+async fn every_operation_dispatches_to_its_method_and_path() {
+    let spec = spec();
+    for op in mismatch_recruiter::operations() {
+        let server = ScriptedServer::start(vec![success(op.id)]).await;
+        let mut args = serde_json::Map::new();
+        let mut path = op.path.to_owned();
+        for name in op.path_params {
+            let value = format!("x_{name}");
+            path = path.replace(&format!("{{{name}}}"), &value);
+            args.insert((*name).to_owned(), json!(value));
+        }
+        let mut options = CallOptions::default();
+        match op.body {
+            mismatch_recruiter::BodyKind::Json => {
+                args.insert("body".into(), sample_request(&spec, op.id));
+            }
+            mismatch_recruiter::BodyKind::Binary => options.body_bytes = Some(b"raw".to_vec()),
+            mismatch_recruiter::BodyKind::None => {}
+        }
+        let response = client(&server, |_| {})
+            .call(op.id, Value::Object(args), options)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", op.id));
+        assert_eq!(response.status, op.success_status, "{}", op.id);
+        let seen = server.seen();
+        assert_eq!(seen.len(), 1, "{}", op.id);
+        assert_eq!(seen[0].method.as_str(), op.method, "{}", op.id);
+        assert_eq!(seen[0].uri.path(), path, "{}", op.id);
+        assert_eq!(
+            seen[0].header("idempotency-key").is_some(),
+            op.method == "POST",
+            "{}",
+            op.id
+        );
+    }
 }
