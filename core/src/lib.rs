@@ -12,3 +12,11 @@ pub mod skills;
 mod text;
 
 pub use profile::{EducationLevel, RemotePolicy, Seniority, UnknownVariant};
+
+/// Loads the embedded data and fits the salary model now rather than on the
+/// first request that needs them (each is otherwise built lazily, once).
+pub fn warm_up() {
+    let _ = skills::SkillVocabulary::global();
+    text::warm_up();
+    let _ = salary::SalaryModel::default_model();
+}

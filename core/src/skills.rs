@@ -172,7 +172,8 @@ impl SkillVocabulary {
         let mut skills = Vec::new();
         let mut aliases = Vec::new();
         let mut patterns = Vec::new();
-        let mut by_name = HashMap::new();
+        let mut canonical_names = Vec::new();
+        let mut alias_names = Vec::new();
         for (line_no, line) in tsv.lines().enumerate() {
             if line.trim().is_empty() || line.starts_with('#') {
                 continue;
@@ -197,18 +198,17 @@ impl SkillVocabulary {
                 kind,
                 source: source.to_owned(),
             });
-            by_name.entry(normalise(name).0).or_insert(index);
+            canonical_names.push((fold(name), index));
             for raw in alias_list.split('|').filter(|a| !a.is_empty()) {
                 let (strict, spelling) = match raw.strip_prefix('=') {
                     Some(rest) => (true, rest),
                     None => (false, raw),
                 };
-                let pattern = normalise(spelling).0;
+                let pattern = fold(spelling);
                 if pattern.trim().is_empty() {
                     continue;
                 }
-                // Canonical names win over other skills' aliases in lookups.
-                by_name.entry(pattern.clone()).or_insert(index);
+                alias_names.push((pattern.clone(), index));
                 patterns.push(pattern);
                 aliases.push(Alias {
                     skill: index,
@@ -219,6 +219,12 @@ impl SkillVocabulary {
         }
         if skills.is_empty() {
             return Err("the vocabulary is empty".to_owned());
+        }
+        // In lookups a canonical name wins over another skill's alias, and an
+        // earlier alias over a later one.
+        let mut by_name: HashMap<String, usize> = HashMap::new();
+        for (key, index) in canonical_names.into_iter().chain(alias_names) {
+            by_name.entry(key).or_insert(index);
         }
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
@@ -255,8 +261,7 @@ impl SkillVocabulary {
 
     /// The vocabulary entry for a skill name or alias, case-insensitively.
     pub fn lookup(&self, name: &str) -> Option<&Skill> {
-        let key = normalise(name).0;
-        self.by_name.get(key.trim()).map(|&i| &self.skills[i])
+        self.by_name.get(&fold(name)).map(|&i| &self.skills[i])
     }
 
     /// Skills named in `text`, each once, in order of first mention, with
@@ -264,7 +269,6 @@ impl SkillVocabulary {
     /// ("5 years of Python", "Python (3 yrs)", "Python: 4+ years").
     pub fn extract(&self, text: &str) -> Vec<SkillMention> {
         let (norm, offsets) = normalise(text);
-        let norm_bytes = norm.as_bytes();
 
         // Overlapping search, then keep the leftmost-longest match among those
         // that pass the boundary and context checks, so that a rejected long
@@ -272,7 +276,7 @@ impl SkillVocabulary {
         let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
         for m in self.automaton.find_overlapping_iter(&norm) {
             let (start, end) = (m.start(), m.end());
-            if !on_word_boundaries(norm_bytes, start, end) {
+            if !on_word_boundaries(&norm, start, end) {
                 continue;
             }
             let alias = &self.aliases[m.pattern().as_usize()];
@@ -334,6 +338,24 @@ impl SkillVocabulary {
     }
 }
 
+/// The folded form of a name, as used for patterns and lookups.
+fn fold(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_whitespace() || c == '-' || c == '_' {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
 /// Folds `text` for matching and returns, for every byte of the result, the
 /// byte offset of the character it came from in `text`.
 fn normalise(text: &str) -> (String, Vec<usize>) {
@@ -373,11 +395,7 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
-fn on_word_boundaries(norm: &[u8], start: usize, end: usize) -> bool {
-    let text = match std::str::from_utf8(norm) {
-        Ok(t) => t,
-        Err(_) => return false,
-    };
+fn on_word_boundaries(text: &str, start: usize, end: usize) -> bool {
     let first = text[start..].chars().next();
     let last = text[..end].chars().next_back();
     let prev = text[..start].chars().next_back();
@@ -620,6 +638,20 @@ mod tests {
         let found = names(unicode);
         assert!(found.contains(&"Python".to_owned()), "{found:?}");
         assert!(found.contains(&"PostgreSQL".to_owned()), "{found:?}");
+    }
+
+    #[test]
+    fn lookup_folding_matches_text_folding() {
+        for sample in [
+            "  Machine-Learning\t",
+            "CI/CD",
+            "T_SQL",
+            "Zürich  Ünïcode",
+            "a\u{a0}b",
+            "",
+        ] {
+            assert_eq!(fold(sample), normalise(sample).0, "{sample:?}");
+        }
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! depends on which other documents happen to exist. The tokeniser must stay
 //! identical to `TOKEN` in `core/data/build_skills.py`.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 const IDF_TSV: &str = include_str!("../data/idf.tsv");
 
@@ -23,7 +24,8 @@ const STOPWORDS: &[&str] = &[
 
 struct BackgroundIdf {
     docs: f32,
-    df: HashMap<String, u32>,
+    df: FxHashMap<Box<str>, u32>,
+    stopwords: FxHashSet<&'static str>,
 }
 
 static IDF: LazyLock<BackgroundIdf> = LazyLock::new(|| {
@@ -36,39 +38,42 @@ static IDF: LazyLock<BackgroundIdf> = LazyLock::new(|| {
     let df = lines
         .filter_map(|line| {
             let (token, count) = line.split_once('\t')?;
-            Some((token.to_owned(), count.trim().parse().ok()?))
+            Some((Box::from(token), count.trim().parse().ok()?))
         })
         .collect();
-    BackgroundIdf { docs, df }
+    // Every resume token is looked up here, so a fast non-cryptographic
+    // hash matters; the keys are our own embedded data, not user input.
+    let stopwords = STOPWORDS.iter().copied().collect();
+    BackgroundIdf {
+        docs,
+        df,
+        stopwords,
+    }
 });
+
+/// Forces the background IDF table to load.
+pub(crate) fn warm_up() {
+    let _ = IDF.docs;
+}
 
 /// Lower-case tokens: runs of ASCII letters, digits, `+` and `#` (so "c++"
 /// and "c#" survive), minus stop words and one-letter noise.
-pub(crate) fn tokens(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut flush = |current: &mut String| {
-        if !current.is_empty() {
-            let keep = current.chars().any(|c| c.is_ascii_alphanumeric())
-                && !STOPWORDS.contains(&current.as_str())
-                && (current.len() > 1 || current == "c" || current == "r");
-            if keep {
-                out.push(std::mem::take(current));
-            } else {
-                current.clear();
-            }
-        }
-    };
-    for c in text.chars() {
-        let lower = c.to_ascii_lowercase();
-        if lower.is_ascii_lowercase() || lower.is_ascii_digit() || lower == '+' || lower == '#' {
-            current.push(lower);
-        } else {
-            flush(&mut current);
-        }
-    }
-    flush(&mut current);
-    out
+#[cfg(test)]
+fn tokens(text: &str) -> Vec<String> {
+    let lower = text.to_ascii_lowercase();
+    token_slices(&lower).map(str::to_owned).collect()
+}
+
+/// Tokens of an already ASCII-lowercased text, borrowed from it.
+fn token_slices(lower: &str) -> impl Iterator<Item = &str> {
+    lower
+        .split(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '+' || c == '#'))
+        .filter(|t| {
+            !t.is_empty()
+                && t.bytes().any(|b| b.is_ascii_alphanumeric())
+                && (t.len() > 1 || *t == "c" || *t == "r")
+                && !IDF.stopwords.contains(t)
+        })
 }
 
 /// Inverse document frequency of a token in the background corpus; tokens
@@ -79,28 +84,28 @@ pub(crate) fn idf(token: &str) -> f32 {
     ((idf.docs + 1.0) / (df + 1.0)).ln() + 1.0
 }
 
-/// A sparse, L2-normalised TF-IDF vector (sublinear term frequency).
+/// A sparse, L2-normalised TF-IDF vector (sublinear term frequency), kept
+/// sorted by token so that a cosine is one merge rather than many lookups.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TfIdf {
-    weights: HashMap<String, f32>,
+    weights: Vec<(Box<str>, f32)>,
 }
 
 impl TfIdf {
     pub(crate) fn new(text: &str) -> TfIdf {
-        let mut counts: HashMap<String, u32> = HashMap::new();
-        for token in tokens(text) {
-            *counts.entry(token).or_default() += 1;
+        let lower = text.to_ascii_lowercase();
+        // Sorting and counting runs is cheaper than hashing every token.
+        let mut all: Vec<&str> = token_slices(&lower).collect();
+        all.sort_unstable();
+        let mut weights: Vec<(Box<str>, f32)> = Vec::new();
+        for run in all.chunk_by(|a, b| a == b) {
+            let token = run[0];
+            let tf = 1.0 + (run.len() as f32).ln();
+            weights.push((Box::from(token), tf * idf(token)));
         }
-        let mut weights: HashMap<String, f32> = counts
-            .into_iter()
-            .map(|(token, n)| {
-                let w = (1.0 + (n as f32).ln()) * idf(&token);
-                (token, w)
-            })
-            .collect();
-        let norm = weights.values().map(|w| w * w).sum::<f32>().sqrt();
+        let norm = weights.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
         if norm > 0.0 {
-            weights.values_mut().for_each(|w| *w /= norm);
+            weights.iter_mut().for_each(|(_, w)| *w /= norm);
         }
         TfIdf { weights }
     }
@@ -111,21 +116,28 @@ impl TfIdf {
 
     /// Cosine similarity and the shared tokens that contribute most to it.
     pub(crate) fn cosine(&self, other: &TfIdf) -> (f32, Vec<String>) {
-        let (small, large) = if self.weights.len() <= other.weights.len() {
-            (&self.weights, &other.weights)
-        } else {
-            (&other.weights, &self.weights)
-        };
-        let mut shared: Vec<(f32, &String)> = small
-            .iter()
-            .filter_map(|(t, w)| large.get(t).map(|v| (w * v, t)))
-            .collect();
+        let (a, b) = (&self.weights, &other.weights);
+        let mut shared: Vec<(f32, &str)> = Vec::new();
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].0.cmp(&b[j].0) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    shared.push((a[i].1 * b[j].1, &a[i].0));
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
         let cosine = shared.iter().map(|(c, _)| c).sum::<f32>().clamp(0.0, 1.0);
-        shared.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-        (
-            cosine,
-            shared.into_iter().take(5).map(|(_, t)| t.clone()).collect(),
-        )
+        shared.sort_by(|x, y| y.0.total_cmp(&x.0).then_with(|| x.1.cmp(y.1)));
+        let top = shared
+            .into_iter()
+            .take(5)
+            .map(|(_, t)| t.to_owned())
+            .collect();
+        (cosine, top)
     }
 }
 

@@ -6,6 +6,7 @@ use regex::Regex;
 
 use super::PRESENT_YEAR;
 use crate::profile::{EducationLevel, Seniority};
+use crate::skills::SkillVocabulary;
 
 fn re(pattern: &str) -> Regex {
     Regex::new(pattern).expect("valid regex")
@@ -113,6 +114,10 @@ fn looks_like_name(candidate: &str) -> bool {
         return false;
     }
     if is_heading(candidate) {
+        return false;
+    }
+    // "Shared Database Services" is capitalised like a name but names a skill.
+    if !SkillVocabulary::global().extract(candidate).is_empty() {
         return false;
     }
     words.iter().all(|w| {
@@ -604,6 +609,14 @@ mod tests {
             Some("John O'Neil")
         );
         assert_eq!(name(&lines("EXPERIENCE\nsomething lower case")), None);
+        assert_eq!(
+            name(&lines("Distributed Database Systems\nAna Lima")).as_deref(),
+            Some("Ana Lima")
+        );
+        assert_eq!(
+            name(&lines("José Álvarez-Núñez")).as_deref(),
+            Some("José Álvarez-Núñez")
+        );
     }
 
     #[test]
