@@ -33,7 +33,7 @@ def main() -> int:
     # api_key is read from MISMATCH_API_KEY when not given.
     with Client(base_url=base_url, max_retries=3) as client:
         candidate = client.create_candidate(text=RESUME)
-        print(f"candidate {candidate.id}: {candidate.name}, {candidate.seniority}")
+        print(f"candidate {candidate.id}: {candidate.seniority}, {candidate.years_experience} years")
         print("  skills:", ", ".join(skill.name for skill in candidate.skills))
 
         job = client.create_job(
@@ -47,7 +47,9 @@ def main() -> int:
         print(f"job {job.id}: {job.title}")
 
         match = client.create_match(candidate_id=candidate.id, job_id=job.id)
-        print(f"match score {match.score:.1f} ({match.verdict}): {match.explanation}")
+        print(f"match score {match.score:.1f} ({match.verdict})")
+        for reason in match.explanation:
+            print(f"  - {reason}")
         print("  matched:", ", ".join(match.matched_skills) or "-")
         print("  missing:", ", ".join(match.missing_required_skills + match.missing_nice_to_have_skills) or "-")
 

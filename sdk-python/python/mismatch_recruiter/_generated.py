@@ -1161,22 +1161,22 @@ Role = Literal['admin', 'recruiter', 'viewer']
 Scope = Literal['candidates:read', 'candidates:write', 'jobs:read', 'jobs:write', 'matches:read', 'salary:read', 'api_keys:manage']
 """A permission that can be granted to a key."""
 
-Seniority = Literal['Intern', 'Junior', 'Mid', 'Senior', 'Lead', 'Principal']
+Seniority = Literal['intern', 'junior', 'mid', 'senior', 'lead', 'principal']
 """Career level, from intern to principal."""
 
-EducationLevel = Literal['HighSchool', 'Associate', 'Bachelor', 'Master', 'Doctorate']
+EducationLevel = Literal['high_school', 'associate', 'bachelor', 'master', 'doctorate']
 """Highest completed education."""
 
-DocumentFormat = Literal['PlainText', 'Pdf', 'Docx']
+DocumentFormat = Literal['plain_text', 'pdf', 'docx']
 """Format of an uploaded resume."""
 
-RemotePolicy = Literal['Onsite', 'Hybrid', 'Remote']
+RemotePolicy = Literal['onsite', 'hybrid', 'remote']
 """Where the work happens."""
 
 JobStatus = Literal['open', 'closed']
 """Whether a job accepts candidates."""
 
-Verdict = Literal['Strong', 'Good', 'Possible', 'Weak']
+Verdict = Literal['strong', 'good', 'possible', 'weak']
 """How well a candidate fits a job: strong (>= 85), good (>= 70),
 possible (>= 50) or weak.
 """
