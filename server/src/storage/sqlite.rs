@@ -22,7 +22,7 @@ pub(super) async fn open(dir: &Path) -> Result<Storage> {
         ))
     })?;
     let file = dir.join(DB_FILE);
-    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let url = format!("sqlite://{}?mode=rwc", encode_path(&file.to_string_lossy()));
     let pool = PoolOptions::<Any>::new()
         // SQLite serialises writers anyway; a few connections let readers
         // proceed while one writes.
@@ -30,6 +30,54 @@ pub(super) async fn open(dir: &Path) -> Result<Storage> {
         .acquire_timeout(Duration::from_secs(10))
         .connect(&url)
         .await?;
+    // WAL lets readers proceed while a request writes; the setting is stored
+    // in the file, so once is enough.
+    sqlx::query("PRAGMA journal_mode = WAL")
+        .execute(&pool)
+        .await?;
     MIGRATOR.run(&pool).await?;
     Ok(Storage::from_pool(pool, Backend::Sqlite))
+}
+
+/// The connection URL is percent-decoded, so characters that would end the
+/// path (`?`, `#`) or start an escape (`%`) must be escaped.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3F"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn odd_directory_names_work_and_use_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("my data?#100%");
+        let storage =
+            super::super::Storage::open(&super::super::StorageTarget::SqliteDir(data.clone()))
+                .await
+                .unwrap();
+        assert!(data.join(DB_FILE).is_file());
+        let row = sqlx::query("PRAGMA journal_mode")
+            .fetch_one(&storage.pool)
+            .await
+            .unwrap();
+        let mode: String = sqlx::Row::try_get(&row, 0).unwrap();
+        assert_eq!(mode, "wal");
+        storage.close().await;
+    }
+
+    #[test]
+    fn encodes_only_what_the_url_parser_decodes() {
+        assert_eq!(encode_path("/a b/c?d#e%f"), "/a b/c%3Fd%23e%25f");
+    }
 }

@@ -184,3 +184,29 @@ async fn server_errors_are_not_stored_and_old_entries_expire() {
     r.assert_problem(409, "conflict");
     assert_eq!(r.header("retry-after"), Some("1"));
 }
+
+both_backends!(
+    concurrent_duplicates_create_one_resource,
+    |app: TestApp| async move {
+        let key = app.admin_key.clone();
+        let body = json!({"title": "Concurrent"});
+        let attempts = (0..6).map(|_| post_with_key(&app, &key, "/v1/jobs", "same-key", &body));
+        let responses = futures_util::future::join_all(attempts).await;
+        let mut ids = Vec::new();
+        for r in &responses {
+            match r.status.as_u16() {
+                201 => ids.push(r.json()["id"].as_str().unwrap().to_owned()),
+                409 => assert_eq!(r.header("retry-after"), Some("1")),
+                other => panic!(
+                    "unexpected status {other}: {}",
+                    String::from_utf8_lossy(&r.bytes)
+                ),
+            }
+        }
+        assert!(!ids.is_empty());
+        ids.dedup();
+        assert_eq!(ids.len(), 1, "every success carries the one created job");
+        let page = app.get("/v1/jobs").await.json();
+        assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    }
+);
