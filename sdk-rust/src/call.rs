@@ -156,6 +156,10 @@ fn json_type(value: &Value) -> &'static str {
     }
 }
 
+#[allow(
+    dead_code,
+    reason = "used by the generated dispatch whenever the spec has JSON responses"
+)]
 /// Converts the generated method's result. Errors are converted with the
 /// typed `From` impl, except undocumented responses, whose body is read here
 /// (asynchronously) so that their problem document is not lost.

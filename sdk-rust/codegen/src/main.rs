@@ -1,8 +1,9 @@
-//! `cargo run -p mismatch-codegen -- [--check] [--spec PATH]`
+//! `cargo run -p mismatch-codegen -- [--check] [--spec PATH] [--out DIR]`
 //!
 //! Writes `sdk-rust/src/generated.rs` and `sdk-rust/src/operations.rs` from
 //! `openapi.json` (workspace root by default). With `--check`, writes nothing
-//! and exits with status 1 when either file would change.
+//! and exits with status 1 when either file would change. `--out` writes the
+//! two files to another folder (to try a spec without touching the SDK).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,6 +25,7 @@ fn run() -> Result<ExitCode> {
     let root = workspace_root();
     let mut check = false;
     let mut spec_path = root.join("openapi.json");
+    let mut src = root.join("sdk-rust/src");
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -31,8 +33,11 @@ fn run() -> Result<ExitCode> {
             "--spec" => {
                 spec_path = PathBuf::from(args.next().context("--spec needs a path")?);
             }
+            "--out" => {
+                src = PathBuf::from(args.next().context("--out needs a folder")?);
+            }
             "-h" | "--help" => {
-                println!("usage: mismatch-codegen [--check] [--spec PATH]");
+                println!("usage: mismatch-codegen [--check] [--spec PATH] [--out DIR]");
                 return Ok(ExitCode::SUCCESS);
             }
             other => bail!("unknown argument {other:?} (try --help)"),
@@ -45,7 +50,6 @@ fn run() -> Result<ExitCode> {
         .with_context(|| format!("{} is not JSON", spec_path.display()))?;
     let output = generate::generate_from_json(spec)?;
 
-    let src = root.join("sdk-rust/src");
     let files = [
         (src.join("generated.rs"), output.generated_rs),
         (src.join("operations.rs"), output.operations_rs),

@@ -119,3 +119,36 @@ fn generation_is_deterministic() {
     assert_eq!(a.generated_rs, b.generated_rs);
     assert_eq!(a.operations_rs, b.operations_rs);
 }
+
+#[test]
+fn header_parameters_text_bodies_and_raw_responses_are_dispatched() {
+    let spec = serde_json::json!({
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "9.9.9"},
+        "paths": {
+            "/notes/{note_id}": {"put": {
+                "operationId": "putNote",
+                "parameters": [
+                    {"name": "note_id", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "X-Trace-Id", "in": "header", "required": false, "schema": {"type": "string"}},
+                    {"name": "dry_run", "in": "query", "required": true, "schema": {"type": "boolean"}}
+                ],
+                "requestBody": {"required": true, "content": {"text/plain": {"schema": {"type": "string"}}}},
+                "responses": {"200": {"description": "the note as stored",
+                    "content": {"text/csv": {"schema": {"type": "string"}}}}}
+            }}
+        }
+    });
+    let output = generate_from_json(spec).unwrap();
+    let ops = &output.operations_rs;
+    assert!(ops.contains("pub const API_VERSION: &str = \"9.9.9\";"));
+    assert!(ops.contains("name: \"X-Trace-Id\""), "{ops}");
+    assert!(
+        ops.contains("name: \"dry_run\",\n                required: true"),
+        "{ops}"
+    );
+    assert!(ops.contains("args.text_body(body_bytes)"), "{ops}");
+    assert!(ops.contains("finish_stream(api.put_note("), "{ops}");
+    assert!(ops.contains("args.optional(\"X-Trace-Id\")"), "{ops}");
+    assert!(ops.contains("args.required(\"dry_run\")"), "{ops}");
+}
