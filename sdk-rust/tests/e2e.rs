@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use mismatch_recruiter::{CallOptions, CallResponse, Client, ClientOptions, ErrorKind};
+use mismatch_recruiter::{CallOptions, CallResponse, Client, ClientOptions, ErrorKind, types};
 use serde_json::{Value, json};
 
 struct Env {
@@ -119,6 +119,21 @@ async fn recruiting_scenario() {
         assert!(skills.iter().any(|s| s == wanted), "{wanted} in {skills:?}");
     }
 
+    // The typed client decodes the same resource.
+    let typed = client
+        .api()
+        .get_candidate(&candidate_id)
+        .await
+        .expect("typed getCandidate")
+        .into_inner();
+    assert_eq!(typed.id, candidate_id);
+    assert!(
+        typed
+            .skills
+            .iter()
+            .any(|s| s.name.eq_ignore_ascii_case("python"))
+    );
+
     let pdf = std::fs::read(env.fixtures.join("resume.pdf")).unwrap();
     let uploaded = client
         .call(
@@ -161,6 +176,24 @@ async fn recruiting_scenario() {
     )
     .await;
     let unrelated_id = unrelated.body["id"].as_str().unwrap().to_owned();
+
+    let open_jobs = client
+        .api()
+        .list_jobs(
+            None,
+            std::num::NonZeroU32::new(100),
+            Some(types::JobStatus::Open),
+        )
+        .await
+        .expect("typed listJobs")
+        .into_inner();
+    assert!(!open_jobs.items.is_empty());
+    assert!(
+        open_jobs
+            .items
+            .iter()
+            .all(|job| job.status == types::JobStatus::Open)
+    );
 
     // 4. Matching and ranking in both directions.
     let matched = call(
