@@ -115,14 +115,12 @@ impl Settings {
             settings.data_dir = PathBuf::from(dir);
         }
         if let Some(url) = raw.database_url.filter(|u| !u.trim().is_empty()) {
-            if !is_postgres_url(&url) && !url.starts_with("sqlite:") {
+            if !is_postgres_url(&url) {
                 return Err(ConfigError(
-                    "DATABASE_URL: must start with postgres:// or postgresql:// (leave it unset for SQLite in MISMATCH_DATA_DIR)".into(),
+                    "DATABASE_URL: must start with postgres:// or postgresql://; for SQLite leave it unset and set MISMATCH_DATA_DIR".into(),
                 ));
             }
-            if is_postgres_url(&url) {
-                settings.database_url = Some(url);
-            }
+            settings.database_url = Some(url);
         }
         if let Some(bytes) = raw.max_body_bytes {
             settings.max_body_bytes = bytes
@@ -349,7 +347,7 @@ mod tests {
             matches!(s.storage_target(), StorageTarget::Postgres(u) if u == "postgres://u@h/db")
         );
         let err = Settings::from_raw(RawSettings {
-            database_url: Some("mysql://x".into()),
+            database_url: Some("sqlite://x.db".into()),
             ..raw()
         })
         .unwrap_err();

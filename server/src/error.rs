@@ -241,3 +241,53 @@ pub fn code_for_status(status: StatusCode) -> &'static str {
         _ => "malformed_request",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_hide_their_detail() {
+        let problem =
+            ApiError::internal("relation \"api_keys\" does not exist at /srv/db").to_problem();
+        assert_eq!(problem.status, 500);
+        assert_eq!(problem.code, "internal");
+        assert!(!problem.detail.contains("api_keys"));
+        assert!(problem.type_url.ends_with("/internal"));
+    }
+
+    #[test]
+    fn validation_lists_every_field() {
+        let err = ApiError::validation_many(vec![
+            FieldError {
+                field: "a".into(),
+                message: "bad".into(),
+            },
+            FieldError {
+                field: "b.c".into(),
+                message: "worse".into(),
+            },
+        ]);
+        let p = err.to_problem();
+        assert_eq!(p.status, 422);
+        assert_eq!(p.detail, "a: bad; b.c: worse");
+        assert_eq!(p.errors.len(), 2);
+        assert_eq!(p.title, "Unprocessable Entity");
+    }
+
+    #[tokio::test]
+    async fn problems_carry_the_current_request_id() {
+        let p = REQUEST_ID
+            .scope("req_test".to_owned(), async {
+                ApiError::not_found("x").to_problem()
+            })
+            .await;
+        assert_eq!(p.request_id, "req_test");
+        let response = ApiError::unauthorized("no key").into_response();
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            PROBLEM_CONTENT_TYPE
+        );
+        assert!(response.headers().contains_key(header::WWW_AUTHENTICATE));
+    }
+}
