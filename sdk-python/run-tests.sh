@@ -15,8 +15,15 @@ PROFILE=${MISMATCH_PY_PROFILE:-release}
 say() { echo "--- sdk-python: $*"; }
 
 if [ ! -x "$VENV/bin/python" ]; then
+  python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
+    || { echo "sdk-python needs Python >= 3.10, found $(python3 --version)" >&2; exit 1; }
   say "creating virtualenv $VENV"
-  python3 -m venv "$VENV"
+  # Debian ships venv without ensurepip unless python3-venv is installed;
+  # fall back on virtualenv when it is available.
+  python3 -m venv "$VENV" 2>/dev/null || { rm -rf "$VENV"; python3 -m virtualenv -q "$VENV"; } || {
+    echo "cannot create a virtualenv: install python3-venv (apt-get install python3-venv)" >&2
+    exit 1
+  }
 fi
 PY="$VENV/bin/python"
 # maturin's PEP 517 hooks run the `maturin` binary from PATH.
