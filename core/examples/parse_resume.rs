@@ -1,12 +1,15 @@
 //! Parses resume files and prints what was found:
-//! `cargo run -p mismatch-core --example parse_resume -- tests/fixtures/resume.pdf`
+//! `cargo run -p mismatch-core --example parse_resume -- [--text] tests/fixtures/resume.pdf`
+//! (`--text` also prints the extracted text).
 
 use std::process::ExitCode;
 
 use mismatch_core::resume::{DocumentFormat, parse_document};
 
 fn main() -> ExitCode {
-    let paths: Vec<String> = std::env::args().skip(1).collect();
+    let mut paths: Vec<String> = std::env::args().skip(1).collect();
+    let show_text = paths.iter().any(|a| a == "--text");
+    paths.retain(|a| a != "--text");
     if paths.is_empty() {
         eprintln!("usage: parse_resume FILE...");
         return ExitCode::FAILURE;
@@ -48,6 +51,9 @@ fn main() -> ExitCode {
                     })
                     .collect();
                 println!("  skills:     {}", skills.join(", "));
+                if show_text {
+                    println!("----\n{}\n----", r.text);
+                }
             }
             Err(e) => {
                 println!("{path}: {} ({})", e, e.code());
