@@ -12,7 +12,9 @@ Reads ``openapi.json`` (OpenAPI 3.1, as written by the server) and writes
 * ``iter_*`` helpers for cursor-paginated list operations.
 
 Every call goes through the native ``call(operation_id, args)`` entry point, so
-the Python layer holds no HTTP logic. Standard library only, so it runs before
+the Python layer holds no HTTP logic. ``from_dict`` does not re-validate types:
+the Rust SDK has already decoded each response into its typed (generated)
+model before handing it over as JSON. Standard library only, so it runs before
 anything is installed.
 
 Usage: generate.py [--spec PATH] [--out PATH] [--check]

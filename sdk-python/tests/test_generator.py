@@ -6,6 +6,7 @@ import asyncio
 import importlib.util
 import inspect
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -286,3 +287,18 @@ def test_committed_exports_match_the_generated_module() -> None:
     assert set(_generated.__all__) <= set(mm.__all__)
     for name in mm.__all__:
         assert hasattr(mm, name), name
+
+
+@pytest.mark.skipif(not SPEC.exists(), reason="openapi.json not present")
+def test_every_operation_of_the_spec_is_a_method_of_both_clients() -> None:
+    import mismatch_recruiter as mm
+
+    spec = json.loads(SPEC.read_text())
+    methods = {"get", "put", "post", "delete", "patch", "head", "options"}
+    ids = [op["operationId"] for item in spec["paths"].values() for m, op in item.items() if m in methods]
+    assert ids and sorted(mm.OPERATIONS) == sorted(ids)
+    for operation_id in ids:
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
+        assert mm.OPERATIONS[operation_id] == name
+        assert inspect.isfunction(getattr(mm.Client, name)), name
+        assert inspect.iscoroutinefunction(getattr(mm.AsyncClient, name)), name
