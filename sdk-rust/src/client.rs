@@ -138,6 +138,56 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Calls a paginated list operation (one with a `cursor` parameter)
+    /// page after page, following `next_cursor`, and returns every item.
+    ///
+    /// `max_items` stops early once that many items were collected (pass
+    /// `usize::MAX` for all). Each page is an ordinary [`Client::call`], with
+    /// the same retries and errors.
+    pub async fn call_all_pages(
+        &self,
+        operation_id: &str,
+        args: Value,
+        options: CallOptions,
+        max_items: usize,
+    ) -> Result<Vec<Value>, Error> {
+        let operation = crate::operation::find_operation(operation_id).ok_or_else(|| {
+            Error::invalid_argument(format!("unknown operation {operation_id:?}"))
+        })?;
+        if !operation.query_params.iter().any(|q| q.name == "cursor") {
+            return Err(Error::invalid_argument(format!(
+                "{operation_id} is not paginated (it has no `cursor` parameter)"
+            )));
+        }
+        let mut args = match args {
+            Value::Object(map) => map,
+            Value::Null => serde_json::Map::new(),
+            _ => return Err(Error::invalid_argument("args must be a JSON object")),
+        };
+        let mut items = Vec::new();
+        loop {
+            let page = self
+                .call(operation_id, Value::Object(args.clone()), options.clone())
+                .await?;
+            let page_items = page
+                .body
+                .get("items")
+                .and_then(Value::as_array)
+                .ok_or_else(|| {
+                    Error::decode(format!("{operation_id} returned no `items` list"), None)
+                })?;
+            items.extend(page_items.iter().take(max_items - items.len()).cloned());
+            match page.body.get("next_cursor").and_then(Value::as_str) {
+                Some(cursor) if items.len() < max_items => {
+                    args.insert("cursor".into(), Value::String(cursor.to_owned()));
+                }
+                _ => return Ok(items),
+            }
+        }
+    }
+}
+
 fn call_context(options: &CallOptions) -> Result<CallContext, Error> {
     let mut headers = Vec::with_capacity(options.headers.len());
     for (name, value) in &options.headers {

@@ -306,21 +306,18 @@ async fn recruiting_scenario() {
         "the proxy failed an attempt: {before} → {after}"
     );
 
-    let mut same_title = 0;
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = call(&client, "listJobs", json!({"limit": 100, "cursor": cursor})).await;
-        same_title += page.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|job| job["title"] == title.as_str())
-            .count();
-        cursor = page.body["next_cursor"].as_str().map(str::to_owned);
-        if cursor.is_none() {
-            break;
-        }
-    }
+    let same_title = client
+        .call_all_pages(
+            "listJobs",
+            json!({"limit": 100}),
+            CallOptions::default(),
+            usize::MAX,
+        )
+        .await
+        .expect("listJobs, every page")
+        .iter()
+        .filter(|job| job["title"] == title.as_str())
+        .count();
     assert_eq!(same_title, 1, "exactly one job titled {title:?}");
     println!("rust e2e scenario passed against {}", env.base_url);
 }

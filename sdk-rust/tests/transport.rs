@@ -503,3 +503,59 @@ async fn every_operation_dispatches_to_its_method_and_path() {
         );
     }
 }
+
+#[tokio::test]
+async fn all_pages_follow_next_cursor() {
+    let page = |ids: &[&str], next: Option<&str>| {
+        let items: Vec<Value> = ids
+            .iter()
+            .map(|id| {
+                let mut job = sample_response(&spec(), "getJob").1.unwrap();
+                job["id"] = json!(id);
+                job
+            })
+            .collect();
+        Reply::json(200, json!({"items": items, "next_cursor": next}))
+    };
+    let server = ScriptedServer::start(vec![
+        page(&["job_1", "job_2"], Some("c2")),
+        page(&["job_3"], Some("c3")),
+        page(&["job_4"], None),
+        page(&["job_5", "job_6"], Some("c6")),
+    ])
+    .await;
+    let client = client(&server, |_| {});
+    let all = client
+        .call_all_pages(
+            "listJobs",
+            json!({"limit": 2}),
+            CallOptions::default(),
+            usize::MAX,
+        )
+        .await
+        .unwrap();
+    let ids: Vec<_> = all.iter().map(|j| j["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["job_1", "job_2", "job_3", "job_4"]);
+    let queries: Vec<_> = server
+        .seen()
+        .iter()
+        .map(|s| s.uri.query().unwrap_or_default().to_owned())
+        .collect();
+    assert!(!queries[0].contains("cursor"), "{queries:?}");
+    assert!(queries[1].contains("cursor=c2") && queries[2].contains("cursor=c3"));
+    assert!(queries.iter().all(|q| q.contains("limit=2")));
+
+    // max_items stops without fetching further pages.
+    let first = client
+        .call_all_pages("listJobs", Value::Null, CallOptions::default(), 1)
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(server.seen().len(), 4);
+
+    let err = client
+        .call_all_pages("getLiveness", Value::Null, CallOptions::default(), 10)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+}
