@@ -606,12 +606,22 @@ def method_doc(op: Operation) -> list[str]:
         text = f"Calls ``{op.operation_id}``."
     text += f"\n\n``{op.method} {op.path}`` (operation ``{op.operation_id}``)."
     documented = [p for p in op.params if p.description.strip()]
-    if op.body_kind == "binary" or documented:
-        text += "\n"
+    text += "\n"
     if op.body_kind == "binary":
         text += "\n:param file: the document: bytes, a path, or a binary file object."
     for p in documented:
         text += f"\n:param {p.py_name}: {' '.join(p.description.split())}"
+        if op.body_kind == "binary" and p.location == "query" and p.json_name == "filename":
+            text += " Defaults to the name of the file when ``file`` is a path or a named file."
+    if op.method == "POST":
+        text += (
+            "\n:param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries);"
+            " a random one is used when omitted."
+        )
+    text += "\n:param extra_headers: additional HTTP headers for this call."
+    if op.result is not None:
+        text += f"\n:returns: the decoded ``{op.result.annotation()}``."
+    text += "\n:raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``)."
     if op.deprecated:
         text += "\n\n.. deprecated:: the API marks this operation as deprecated."
     return docstring(text, "        ")

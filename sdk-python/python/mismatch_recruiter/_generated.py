@@ -1201,6 +1201,10 @@ class Client(SyncTransport):
         200 whenever the process is serving requests.
 
         ``GET /health/live`` (operation ``getLiveness``).
+
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Health``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         data = self._request(
@@ -1222,6 +1226,10 @@ class Client(SyncTransport):
         200 when the database answers; 503 (`unavailable`) otherwise.
 
         ``GET /health/ready`` (operation ``getReadiness``).
+
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Health``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         data = self._request(
@@ -1249,6 +1257,9 @@ class Client(SyncTransport):
 
         :param limit: Page size, 1–100 (default 20).
         :param cursor: The `next_cursor` of the previous page.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``ApiKeyPage``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         if limit is not None:
@@ -1301,6 +1312,10 @@ class Client(SyncTransport):
         :param name: A label for people (1–100 characters). For a service key created by an admin with `role`, also the name of the new service user.
         :param scopes: Scopes that narrow the role (omitted: all scopes of the role).
         :param ttl_seconds: Lifetime in seconds; the key stops working after it.
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``ApiKeyCreated``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         body: dict[str, Any] = {}
@@ -1335,6 +1350,10 @@ class Client(SyncTransport):
         ``POST /v1/api-keys/{key_id}/revoke`` (operation ``revokeApiKey``).
 
         :param key_id: `key_…` id of the key
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``ApiKey``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['key_id'] = _to_json(key_id)
@@ -1362,6 +1381,10 @@ class Client(SyncTransport):
         ``POST /v1/api-keys/{key_id}/rotate`` (operation ``rotateApiKey``).
 
         :param key_id: `key_…` id of the key
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``ApiKeyCreated``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['key_id'] = _to_json(key_id)
@@ -1389,6 +1412,9 @@ class Client(SyncTransport):
 
         :param limit: Page size, 1–100 (default 20).
         :param cursor: The `next_cursor` of the previous page.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``CandidatePage``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         if limit is not None:
@@ -1440,6 +1466,10 @@ class Client(SyncTransport):
 
         :param text: The resume as plain text.
         :param salary_expectation: Expected yearly salary.
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Candidate``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         body: dict[str, Any] = {}
@@ -1482,7 +1512,11 @@ class Client(SyncTransport):
         ``POST /v1/candidates/upload`` (operation ``uploadCandidate``).
 
         :param file: the document: bytes, a path, or a binary file object.
-        :param filename: Original file name; its extension helps detect the format.
+        :param filename: Original file name; its extension helps detect the format. Defaults to the name of the file when ``file`` is a path or a named file.
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Candidate``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         if filename is not None:
@@ -1510,6 +1544,9 @@ class Client(SyncTransport):
         ``GET /v1/candidates/{candidate_id}`` (operation ``getCandidate``).
 
         :param candidate_id: `cand_…` id
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Candidate``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['candidate_id'] = _to_json(candidate_id)
@@ -1533,6 +1570,8 @@ class Client(SyncTransport):
         ``DELETE /v1/candidates/{candidate_id}`` (operation ``deleteCandidate``).
 
         :param candidate_id: `cand_…` id
+        :param extra_headers: additional HTTP headers for this call.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['candidate_id'] = _to_json(candidate_id)
@@ -1561,6 +1600,9 @@ class Client(SyncTransport):
 
         :param candidate_id: `cand_…` id
         :param limit: How many results, 1–100 (default 10).
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``RankedMatches``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['candidate_id'] = _to_json(candidate_id)
@@ -1593,6 +1635,9 @@ class Client(SyncTransport):
         :param limit: Page size, 1–100 (default 20).
         :param cursor: The `next_cursor` of the previous page.
         :param status: Only jobs with this status.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``JobPage``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         if limit is not None:
@@ -1654,6 +1699,10 @@ class Client(SyncTransport):
         :param nice_to_have_skills: Skills that help but are not required.
         :param min_years: Minimum years of experience (default 0).
         :param currency: ISO 4217 code (default `USD`).
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Job``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         body: dict[str, Any] = {}
@@ -1703,6 +1752,9 @@ class Client(SyncTransport):
         ``GET /v1/jobs/{job_id}`` (operation ``getJob``).
 
         :param job_id: `job_…` id
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Job``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['job_id'] = _to_json(job_id)
@@ -1726,6 +1778,8 @@ class Client(SyncTransport):
         ``DELETE /v1/jobs/{job_id}`` (operation ``deleteJob``).
 
         :param job_id: `job_…` id
+        :param extra_headers: additional HTTP headers for this call.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['job_id'] = _to_json(job_id)
@@ -1765,6 +1819,9 @@ class Client(SyncTransport):
         ``PATCH /v1/jobs/{job_id}`` (operation ``updateJob``).
 
         :param job_id: `job_…` id
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Job``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['job_id'] = _to_json(job_id)
@@ -1821,6 +1878,9 @@ class Client(SyncTransport):
 
         :param job_id: `job_…` id
         :param limit: How many results, 1–100 (default 10).
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``RankedMatches``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['job_id'] = _to_json(job_id)
@@ -1853,6 +1913,10 @@ class Client(SyncTransport):
 
         :param candidate_id: `cand_…`
         :param job_id: `job_…`
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Match``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         body: dict[str, Any] = {}
@@ -1883,6 +1947,10 @@ class Client(SyncTransport):
         ``POST /v1/salary-predictions`` (operation ``predictSalary``).
 
         :param candidate_id: `cand_…`
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``SalaryPrediction``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         body: dict[str, Any] = {}
@@ -1917,6 +1985,10 @@ class AsyncClient(AsyncTransport):
         200 whenever the process is serving requests.
 
         ``GET /health/live`` (operation ``getLiveness``).
+
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Health``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         data = await self._request(
@@ -1938,6 +2010,10 @@ class AsyncClient(AsyncTransport):
         200 when the database answers; 503 (`unavailable`) otherwise.
 
         ``GET /health/ready`` (operation ``getReadiness``).
+
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Health``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         data = await self._request(
@@ -1965,6 +2041,9 @@ class AsyncClient(AsyncTransport):
 
         :param limit: Page size, 1–100 (default 20).
         :param cursor: The `next_cursor` of the previous page.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``ApiKeyPage``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         if limit is not None:
@@ -2018,6 +2097,10 @@ class AsyncClient(AsyncTransport):
         :param name: A label for people (1–100 characters). For a service key created by an admin with `role`, also the name of the new service user.
         :param scopes: Scopes that narrow the role (omitted: all scopes of the role).
         :param ttl_seconds: Lifetime in seconds; the key stops working after it.
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``ApiKeyCreated``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         body: dict[str, Any] = {}
@@ -2052,6 +2135,10 @@ class AsyncClient(AsyncTransport):
         ``POST /v1/api-keys/{key_id}/revoke`` (operation ``revokeApiKey``).
 
         :param key_id: `key_…` id of the key
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``ApiKey``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['key_id'] = _to_json(key_id)
@@ -2079,6 +2166,10 @@ class AsyncClient(AsyncTransport):
         ``POST /v1/api-keys/{key_id}/rotate`` (operation ``rotateApiKey``).
 
         :param key_id: `key_…` id of the key
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``ApiKeyCreated``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['key_id'] = _to_json(key_id)
@@ -2106,6 +2197,9 @@ class AsyncClient(AsyncTransport):
 
         :param limit: Page size, 1–100 (default 20).
         :param cursor: The `next_cursor` of the previous page.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``CandidatePage``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         if limit is not None:
@@ -2158,6 +2252,10 @@ class AsyncClient(AsyncTransport):
 
         :param text: The resume as plain text.
         :param salary_expectation: Expected yearly salary.
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Candidate``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         body: dict[str, Any] = {}
@@ -2200,7 +2298,11 @@ class AsyncClient(AsyncTransport):
         ``POST /v1/candidates/upload`` (operation ``uploadCandidate``).
 
         :param file: the document: bytes, a path, or a binary file object.
-        :param filename: Original file name; its extension helps detect the format.
+        :param filename: Original file name; its extension helps detect the format. Defaults to the name of the file when ``file`` is a path or a named file.
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Candidate``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         if filename is not None:
@@ -2228,6 +2330,9 @@ class AsyncClient(AsyncTransport):
         ``GET /v1/candidates/{candidate_id}`` (operation ``getCandidate``).
 
         :param candidate_id: `cand_…` id
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Candidate``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['candidate_id'] = _to_json(candidate_id)
@@ -2251,6 +2356,8 @@ class AsyncClient(AsyncTransport):
         ``DELETE /v1/candidates/{candidate_id}`` (operation ``deleteCandidate``).
 
         :param candidate_id: `cand_…` id
+        :param extra_headers: additional HTTP headers for this call.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['candidate_id'] = _to_json(candidate_id)
@@ -2279,6 +2386,9 @@ class AsyncClient(AsyncTransport):
 
         :param candidate_id: `cand_…` id
         :param limit: How many results, 1–100 (default 10).
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``RankedMatches``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['candidate_id'] = _to_json(candidate_id)
@@ -2311,6 +2421,9 @@ class AsyncClient(AsyncTransport):
         :param limit: Page size, 1–100 (default 20).
         :param cursor: The `next_cursor` of the previous page.
         :param status: Only jobs with this status.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``JobPage``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         if limit is not None:
@@ -2373,6 +2486,10 @@ class AsyncClient(AsyncTransport):
         :param nice_to_have_skills: Skills that help but are not required.
         :param min_years: Minimum years of experience (default 0).
         :param currency: ISO 4217 code (default `USD`).
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Job``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         body: dict[str, Any] = {}
@@ -2422,6 +2539,9 @@ class AsyncClient(AsyncTransport):
         ``GET /v1/jobs/{job_id}`` (operation ``getJob``).
 
         :param job_id: `job_…` id
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Job``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['job_id'] = _to_json(job_id)
@@ -2445,6 +2565,8 @@ class AsyncClient(AsyncTransport):
         ``DELETE /v1/jobs/{job_id}`` (operation ``deleteJob``).
 
         :param job_id: `job_…` id
+        :param extra_headers: additional HTTP headers for this call.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['job_id'] = _to_json(job_id)
@@ -2484,6 +2606,9 @@ class AsyncClient(AsyncTransport):
         ``PATCH /v1/jobs/{job_id}`` (operation ``updateJob``).
 
         :param job_id: `job_…` id
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Job``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['job_id'] = _to_json(job_id)
@@ -2540,6 +2665,9 @@ class AsyncClient(AsyncTransport):
 
         :param job_id: `job_…` id
         :param limit: How many results, 1–100 (default 10).
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``RankedMatches``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['job_id'] = _to_json(job_id)
@@ -2572,6 +2700,10 @@ class AsyncClient(AsyncTransport):
 
         :param candidate_id: `cand_…`
         :param job_id: `job_…`
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Match``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         body: dict[str, Any] = {}
@@ -2602,6 +2734,10 @@ class AsyncClient(AsyncTransport):
         ``POST /v1/salary-predictions`` (operation ``predictSalary``).
 
         :param candidate_id: `cand_…`
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``SalaryPrediction``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         body: dict[str, Any] = {}
