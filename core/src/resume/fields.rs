@@ -74,6 +74,12 @@ const NOT_NAME_WORDS: &[&str] = &[
     "road",
 ];
 
+static CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^\s*(?:(?:Ph\.?\s?D|M\.?Sc|B\.?Sc|MBA|M\.?D|CPA|CFA|PMP|P\.?E|M\.?A|B\.?A|M\.?Eng|Dr)\.?\s*,?\s*)+$",
+    )
+});
+
 static NAME_LABEL: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)^\s*(?:full\s+)?name\s*:\s*(.+)$"));
 
 pub(super) fn name(lines: &[&str]) -> Option<String> {
@@ -92,10 +98,16 @@ pub(super) fn name(lines: &[&str]) -> Option<String> {
         .take(6)
         .map(|l| {
             // "Jane Doe | Senior Engineer": the name is the first part.
-            l.split(['|', '•', '·', '–', '—'])
+            let first = l
+                .split(['|', '•', '·', '–', '—'])
                 .next()
                 .unwrap_or(l)
-                .trim()
+                .trim();
+            // "Jane Doe, PhD": credentials after a comma are not part of it.
+            match first.split_once(',') {
+                Some((name, rest)) if CREDENTIALS.is_match(rest) => name.trim(),
+                _ => first,
+            }
         })
         .find(|l| looks_like_name(l))
         .map(str::to_owned)
@@ -239,6 +251,12 @@ static TOTAL_YEARS: LazyLock<Regex> = LazyLock::new(|| {
 });
 static SKILL_SPECIFIC_TAIL: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)^\s*(?:with|using|of)\b"));
 
+static STUDY_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:university|universidad|universität|université|college|school|institute of|academy|polytechnic|bachelor|master|b\.?sc|m\.?sc|ph\.?d|diploma|degree)\b",
+    )
+});
+
 const MONTHS: &str = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
 
 static DATE_RANGE: LazyLock<Regex> = LazyLock::new(|| {
@@ -266,7 +284,8 @@ pub(super) fn years_of_experience(lines: &[&str]) -> Option<f32> {
 
     let mut spans: Vec<(i32, i32)> = Vec::new();
     for (section, line) in sections(lines) {
-        if matches!(section, Some(Section::Education)) {
+        // Study periods are not work experience, with or without a heading.
+        if matches!(section, Some(Section::Education)) || STUDY_LINE.is_match(line) {
             continue;
         }
         for c in DATE_RANGE.captures_iter(line) {
@@ -617,6 +636,14 @@ mod tests {
             name(&lines("José Álvarez-Núñez")).as_deref(),
             Some("José Álvarez-Núñez")
         );
+        assert_eq!(
+            name(&lines("Grace Hopper, PhD, MBA")).as_deref(),
+            Some("Grace Hopper")
+        );
+        assert_eq!(
+            name(&lines("New York, NY\nAda Lovelace")).as_deref(),
+            Some("Ada Lovelace")
+        );
     }
 
     #[test]
@@ -656,6 +683,8 @@ mod tests {
             Some(3.0)
         );
         assert_eq!(years_of_experience(&lines("no dates")), None);
+        let no_headings = "Acme Corp, 2020 - 2024\nBSc Physics, University of Oslo, 2016 - 2020";
+        assert_eq!(years_of_experience(&lines(no_headings)), Some(4.0));
     }
 
     #[test]
