@@ -8,7 +8,7 @@ use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestId, RequestId};
 
 use crate::config::CorsOrigins;
@@ -117,13 +117,10 @@ pub fn cors_layer(origins: &CorsOrigins) -> Option<CorsLayer> {
                 Method::DELETE,
                 Method::OPTIONS,
             ])
-            .allow_headers([
-                header::AUTHORIZATION,
-                header::CONTENT_TYPE,
-                HeaderName::from_static("x-api-key"),
-                HeaderName::from_static("idempotency-key"),
-                X_REQUEST_ID,
-            ])
+            // Mirrored rather than listed: the generated SDK clients send
+            // `api-version`, and SDK interceptors may add any header (tracing).
+            // Credentials are never allowed, so this grants no ambient access.
+            .allow_headers(AllowHeaders::mirror_request())
             .expose_headers([
                 X_REQUEST_ID,
                 header::RETRY_AFTER,

@@ -11,9 +11,9 @@ use crate::support::TestApp;
 #[tokio::test]
 async fn missing_malformed_and_unknown_keys_are_401() {
     let app = TestApp::new(false).await.unwrap();
-    app.call(Method::GET, "/v1/jobs", None, None)
-        .await
-        .assert_problem(401, "unauthorized");
+    let r = app.call(Method::GET, "/v1/jobs", None, None).await;
+    r.assert_problem(401, "unauthorized");
+    assert!(r.header("www-authenticate").unwrap().starts_with("Bearer"));
     app.call(Method::GET, "/v1/jobs", Some("mm_garbage"), None)
         .await
         .assert_problem(401, "unauthorized");
