@@ -505,12 +505,12 @@ export interface CreateJob {
 /**
  * Format of an uploaded resume.
  */
-export type DocumentFormat = "PlainText" | "Pdf" | "Docx";
+export type DocumentFormat = "plain_text" | "pdf" | "docx";
 
 /**
  * Highest completed education.
  */
-export type EducationLevel = "HighSchool" | "Associate" | "Bachelor" | "Master" | "Doctorate";
+export type EducationLevel = "high_school" | "associate" | "bachelor" | "master" | "doctorate";
 
 /**
  * One invalid field of a request.
@@ -815,7 +815,7 @@ export interface RankedMatches {
 /**
  * Where the work happens.
  */
-export type RemotePolicy = "Onsite" | "Hybrid" | "Remote";
+export type RemotePolicy = "onsite" | "hybrid" | "remote";
 
 /**
  * The resume document, as the raw request body.
@@ -917,7 +917,7 @@ export type Scope = "candidates:read" | "candidates:write" | "jobs:read" | "jobs
 /**
  * Career level, from intern to principal.
  */
-export type Seniority = "Intern" | "Junior" | "Mid" | "Senior" | "Lead" | "Principal";
+export type Seniority = "intern" | "junior" | "mid" | "senior" | "lead" | "principal";
 
 /**
  * A skill found in a resume, with years of use when the resume says so.
@@ -937,4 +937,4 @@ export interface Skill {
  * How well a candidate fits a job: strong (>= 85), good (>= 70),
  * possible (>= 50) or weak.
  */
-export type Verdict = "Strong" | "Good" | "Possible" | "Weak";
+export type Verdict = "strong" | "good" | "possible" | "weak";
