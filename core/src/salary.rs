@@ -495,6 +495,18 @@ mod tests {
     }
 
     #[test]
+    fn the_holdout_result_does_not_hinge_on_one_lucky_split() {
+        for seed in 1..=8 {
+            let r = evaluate_holdout(seed);
+            assert!(r.mae < r.baseline_mae * 0.9, "seed {seed}: {r:?}");
+            assert!(
+                (0.72..=0.88).contains(&r.interval_coverage),
+                "seed {seed}: {r:?}"
+            );
+        }
+    }
+
+    #[test]
     fn predictions_follow_education_experience_and_skills() {
         let model = SalaryModel::default_model();
         let base = SalaryFeatures {
