@@ -44,8 +44,8 @@ MATURIN_PEP517_ARGS="--profile $PROFILE" \
 cd "$SDK/tests"
 
 say "mypy --strict (package, example, benchmark)"
-"$PY" -m mypy --strict --no-incremental -p mismatch_recruiter
-"$PY" -m mypy --strict --no-incremental "$ROOT/examples/python/quickstart.py" "$SDK/bench/latency.py"
+"$PY" -m mypy --config-file "$SDK/pyproject.toml" --strict --no-incremental -p mismatch_recruiter
+"$PY" -m mypy --config-file "$SDK/pyproject.toml" --strict --no-incremental "$ROOT/examples/python/quickstart.py" "$SDK/bench/latency.py"
 
 say "stubtest (stubs and annotations match the runtime)"
 "$PY" -m mypy.stubtest mismatch_recruiter --allowlist "$SDK/stubtest-allowlist.txt"
