@@ -92,7 +92,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     }
 }
 
-/// serde reports a missing field at its parent's path; name the field itself.
+/// serde reports a missing field at its parent's path (an unknown one at its
+/// own); name the field itself.
 fn field_name(path: &str, message: &str) -> String {
     let parent = if path == "." { "" } else { path };
     if let Some(rest) = message.strip_prefix("missing field `")

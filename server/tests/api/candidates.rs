@@ -144,7 +144,10 @@ async fn explicit_fields_override_parsed_ones() {
     let r = app
         .post("/v1/candidates", json!({"text": "Jane", "nickname": "JJ"}))
         .await;
-    r.assert_problem(422, "validation_failed");
+    assert_eq!(
+        r.assert_problem(422, "validation_failed")["errors"][0]["field"],
+        "nickname"
+    );
 }
 
 async fn upload(
