@@ -72,14 +72,15 @@ impl NativeClient {
         *,
         api_key = None,
         timeout = 30.0,
-        connect_timeout = 10.0,
+        connect_timeout = 5.0,
         max_retries = 2,
-        max_retry_delay = 30.0,
-        pool_max_idle_per_host = 32,
+        max_retry_delay = 20.0,
+        pool_max_idle_per_host = 16,
         user_agent = None,
     ))]
     #[allow(clippy::too_many_arguments)] // mirrors Python keyword arguments one to one
     fn new(
+        py: Python<'_>,
         base_url: String,
         api_key: Option<String>,
         timeout: f64,
@@ -103,7 +104,7 @@ impl NativeClient {
         };
         // reqwest needs a runtime context to build its connection pool.
         let _guard = pyo3_async_runtimes::tokio::get_runtime().enter();
-        let inner = Client::new(options).map_err(|e| Python::attach(|py| to_py_err(py, e)))?;
+        let inner = Client::new(options).map_err(|e| to_py_err(py, e))?;
         Ok(Self { inner, base_url })
     }
 
@@ -246,6 +247,20 @@ fn build_exception(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
     Ok(PyErr::from_value(exception))
 }
 
+/// The Rust SDK's `ClientOptions::default()`, in Python units (seconds), so
+/// tests can prove the Python signatures use the same defaults.
+#[pyfunction]
+fn default_options(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let defaults = ClientOptions::default();
+    let dict = PyDict::new(py);
+    dict.set_item("timeout", defaults.timeout.as_secs_f64())?;
+    dict.set_item("connect_timeout", defaults.connect_timeout.as_secs_f64())?;
+    dict.set_item("max_retries", defaults.max_retries)?;
+    dict.set_item("max_retry_delay", defaults.max_retry_delay.as_secs_f64())?;
+    dict.set_item("pool_max_idle_per_host", defaults.pool_max_idle_per_host)?;
+    Ok(dict)
+}
+
 /// The operations the Rust SDK can dispatch, as dicts (used by tests to prove
 /// the generated Python layer and the Rust operation table agree).
 #[pyfunction]
@@ -270,6 +285,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeClient>()?;
     m.add_class::<NativeResponse>()?;
     m.add_function(wrap_pyfunction!(operations, m)?)?;
+    m.add_function(wrap_pyfunction!(default_options, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("API_VERSION", mismatch_recruiter::API_VERSION)?;
     Ok(())

@@ -365,3 +365,13 @@ def test_ctrl_c_interrupts_a_blocking_call(server: tuple[str, Script]) -> None:
         elapsed = time.monotonic() - start
     timer.join()
     assert elapsed < 2.0, f"the interrupt took {elapsed:.2f} s to land"
+
+
+@pytest.mark.parametrize("cls", [mm.Client, mm.AsyncClient, _native.NativeClient])
+def test_python_defaults_are_the_rust_sdk_defaults(cls: type) -> None:
+    import inspect
+
+    params = inspect.signature(cls).parameters
+    for name, value in _native.default_options().items():
+        assert params[name].default == value, name
+    assert params["api_key"].default is None

@@ -39,10 +39,10 @@ class _ClientBase:
         base_url: str = DEFAULT_BASE_URL,
         api_key: str | None = None,
         timeout: float = 30.0,
-        connect_timeout: float = 10.0,
+        connect_timeout: float = 5.0,
         max_retries: int = 2,
-        max_retry_delay: float = 30.0,
-        pool_max_idle_per_host: int = 32,
+        max_retry_delay: float = 20.0,
+        pool_max_idle_per_host: int = 16,
         user_agent: str | None = None,
     ) -> None:
         """Creates a client.

@@ -3,7 +3,14 @@
 from collections.abc import Awaitable, Sequence
 from typing import Any, final
 
-__all__ = ["NativeClient", "NativeResponse", "operations", "__version__", "API_VERSION"]
+__all__ = [
+    "NativeClient",
+    "NativeResponse",
+    "operations",
+    "default_options",
+    "__version__",
+    "API_VERSION",
+]
 
 __version__: str
 API_VERSION: str
@@ -31,10 +38,10 @@ class NativeClient:
         *,
         api_key: str | None = None,
         timeout: float = 30.0,
-        connect_timeout: float = 10.0,
+        connect_timeout: float = 5.0,
         max_retries: int = 2,
-        max_retry_delay: float = 30.0,
-        pool_max_idle_per_host: int = 32,
+        max_retry_delay: float = 20.0,
+        pool_max_idle_per_host: int = 16,
         user_agent: str | None = None,
     ) -> NativeClient: ...
     @property
@@ -63,3 +70,6 @@ class NativeClient:
 def operations() -> list[dict[str, Any]]:
     """The operations the Rust SDK can dispatch: operation_id, method, path,
     path_params, query_params and body (``none``, ``json`` or ``binary``)."""
+
+def default_options() -> dict[str, float]:
+    """The Rust SDK's default client options (durations in seconds)."""
