@@ -3,10 +3,8 @@
 
 use crate::api_key;
 use crate::auth::{Role, Scope};
-use crate::state::{new_id_with, now_ms};
+use crate::state::{new_id, now_ms};
 use crate::storage::{ApiKeyRecord, Storage, StorageError, UserRecord};
-
-use std::sync::Mutex;
 
 /// A key that was just created; `secret` is shown once and never stored.
 pub struct IssuedKey {
@@ -28,12 +26,6 @@ pub enum AccountError {
     Storage(#[from] StorageError),
     #[error("no secure random numbers available: {0}")]
     Random(String),
-}
-
-static IDS: Mutex<ulid::Generator> = Mutex::new(ulid::Generator::new());
-
-pub fn new_id(prefix: &str) -> String {
-    new_id_with(&IDS, prefix)
 }
 
 /// Builds the record for a new key (not yet stored). `secret` is the key

@@ -61,7 +61,7 @@ impl Role {
     }
 
     /// The less privileged of two roles.
-    pub fn min(self, other: Role) -> Role {
+    pub fn narrower(self, other: Role) -> Role {
         if self.level() <= other.level() {
             self
         } else {
@@ -293,7 +293,7 @@ pub async fn authenticate(
     let user_role = Role::parse(&user.role)
         .ok_or_else(|| ApiError::internal(format!("user {} has unknown role", user.id)))?;
     let key_role = Role::parse(&record.role).unwrap_or(Role::Viewer);
-    let role = user_role.min(key_role);
+    let role = user_role.narrower(key_role);
     let key_scopes: Vec<Scope> = record
         .scopes
         .iter()
@@ -377,8 +377,8 @@ mod tests {
 
     #[test]
     fn roles_and_scopes() {
-        assert_eq!(Role::Admin.min(Role::Viewer), Role::Viewer);
-        assert_eq!(Role::Viewer.min(Role::Recruiter), Role::Viewer);
+        assert_eq!(Role::Admin.narrower(Role::Viewer), Role::Viewer);
+        assert_eq!(Role::Viewer.narrower(Role::Recruiter), Role::Viewer);
         assert!(!Role::Viewer.scopes().contains(&Scope::JobsWrite));
         assert!(Role::Recruiter.scopes().contains(&Scope::SalaryRead));
         let narrowed = effective_scopes(Role::Viewer, &[Scope::JobsRead, Scope::JobsWrite]);

@@ -20,7 +20,6 @@ struct Inner {
     storage: Storage,
     settings: Settings,
     last_used: LastUsedThrottle,
-    ids: Mutex<ulid::Generator>,
 }
 
 impl AppState {
@@ -30,7 +29,6 @@ impl AppState {
                 storage,
                 settings,
                 last_used: LastUsedThrottle::new(LAST_USED_INTERVAL),
-                ids: Mutex::new(ulid::Generator::new()),
             }),
         }
     }
@@ -51,12 +49,21 @@ impl AppState {
     /// monotonically, so ids sort in creation order (the list cursors rely on
     /// it).
     pub fn new_id(&self, prefix: &str) -> String {
-        new_id_with(&self.inner.ids, prefix)
+        new_id(prefix)
     }
 }
 
+/// One generator for the whole process, so every id it hands out sorts after
+/// the previous one whatever its prefix.
+static IDS: Mutex<ulid::Generator> = Mutex::new(ulid::Generator::new());
+
+/// A new prefixed id such as `cand_01JD…`.
+pub fn new_id(prefix: &str) -> String {
+    new_id_with(&IDS, prefix)
+}
+
 /// A new prefixed id from `generator`.
-pub fn new_id_with(generator: &Mutex<ulid::Generator>, prefix: &str) -> String {
+fn new_id_with(generator: &Mutex<ulid::Generator>, prefix: &str) -> String {
     let mut g = generator
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
