@@ -58,7 +58,8 @@ NOISY_ALIASES = {
 # Curated entries that are not technical; everything else in the vocabulary is
 # ICT (ESCO's ICT collection or a technology), which the salary model uses.
 TRANSVERSAL = {"communication", "leadership", "problem solving", "project management",
-               "product management"}
+               "product management", "stakeholder management", "technical writing",
+               "public speaking", "negotiation", "customer service", "six sigma", "prince2"}
 
 QUALIFIER = re.compile(r"^(.*\S)\s+\(([^()]*)\)$")
 TOKEN = re.compile(r"[a-z0-9+#]+")

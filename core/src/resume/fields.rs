@@ -404,12 +404,12 @@ static DOCTORATE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static MASTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:master'?s?\s+(?:degree|of|in)\b|master of\b|m\.\s?sc\.?|msc\b|m\.s\.(?:\s|$)|meng\b|m\.eng\b|mba\b|m\.a\.\s)|\bMS\s+(?:in|of)\s",
+        r"(?i)\b(?:master'?s?\s+(?:degree|of|in)\b|master of\b|m\.\s?sc\.?|msc\b|m\.s\.(?:\s|$)|meng\b|m\.eng\b|mba\b|m\.a\.\s|m\.?\s?tech\b|mca\b|diplom[- ]?ingenieur|dipl\.[- ]?ing)|\bMS\s+(?:in|of)\s|\bM\.E\.(?:,|\s)",
     )
 });
 static BACHELOR: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:bachelor'?s?\s+(?:degree|of|in)\b|bachelor of\b|b\.\s?sc\.?|bsc\b|b\.s\.(?:\s|$)|beng\b|b\.eng\b|b\.a\.\s|undergraduate degree)|\b(?:BS|BA)\s+(?:in|of)\s",
+        r"(?i)\b(?:bachelor'?s?\s+(?:degree|of|in)\b|bachelor of\b|b\.\s?sc\.?|bsc\b|b\.s\.(?:\s|$)|beng\b|b\.eng\b|b\.a\.\s|b\.?\s?tech\b|bca\b|undergraduate degree|licenciatura|laurea)|\b(?:BS|BA)\s+(?:in|of)\s|\bB\.E\.(?:,|\s)",
     )
 });
 static ASSOCIATE: LazyLock<Regex> =
@@ -734,6 +734,15 @@ mod tests {
             Some(EducationLevel::HighSchool)
         );
         assert_eq!(education("Certified Scrum Master; MS Office"), None);
+        assert_eq!(
+            education("M.Tech, Computer Science, IIT Madras"),
+            Some(EducationLevel::Master)
+        );
+        assert_eq!(
+            education("B.E., Electronics"),
+            Some(EducationLevel::Bachelor)
+        );
+        assert_eq!(education("B.Tech in IT"), Some(EducationLevel::Bachelor));
     }
 
     #[test]
