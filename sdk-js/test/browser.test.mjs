@@ -70,6 +70,7 @@ test('browser build: interceptors, retries and typed errors against a stand-in s
 
     assert.equal(result.badArgument.name, 'InvalidArgumentError', 'rejected before any request, so interceptors never see it');
     assert.ok(result.refused.isConnectionError, `refused connection: ${JSON.stringify(result.refused)}`);
+    assert.ok(!result.refused.message.includes('\n'), 'error messages are one line, without JS stack traces');
 
     const first = result.seen[0];
     assert.equal(first.operationId, 'getLiveness');

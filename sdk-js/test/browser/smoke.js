@@ -8,6 +8,7 @@ async function failure(sdk, promise) {
   } catch (err) {
     return {
       name: err.name,
+      message: err.message,
       status: err.status,
       code: err.code,
       requestId: err.requestId,

@@ -149,9 +149,16 @@ impl CallOutcome {
             attempts: None,
             kind: Some(err.kind().into()),
             code: err.code().map(str::to_owned),
-            message: Some(err.message().to_owned()),
+            message: Some(summary(err.message()).to_owned()),
         }
     }
+}
+
+/// The first line of a message. Transport errors on wasm32 embed the browser's
+/// `TypeError` with its whole stack trace, which helps nobody in an error
+/// message (the browser console already shows the failed fetch).
+fn summary(message: &str) -> &str {
+    message.lines().next().unwrap_or_default().trim_end()
 }
 
 fn client_options(options: WasmClientOptions) -> ClientOptions {
@@ -273,6 +280,22 @@ mod tests {
         );
         assert_eq!(options.idempotency_key.as_deref(), Some("k-1"));
         assert_eq!(options.body_bytes, Some(vec![1, 2, 3]));
+    }
+
+    #[test]
+    fn messages_keep_their_first_line_only() {
+        let err = Error::new(
+            mismatch_recruiter::ErrorKind::Connection,
+            "error sending request: JsValue(TypeError: Failed to fetch\nTypeError: Failed to fetch\n    at x (y.js:1:2))",
+        );
+        let outcome = CallOutcome::failure(&err);
+        assert_eq!(
+            outcome.message.as_deref(),
+            Some("error sending request: JsValue(TypeError: Failed to fetch")
+        );
+        assert_eq!(outcome.kind, Some(ErrorKind::Connection));
+        assert_eq!(summary("one line"), "one line");
+        assert_eq!(summary(""), "");
     }
 
     #[test]
