@@ -42,6 +42,9 @@ export type OperationId =
 /** The operation table: HTTP method, path template and request body kind by operationId. */
 export declare const OPERATIONS: Readonly<Record<OperationId, import('./src/client.js').OperationInfo>>;
 
+/** operationIds compiled into the native layer (napi addon or wasm module) of this build. */
+export declare function nativeOperationIds(): string[];
+
 /**
  * The mismatch-recruiter client. The same class in Node (native addon) and in
  * browsers (WebAssembly); every method returns a Promise and rejects with a

@@ -377,6 +377,8 @@ export function emitDts(spec, ops) {
     `/** Every operationId of the API. */\nexport type OperationId =\n${opIds};\n\n` +
     '/** The operation table: HTTP method, path template and request body kind by operationId. */\n' +
     "export declare const OPERATIONS: Readonly<Record<OperationId, import('./src/client.js').OperationInfo>>;\n\n" +
+    '/** operationIds compiled into the native layer (napi addon or wasm module) of this build. */\n' +
+    'export declare function nativeOperationIds(): string[];\n\n' +
     '/**\n * The mismatch-recruiter client. The same class in Node (native addon) and in\n * browsers (WebAssembly); every method returns a Promise and rejects with a\n * `MismatchError` subclass.\n */\n' +
     `export declare class Client extends BaseClient<OperationId> {\n  constructor(options: ClientOptions);\n\n${methods}}\n\n` +
     paramTypes.join('\n') +

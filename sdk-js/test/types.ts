@@ -10,6 +10,8 @@ import {
   type InterceptedResponse,
   type OperationId,
   type RawResponse,
+  OPERATIONS,
+  nativeOperationIds,
 } from 'mismatch-recruiter';
 
 export async function typed(options: ClientOptions): Promise<void> {
@@ -33,6 +35,9 @@ export async function typed(options: ClientOptions): Promise<void> {
   const next: string | null | undefined = page.next_cursor;
   const raw: RawResponse<Candidate> = await client.call<Candidate>('getCandidate', { candidate_id: id });
   const op: OperationId = 'createJob';
+  const method: string = OPERATIONS[op].method;
+  const compiled: string[] = nativeOperationIds();
+  void [method, compiled];
   void [skills, next, raw.attempts, op];
 
   try {
