@@ -181,6 +181,35 @@ mod tests {
     }
 
     #[test]
+    fn odd_text_never_panics() {
+        let long_line = "Python, ".repeat(5_000);
+        let digits = "2019 - 2020 ".repeat(500);
+        let samples = [
+            "\u{00a0}\u{2003}\u{3000}",
+            "👩‍💻 Ada 🚀 Lovelace\n📧 ada@example.com",
+            "e\u{301}\u{301}\u{301} Zoë Ünal\nGo, Rust — 5 yrs",
+            "مهندس برمجيات\nPython, SQL",
+            "@@@@ ++++ #### ----\n(((( ))))",
+            "Expected salary: 99999999999999999999k",
+            "Jan 9999 - present\n1900-2100\n12/2099 - 01/1900",
+            long_line.as_str(),
+            digits.as_str(),
+            "a\u{0}b\u{1b}[31mc",
+        ];
+        for text in samples {
+            if let Ok(r) = parse_text(text) {
+                assert!(
+                    r.years_experience
+                        .is_none_or(|y| (0.0..=100.0).contains(&y)),
+                    "{text:?}"
+                );
+            }
+        }
+        let r = parse_text(&long_line).unwrap();
+        assert_eq!(r.skills.len(), 1);
+    }
+
+    #[test]
     fn keeps_line_structure_but_drops_control_characters() {
         let r = parse_text("Max Mustermann\r\nmax@example.org\r\n\x07Rust, Go\r\n").unwrap();
         assert_eq!(r.text, "Max Mustermann\nmax@example.org\nRust, Go");
