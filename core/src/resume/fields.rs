@@ -301,7 +301,9 @@ pub(super) fn years_of_experience(lines: &[&str]) -> Option<f32> {
                     .map(|m| if month_given { m + 1 } else { m })
             };
             match end {
-                Some(end) if end > start && end <= PRESENT_YEAR * 12 + 11 => {
+                // Nobody working today started before 1950; such a range is
+                // a birth year, a founding date or a typo.
+                Some(end) if end > start && start >= 1950 * 12 && end <= PRESENT_YEAR * 12 + 11 => {
                     spans.push((start, end))
                 }
                 _ => {}
@@ -683,6 +685,7 @@ mod tests {
             Some(3.0)
         );
         assert_eq!(years_of_experience(&lines("no dates")), None);
+        assert_eq!(years_of_experience(&lines("Founded 1901 - 1999")), None);
         let no_headings = "Acme Corp, 2020 - 2024\nBSc Physics, University of Oslo, 2016 - 2020";
         assert_eq!(years_of_experience(&lines(no_headings)), Some(4.0));
     }
