@@ -39,9 +39,13 @@ function checkOptions(options) {
   }
   for (const key of ['timeoutMs', 'connectTimeoutMs', 'maxRetries', 'maxRetryDelayMs']) {
     const value = options[key];
-    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
-      throw new InvalidArgumentError(`\`${key}\` must be a non-negative integer`);
+    // The native layers take these as u32.
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= 0xffffffff)) {
+      throw new InvalidArgumentError(`\`${key}\` must be an integer from 0 to 4294967295`);
     }
+  }
+  if (options.interceptors !== undefined && !Array.isArray(options.interceptors)) {
+    throw new InvalidArgumentError('`interceptors` must be an array');
   }
   for (const key of ['apiKey', 'userAgent']) {
     if (options[key] !== undefined && typeof options[key] !== 'string') {

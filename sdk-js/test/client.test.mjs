@@ -159,6 +159,8 @@ test('bad arguments reject with InvalidArgumentError before anything is sent', a
   assert.throws(() => new Client({}), sdk.InvalidArgumentError);
   assert.throws(() => new Client({ baseUrl: api.url, timeout: 5 }), /unknown client option `timeout`/);
   assert.throws(() => new Client({ baseUrl: api.url, maxRetries: -1 }), sdk.InvalidArgumentError);
+  assert.throws(() => new Client({ baseUrl: api.url, timeoutMs: 2 ** 32 }), sdk.InvalidArgumentError);
+  assert.throws(() => new Client({ baseUrl: api.url, interceptors: {} }), /must be an array/);
   assert.throws(() => new Client({ baseUrl: 'ftp://example.invalid' }), sdk.InvalidArgumentError);
   assert.throws(() => new Client({ baseUrl: api.url }).use({ onRequest: 'no' }), sdk.InvalidArgumentError);
 });
