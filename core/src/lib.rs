@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Domain logic of mismatch-recruiter: resume parsing, the skills vocabulary,
 //! candidate/job matching and the salary model.
 //!

@@ -75,11 +75,17 @@ string_enum! {
     /// Career level. Ordered from the most junior to the most senior.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
     Seniority, "seniority" {
+        /// Intern, trainee or working student.
         Intern => "intern",
+        /// Junior: up to about three years.
         Junior => "junior",
+        /// Mid-level.
         Mid => "mid",
+        /// Senior.
         Senior => "senior",
+        /// Lead: tech lead, team lead, engineering manager.
         Lead => "lead",
+        /// Principal, staff or distinguished.
         Principal => "principal",
     }
 }
@@ -108,10 +114,15 @@ string_enum! {
     /// Highest completed education. Ordered from lowest to highest.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
     EducationLevel, "education level" {
+        /// High school (secondary) diploma.
         HighSchool => "high_school",
+        /// Associate degree (two-year college).
         Associate => "associate",
+        /// Bachelor's degree.
         Bachelor => "bachelor",
+        /// Master's degree (including MBA).
         Master => "master",
+        /// Doctorate (PhD).
         Doctorate => "doctorate",
     }
 }
@@ -120,8 +131,11 @@ string_enum! {
     /// Where a job is done.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     RemotePolicy, "remote policy" {
+        /// At the job's location.
         Onsite => "onsite",
+        /// Partly at the job's location.
         Hybrid => "hybrid",
+        /// From anywhere.
         Remote => "remote",
     }
 }
