@@ -162,3 +162,50 @@ def test_replaying_an_idempotency_key_returns_the_first_result(client: mm.Client
     first = client.create_job(title=f"Idempotent {unique}", idempotency_key=f"idem-{unique}")
     again = client.create_job(title=f"Idempotent {unique}", idempotency_key=f"idem-{unique}")
     assert again.id == first.id
+
+
+def test_job_lifecycle_update_filter_delete(client: mm.Client, unique: str) -> None:
+    job = client.create_job(title=f"Lifecycle {unique}", required_skills=["Go"])
+    assert job.status == "open"
+    closed = client.update_job(job.id, status="closed", required_skills=["Go", "Rust"])
+    assert closed.status == "closed" and closed.required_skills == ["Go", "Rust"]
+    assert client.get_job(job.id).status == "closed"
+    closed_ids = {j.id for j in client.iter_jobs(limit=50, status="closed")}
+    assert job.id in closed_ids
+    assert job.id not in {j.id for j in client.iter_jobs(limit=50, status="open")}
+    assert client.delete_job(job.id) is None
+    with pytest.raises(mm.NotFoundError):
+        client.get_job(job.id)
+
+
+def test_candidate_pagination_and_delete(live: Live, client: mm.Client) -> None:
+    text = (live.fixtures / "resume.txt").read_text(encoding="utf-8")
+    created = [client.create_candidate(text=text) for _ in range(3)]
+    first = client.list_candidates(limit=2)
+    assert len(first.items) == 2 and first.next_cursor
+    seen = {c.id for c in client.iter_candidates(limit=2)}
+    assert {c.id for c in created} <= seen
+    client.delete_candidate(created[0].id)
+    with pytest.raises(mm.NotFoundError) as info:
+        client.get_candidate(created[0].id)
+    assert info.value.code == "not_found"
+
+
+def test_api_key_rotation_and_revocation(live: Live, client: mm.Client, unique: str) -> None:
+    own = client.create_api_key(name=f"rotate {unique}", role="viewer")
+    assert own.role == "viewer"
+    assert own.id in {k.id for k in client.iter_api_keys(limit=100)}
+    rotated = client.rotate_api_key(own.id)
+    assert rotated.key != own.key and rotated.key.startswith("mm_")
+    with mm.Client(base_url=live.base_url, api_key=own.key, max_retries=0) as old:
+        with pytest.raises(mm.AuthenticationError) as info:
+            old.list_jobs()
+    assert info.value.status == 401 and info.value.code == "unauthorized"
+    with mm.Client(base_url=live.base_url, api_key=rotated.key, max_retries=0) as viewer:
+        assert isinstance(viewer.list_jobs(limit=1), mm.JobPage)
+        with pytest.raises(mm.PermissionDeniedError) as denied:
+            viewer.create_job(title=f"Viewer cannot {unique}")
+        assert denied.value.status == 403 and denied.value.code == "forbidden"
+        client.revoke_api_key(rotated.id)
+        with pytest.raises(mm.AuthenticationError):
+            viewer.list_jobs()
