@@ -209,3 +209,17 @@ def test_api_key_rotation_and_revocation(live: Live, client: mm.Client, unique: 
         client.revoke_api_key(rotated.id)
         with pytest.raises(mm.AuthenticationError):
             viewer.list_jobs()
+
+
+def test_model_arguments_custom_weights_and_salary_features(
+    client: mm.Client, candidate: mm.Candidate, jobs: tuple[mm.Job, mm.Job]
+) -> None:
+    only_skills = mm.MatchWeightsInput(skills=1.0, experience=0, seniority=0, location=0, salary=0, text=0)
+    match = client.create_match(candidate_id=candidate.id, job_id=jobs[0].id, weights=only_skills)
+    assert match.weights.skills == 1.0 and match.weights.text == 0.0
+    assert match.score == 100.0  # the candidate has every skill of the backend job
+    prediction = client.predict_salary(
+        features=mm.SalaryFeatures(years_experience=6.0, skills=["Python", "Kubernetes"], education="master")
+    )
+    assert prediction.low <= prediction.expected <= prediction.high
+    assert prediction.features.years_experience == 6.0 and prediction.features.education == "master"
