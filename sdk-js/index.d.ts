@@ -125,7 +125,7 @@ export declare class Client extends BaseClient<OperationId> {
    * with a `file` field. The format is detected from the content (magic
    * bytes), then the content type and `filename`.
    */
-  uploadCandidate(data: Uint8Array, params?: UploadCandidateParams, options?: RequestOptions): Promise<Candidate>;
+  uploadCandidate(data: Uint8Array | ArrayBuffer | Blob, params?: UploadCandidateParams, options?: RequestOptions): Promise<Candidate>;
 
   /**
    * `GET /v1/candidates/{candidate_id}`

@@ -49,5 +49,15 @@ form.addEventListener('submit', (event) => {
   });
 });
 
+// A File is a Blob: the SDK reads it and sends the bytes as the request body.
+document.querySelector('#upload').addEventListener('click', () =>
+  run(async (api) => {
+    const file = form.file.files[0];
+    if (!file) throw new Error('Choose a file first');
+    const candidate = await api.uploadCandidate(file, { filename: file.name });
+    return `Candidate ${candidate.id} from ${file.name}\nSkills: ${candidate.skills.map((skill) => skill.name).join(', ')}`;
+  }),
+);
+
 show('Ready: the SDK is loaded.');
 output.dataset.state = 'ready';

@@ -306,7 +306,7 @@ function jsMethod(op) {
     lines.push(`    const args = ${initial};`);
   }
   if (op.body.kind === 'json' && !op.body.required) lines.push('    if (body !== undefined) args.body = body;');
-  const bytes = op.body.kind === 'binary' ? `bytesArg(${literal(op.id)}, data)` : 'undefined';
+  const bytes = op.body.kind === 'binary' ? `await bytesArg(${literal(op.id)}, data)` : 'undefined';
   lines.push(`    return this._operation(${literal(op.id)}, args, ${bytes}, options);`);
   const doc = docComment([`${op.method} ${op.path}`, op.summary], '  ');
   return `${doc}  async ${op.name}(${args.join(', ')}) {\n${lines.join('\n')}\n  },\n`;
@@ -339,7 +339,7 @@ function dtsMethod(op) {
   const params = [];
   for (const p of op.pathParams) params.push(`${p.jsName}: string`);
   if (op.body.kind === 'json') params.push(`body${op.body.required ? '' : '?'}: ${tsType(op.body.schema, '  ')}`);
-  if (op.body.kind === 'binary') params.push('data: Uint8Array');
+  if (op.body.kind === 'binary') params.push('data: Uint8Array | ArrayBuffer | Blob');
   if (op.queryParams.length > 0) {
     const anyRequired = op.queryParams.some((q) => q.required);
     params.push(`params${anyRequired ? '' : '?'}: ${paramsTypeName(op)}`);

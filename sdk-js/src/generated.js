@@ -110,7 +110,7 @@ export const operationMethods = {
    */
   async uploadCandidate(data, params, options) {
     const args = queryArgs("uploadCandidate", params, { filename: "filename" }, [], {});
-    return this._operation("uploadCandidate", args, bytesArg("uploadCandidate", data), options);
+    return this._operation("uploadCandidate", args, await bytesArg("uploadCandidate", data), options);
   },
 
   /**

@@ -10,11 +10,16 @@ export function pathArg(operationId, name, value) {
   throw new InvalidArgumentError(`${operationId}: \`${name}\` must be a non-empty string`);
 }
 
-/** A binary request body must be bytes. */
-export function bytesArg(operationId, value) {
+/**
+ * A binary request body: bytes, an ArrayBuffer, or a Blob/File (what a browser
+ * file input gives), which is read here.
+ * @returns {Promise<Uint8Array>}
+ */
+export async function bytesArg(operationId, value) {
   if (value instanceof Uint8Array) return value;
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  throw new InvalidArgumentError(`${operationId}: the request body must be a Uint8Array`);
+  if (typeof Blob !== 'undefined' && value instanceof Blob) return new Uint8Array(await value.arrayBuffer());
+  throw new InvalidArgumentError(`${operationId}: the request body must be a Uint8Array, ArrayBuffer or Blob`);
 }
 
 /**

@@ -165,6 +165,20 @@ test('bad arguments reject with InvalidArgumentError before anything is sent', a
   assert.throws(() => new Client({ baseUrl: api.url }).use({ onRequest: 'no' }), sdk.InvalidArgumentError);
 });
 
+test('binary bodies may be bytes, an ArrayBuffer or a Blob; anything else is rejected', async () => {
+  const client = new Client({ baseUrl: api.url, maxRetries: 0 });
+  const text = 'Resume: Python, PostgreSQL';
+  const bytes = new TextEncoder().encode(text);
+  for (const data of [bytes, bytes.buffer, new Blob([text], { type: 'text/plain' })]) {
+    const before = api.requests.length;
+    await client.uploadCandidate(data, { filename: 'cv.txt' }).catch(() => undefined);
+    const sent = api.requests.slice(before).find((r) => r.url.startsWith('/v1/candidates/upload'));
+    assert.equal(sent.body.toString(), text, `${data.constructor.name} body`);
+    assert.equal(new URL(sent.url, 'http://x').searchParams.get('filename'), 'cv.txt');
+  }
+  await assert.rejects(client.uploadCandidate(text, { filename: 'cv.txt' }), sdk.InvalidArgumentError);
+});
+
 test('query parameters are sent under their spec names', async () => {
   const client = new Client({ baseUrl: api.url, maxRetries: 0 });
   await client.listJobs({ limit: 5, cursor: 'abc' }).catch(() => undefined);

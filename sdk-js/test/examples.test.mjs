@@ -64,6 +64,17 @@ test('examples/browser parses a resume in Chromium', { skip: skipServer || brows
     assert.match(text, /Candidate cand_/);
     assert.match(text, /Skills: .*Python/);
     assert.match(text, /POST \/v1\/candidates → 201/);
+
+    const pdf = process.env.MISMATCH_FIXTURES && join(process.env.MISMATCH_FIXTURES, 'resume.pdf');
+    if (pdf && existsSync(pdf)) {
+      await page.setInputFiles('#file', pdf);
+      await page.click('#upload');
+      await page.waitForSelector('#output:not([data-state="busy"])', { timeout: 60_000 });
+      const uploaded = await page.textContent('#output');
+      assert.equal(await page.getAttribute('#output', 'data-state'), 'done', uploaded);
+      assert.match(uploaded, /Candidate cand_\S+ from resume\.pdf/);
+      assert.match(uploaded, /POST \/v1\/candidates\/upload → 201/);
+    }
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

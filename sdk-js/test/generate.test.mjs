@@ -106,7 +106,7 @@ test('methods take path parameters, body or bytes, query parameters and options 
   const dts = emitDts(spec, ops);
   assert.match(
     dts,
-    /uploadThingPart\(thingId: string, data: Uint8Array, params: UploadThingPartParams, options\?: RequestOptions\): Promise<Part>;/,
+    /uploadThingPart\(thingId: string, data: Uint8Array \| ArrayBuffer \| Blob, params: UploadThingPartParams, options\?: RequestOptions\): Promise<Part>;/,
   );
   assert.match(dts, /export interface UploadThingPartParams \{\n  fileName: string;\n\}/);
   const js = emitJs(ops);
