@@ -334,7 +334,8 @@ class Generator:
             prop, values = tag
             table = ", ".join(f"{v!r}: {t.callable()}" for v, t in zip(values, types))
             return PyType(ann, f"_tagged(@, {prop!r}, {{{table}}})", nullable)
-        convs = ", ".join(t.callable() for t in types)
+        # Variants that need converting first: a plain value would accept anything.
+        convs = ", ".join(t.callable() for t in sorted(types, key=lambda t: t.conv is None))
         return PyType(ann, f"_first(@, [{convs}])", nullable)
 
     @staticmethod

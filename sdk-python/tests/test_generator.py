@@ -119,6 +119,13 @@ def test_tagged_unions_pick_the_variant_by_tag(mini: ModuleType) -> None:
     assert type(events[1]).__name__ == "EventCandidateCreated"
 
 
+def test_untagged_unions_try_models_before_plain_values(mini: ModuleType) -> None:
+    as_text = mini.Candidate.from_dict({**CANDIDATE, "home": "Berlin"})
+    as_model = mini.Candidate.from_dict({**CANDIDATE, "home": {"city": "Berlin"}})
+    assert as_text.home == "Berlin"
+    assert isinstance(as_model.home, mini.Location) and as_model.home.city == "Berlin"
+
+
 def test_inline_objects_become_named_models(mini: ModuleType) -> None:
     job = mini.Job.from_dict({"id": "j", "title": "t", "status": "open", "salary": {"min": 1, "max": 2}})
     assert type(job.salary).__name__ == "JobSalary" and job.salary.max == 2
@@ -302,3 +309,24 @@ def test_every_operation_of_the_spec_is_a_method_of_both_clients() -> None:
         assert mm.OPERATIONS[operation_id] == name
         assert inspect.isfunction(getattr(mm.Client, name)), name
         assert inspect.iscoroutinefunction(getattr(mm.AsyncClient, name)), name
+
+
+def test_generated_code_for_every_construct_passes_mypy_strict(tmp_path: Path) -> None:
+    """The fixture spec has unions, maps and inline models the real spec may lack."""
+    pytest.importorskip("mypy")
+    import mismatch_recruiter
+
+    package = tmp_path / "mismatch_recruiter"
+    shutil.copytree(Path(mismatch_recruiter.__file__).parent, package, ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+    result = run_generator(
+        "--spec", str(FIXTURE),
+        "--out", str(package / "_generated.py"),
+        "--allowlist", str(tmp_path / "allowlist.txt"),
+        "--init", str(package / "__init__.py"),
+    )
+    assert result.returncode == 0, result.stderr
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--python-version", "3.10", "-p", "mismatch_recruiter"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
