@@ -4,8 +4,9 @@
 //! simple enough to state in one sentence: skill coverage (required skills
 //! weigh 0.8, nice-to-have 0.2), experience against the minimum, seniority
 //! distance, location/remote fit, salary compatibility and TF-IDF text
-//! similarity. The explanation lists those sentences so a recruiter can see
-//! why a score is what it is.
+//! similarity. The explanation lists those sentences, strongest evidence
+//! first and then the gaps that cost the most, so a recruiter can see why a
+//! score is what it is.
 
 use std::collections::HashSet;
 
@@ -331,7 +332,8 @@ fn score_prepared(
     job: &PreparedJob<'_>,
     weights: &MatchWeights,
 ) -> MatchResult {
-    let mut explanation = Vec::new();
+    // Sentences tagged with their factor (indices as in `factor_weights`).
+    let mut explanation: Vec<(usize, String)> = Vec::new();
     let c = candidate.profile;
     let j = job.profile;
 
@@ -371,18 +373,19 @@ fn score_prepared(
             100.0 * (REQUIRED_SHARE * required_cover + (1.0 - REQUIRED_SHARE) * nice_cover)
         }
     };
-    explanation.push(skills_sentence(
-        &job.required,
-        matched_required.len(),
-        &missing_required,
-        "required",
+    explanation.push((
+        0,
+        skills_sentence(
+            &job.required,
+            matched_required.len(),
+            &missing_required,
+            "required",
+        ),
     ));
     if !job.nice.is_empty() {
-        explanation.push(skills_sentence(
-            &job.nice,
-            matched_nice.len(),
-            &missing_nice,
-            "nice-to-have",
+        explanation.push((
+            0,
+            skills_sentence(&job.nice, matched_nice.len(), &missing_nice, "nice-to-have"),
         ));
     }
 
@@ -394,20 +397,23 @@ fn score_prepared(
         let r = (years / j.min_years).clamp(0.0, 1.0);
         100.0 * r * r * (3.0 - 2.0 * r)
     };
-    explanation.push(if j.min_years <= 0.0 {
-        format!("{years:.1} years of experience; the job sets no minimum")
-    } else if years >= j.min_years {
-        format!(
-            "{years:.1} years of experience vs {} required",
-            fmt_years(j.min_years)
-        )
-    } else {
-        format!(
-            "{years:.1} years of experience, {} short of the {} required",
-            fmt_years(j.min_years - years),
-            fmt_years(j.min_years)
-        )
-    });
+    explanation.push((
+        1,
+        if j.min_years <= 0.0 {
+            format!("{years:.1} years of experience; the job sets no minimum")
+        } else if years >= j.min_years {
+            format!(
+                "{years:.1} years of experience vs {} required",
+                fmt_years(j.min_years)
+            )
+        } else {
+            format!(
+                "{years:.1} years of experience, {} short of the {} required",
+                fmt_years(j.min_years - years),
+                fmt_years(j.min_years)
+            )
+        },
+    ));
 
     // Seniority: being below the level hurts more than being above it.
     let seniority_score = match j.seniority {
@@ -420,56 +426,62 @@ fn score_prepared(
             table[usize::from(diff.unsigned_abs()).min(3)]
         }
     };
-    explanation.push(match j.seniority {
-        None => format!(
-            "{} level; the job names no seniority",
-            capitalise(c.seniority.as_str())
-        ),
-        Some(wanted) if wanted == c.seniority => {
-            format!(
-                "{} level matches the {} role",
-                capitalise(c.seniority.as_str()),
-                wanted.as_str()
-            )
-        }
-        Some(wanted) => {
-            let diff = i16::from(c.seniority.level()) - i16::from(wanted.level());
-            format!(
-                "{} level is {} {} the {} role",
-                capitalise(c.seniority.as_str()),
-                diff.unsigned_abs(),
-                if diff < 0 { "below" } else { "above" },
-                wanted.as_str()
-            )
-        }
-    });
+    explanation.push((
+        2,
+        match j.seniority {
+            None => format!(
+                "{} level; the job names no seniority",
+                capitalise(c.seniority.as_str())
+            ),
+            Some(wanted) if wanted == c.seniority => {
+                format!(
+                    "{} level matches the {} role",
+                    capitalise(c.seniority.as_str()),
+                    wanted.as_str()
+                )
+            }
+            Some(wanted) => {
+                let diff = i16::from(c.seniority.level()) - i16::from(wanted.level());
+                format!(
+                    "{} level is {} {} the {} role",
+                    capitalise(c.seniority.as_str()),
+                    diff.unsigned_abs(),
+                    if diff < 0 { "below" } else { "above" },
+                    wanted.as_str()
+                )
+            }
+        },
+    ));
 
     let (location_score, location_sentence) =
         location_fit(c.location.as_deref(), j.location.as_deref(), j.remote);
-    explanation.push(location_sentence);
+    explanation.push((3, location_sentence));
 
     let (salary_score, salary_sentence) =
         salary_fit(c.salary_expectation, j.salary_min, j.salary_max);
-    explanation.push(salary_sentence);
+    explanation.push((4, salary_sentence));
 
     // Text similarity.
     let (cosine, shared) = candidate.text.cosine(&job.text);
     let text_score = 100.0 * (cosine / TEXT_COSINE_FOR_FULL_SCORE).min(1.0);
-    explanation.push(if candidate.text.is_empty() || job.text.is_empty() {
-        "No text to compare".to_owned()
-    } else if shared.is_empty() {
-        "Resume and job description share no significant terms".to_owned()
-    } else {
-        format!(
-            "Resume text is {} to the job description (shared terms: {})",
-            match text_score {
-                s if s >= 70.0 => "very similar",
-                s if s >= 40.0 => "similar",
-                _ => "loosely related",
-            },
-            shared.join(", ")
-        )
-    });
+    explanation.push((
+        5,
+        if candidate.text.is_empty() || job.text.is_empty() {
+            "No text to compare".to_owned()
+        } else if shared.is_empty() {
+            "Resume and job description share no significant terms".to_owned()
+        } else {
+            format!(
+                "Resume text is {} to the job description (shared terms: {})",
+                match text_score {
+                    s if s >= 70.0 => "very similar",
+                    s if s >= 40.0 => "similar",
+                    _ => "loosely related",
+                },
+                shared.join(", ")
+            )
+        },
+    ));
 
     let breakdown = MatchBreakdown {
         skills: clamp_score(skills_score),
@@ -489,30 +501,85 @@ fn score_prepared(
         missing_required_skills: missing_required,
         missing_nice_to_have_skills: missing_nice,
         verdict: Verdict::from_score(blended),
-        explanation,
+        explanation: order_explanation(explanation, &breakdown, weights),
+    }
+}
+
+/// The factor scores in a fixed order: skills, experience, seniority,
+/// location, salary, text.
+fn factor_scores(b: &MatchBreakdown) -> [f32; 6] {
+    [
+        b.skills,
+        b.experience,
+        b.seniority,
+        b.location,
+        b.salary,
+        b.text,
+    ]
+}
+
+/// The weights in the order of `factor_scores`. Invalid weights are the
+/// caller's to reject (`validate`); here they fall back to the defaults
+/// rather than produce NaN scores.
+fn factor_weights(w: &MatchWeights) -> [f32; 6] {
+    let raw = [
+        w.skills,
+        w.experience,
+        w.seniority,
+        w.location,
+        w.salary,
+        w.text,
+    ];
+    let usable = raw.iter().all(|w| w.is_finite() && *w >= 0.0) && raw.iter().sum::<f32>() > 0.0;
+    if usable {
+        raw
+    } else {
+        factor_weights(&MatchWeights::default())
     }
 }
 
 fn blend(b: &MatchBreakdown, w: &MatchWeights) -> f32 {
-    let pairs = [
-        (b.skills, w.skills),
-        (b.experience, w.experience),
-        (b.seniority, w.seniority),
-        (b.location, w.location),
-        (b.salary, w.salary),
-        (b.text, w.text),
-    ];
-    // Invalid weights are the caller's to reject (validate); here they fall
-    // back to the defaults rather than produce NaN scores.
-    let usable = pairs.iter().all(|(_, w)| w.is_finite() && *w >= 0.0)
-        && pairs.iter().map(|(_, w)| w).sum::<f32>() > 0.0;
-    if !usable {
-        return blend(b, &MatchWeights::default());
-    }
-    let total: f32 = pairs.iter().map(|(_, w)| w).sum();
-    let raw = pairs.iter().map(|(s, w)| s * w).sum::<f32>() / total;
+    let weights = factor_weights(w);
+    let total: f32 = weights.iter().sum();
+    let raw = factor_scores(b)
+        .iter()
+        .zip(weights)
+        .map(|(s, w)| s * w)
+        .sum::<f32>()
+        / total;
     // Two decimals keep scores stable across platforms and readable.
     (clamp_score(raw) * 100.0).round() / 100.0
+}
+
+/// Strongest evidence first, then the gaps, largest first: a factor that
+/// scores at least 70 is evidence, ranked by its weighted score; one below
+/// 70 is a gap, ranked by the weighted points it costs. Factors with zero
+/// weight do not affect the score and are left out.
+fn order_explanation(
+    sentences: Vec<(usize, String)>,
+    b: &MatchBreakdown,
+    w: &MatchWeights,
+) -> Vec<String> {
+    let scores = factor_scores(b);
+    let weights = factor_weights(w);
+    let rank = |factor: usize| -> (u8, f32) {
+        let (score, weight) = (scores[factor], weights[factor]);
+        if score >= 70.0 {
+            (0, -(weight * score))
+        } else {
+            (1, -(weight * (100.0 - score)))
+        }
+    };
+    let mut kept: Vec<(usize, String)> = sentences
+        .into_iter()
+        .filter(|(f, _)| weights[*f] > 0.0)
+        .collect();
+    // Stable: sentences of one factor, and equal ranks, keep their order.
+    kept.sort_by(|(a, _), (b, _)| {
+        let (ra, rb) = (rank(*a), rank(*b));
+        ra.0.cmp(&rb.0).then(ra.1.total_cmp(&rb.1))
+    });
+    kept.into_iter().map(|(_, sentence)| sentence).collect()
 }
 
 fn clamp_score(s: f32) -> f32 {
@@ -912,6 +979,57 @@ mod tests {
         assert!(zero.validate().is_err());
         // Scoring with invalid weights never yields NaN.
         assert!(score(&strong_candidate(), &job(), &nan).score.is_finite());
+    }
+
+    #[test]
+    fn explanation_puts_evidence_first_and_the_biggest_gap_first_among_gaps() {
+        let w = MatchWeights::default();
+        let r = score(&weak_candidate(), &job(), &w);
+        // Missing skills cost more weighted points than the salary gap.
+        let skills_at = r
+            .explanation
+            .iter()
+            .position(|e| e.starts_with("Has 1 of 5 required"))
+            .unwrap();
+        let salary_at = r
+            .explanation
+            .iter()
+            .position(|e| e.starts_with("Salary expectation"))
+            .unwrap();
+        assert!(skills_at < salary_at, "{:?}", r.explanation);
+
+        let strong = score(&strong_candidate(), &job(), &w);
+        assert!(
+            strong.explanation[0].starts_with("Has all 5 required skills"),
+            "{:?}",
+            strong.explanation
+        );
+        let mut far = strong_candidate();
+        far.location = Some("Lima, Peru".into());
+        let r = score(&far, &job(), &w);
+        assert!(
+            r.explanation
+                .last()
+                .unwrap()
+                .starts_with("Location Lima, Peru"),
+            "{:?}",
+            r.explanation
+        );
+
+        let skills_only = MatchWeights {
+            skills: 1.0,
+            experience: 0.0,
+            seniority: 0.0,
+            location: 0.0,
+            salary: 0.0,
+            text: 0.0,
+        };
+        let r = score(&strong_candidate(), &job(), &skills_only);
+        assert!(
+            r.explanation.iter().all(|e| e.starts_with("Has")),
+            "{:?}",
+            r.explanation
+        );
     }
 
     #[test]
