@@ -522,6 +522,7 @@ from ._base import (
     _opt,
     _parse,
     _read_file,
+    _read_file_async,
     _same,
     _tagged,
     _to_json,
@@ -664,7 +665,8 @@ def call_body(op: Operation, awaiting: bool) -> list[str]:
         out.append("        if body is not None:")
         out.append("            args['body'] = _to_json(body)")
     elif op.body_kind == "binary":
-        out.append("        content, name = _read_file(file)")
+        reader = "await _read_file_async(file)" if awaiting else "_read_file(file)"
+        out.append(f"        content, name = {reader}")
         body_bytes = "content"
         filename = next((p for p in op.params if p.json_name == "filename" and p.location == "query"), None)
         if filename is not None:

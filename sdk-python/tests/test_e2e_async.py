@@ -78,11 +78,12 @@ def test_candidate_has_the_resume_skills(story: Story) -> None:
 def test_upload_pdf(live: Live, story: Story) -> None:
     async def go() -> mm.Candidate:
         async with client_for(live, story) as client:
-            return await client.upload_candidate((live.fixtures / "resume.pdf").read_bytes(), filename="resume.pdf")
+            # A path: the file is read off the event loop and its name becomes `filename`.
+            return await client.upload_candidate(live.fixtures / "resume.pdf")
 
     uploaded = run(go)
     assert uploaded.id.startswith("cand_") and uploaded.source is not None
-    assert uploaded.source.format == "pdf"
+    assert uploaded.source.format == "pdf" and uploaded.source.filename == "resume.pdf"
 
 
 def test_matching_and_ranking(live: Live, story: Story) -> None:

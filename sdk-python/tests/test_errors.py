@@ -112,3 +112,17 @@ def test_problem_parses_a_full_problem_document() -> None:
     problem = err.problem
     assert isinstance(problem, mm.Problem)
     assert (problem.status, problem.code, problem.detail) == (404, "not_found", "candidate cand_x does not exist")
+
+
+@pytest.mark.parametrize("kind", ["not_found", "validation", "timeout", "connection", "server"])
+def test_errors_survive_pickling(kind: str) -> None:
+    import pickle
+
+    err = _from_native(kind=kind, message="m", status=None if kind in ("timeout", "connection") else 500,
+                       code="c", request_id="r", body={"errors": []})
+    copy = pickle.loads(pickle.dumps(err))
+    assert type(copy) is type(err)
+    assert (copy.message, copy.status, copy.code, copy.request_id, copy.body) == (
+        err.message, err.status, err.code, err.request_id, err.body,
+    )
+    assert str(copy) == str(err)

@@ -7,6 +7,7 @@ generated models use the small conversion helpers at the bottom.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -195,6 +196,13 @@ def _read_file(file: FileInput) -> tuple[bytes, str | None]:
         name = getattr(file, "name", None)
         return bytes(content), Path(name).name if isinstance(name, str) else None
     raise TypeError(f"expected bytes, a path or a binary file object, got {type(file).__name__}")
+
+
+async def _read_file_async(file: FileInput) -> tuple[bytes, str | None]:
+    """Like :func:`_read_file`, reading from disk off the event loop."""
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        return bytes(file), None
+    return await asyncio.to_thread(_read_file, file)
 
 
 # --- conversions used by the generated models ---------------------------------

@@ -58,6 +58,11 @@ class MismatchError(Exception):
         self.request_id = request_id
         self.body = body
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exceptions pickle through their positional args by default, which would
+        # lose the keyword-only fields (and fail for APIError, whose status is required).
+        return (_rebuild, (type(self), self.message, self.status, self.code, self.request_id, self.body))
+
     def __str__(self) -> str:
         parts = [self.message]
         if self.status is not None:
@@ -172,6 +177,19 @@ class InvalidArgumentError(MismatchError, ValueError):
 
 class ResponseDecodeError(MismatchError):
     """The server's answer could not be decoded as the expected JSON."""
+
+
+def _rebuild(
+    cls: type[MismatchError],
+    message: str,
+    status: int | None,
+    code: str | None,
+    request_id: str | None,
+    body: Any,
+) -> MismatchError:
+    err = cls.__new__(cls, message)
+    MismatchError.__init__(err, message, status=status, code=code, request_id=request_id, body=body)
+    return err
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

@@ -19,6 +19,7 @@ from ._base import (
     _opt,
     _parse,
     _read_file,
+    _read_file_async,
     _same,
     _tagged,
     _to_json,
@@ -2307,7 +2308,7 @@ class AsyncClient(AsyncTransport):
         args: dict[str, Any] = {}
         if filename is not None:
             args['filename'] = _to_json(filename)
-        content, name = _read_file(file)
+        content, name = await _read_file_async(file)
         if filename is None and name is not None:
             args['filename'] = name
         data = await self._request(
