@@ -485,9 +485,14 @@ class Generator:
                 continue
             if "$ref" in response:
                 response = self.spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
-            for content_type, media in response.get("content", {}).items():
+            content = response.get("content", {})
+            for content_type, media in content.items():
                 if is_json(content_type):
                     return self.type_of(media.get("schema", {}), context + "Response")
+            if content:
+                # The Rust SDK hands over non-JSON bodies (CSV, plain text) as a string.
+                textual = all(c.split(";")[0].strip().startswith("text/") for c in content)
+                return PyType("str" if textual else "Any")
             return None
         return None
 

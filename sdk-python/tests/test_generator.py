@@ -238,6 +238,13 @@ def test_iter_follows_cursors_until_the_last_page(mini: ModuleType) -> None:
     assert asyncio.run(collect()) == 3
 
 
+def test_text_responses_are_returned_as_strings(mini: ModuleType) -> None:
+    client = recorder(mini, ["a,b\n1,2\n"])
+    assert inspect.signature(mini.Client.get_report_csv).return_annotation == "str"
+    assert client.get_report_csv("rep_1") == "a,b\n1,2\n"
+    assert client.calls[0].args == {"report_id": "rep_1"}
+
+
 def test_bad_response_shape_is_a_decode_error(mini: ModuleType) -> None:
     import mismatch_recruiter as mm
 
