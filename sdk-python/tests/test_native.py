@@ -128,9 +128,18 @@ def test_native_operation_table_matches_the_generated_methods() -> None:
     native_ids = {op["operation_id"] for op in _native.operations()}
     assert native_ids == set(mm.OPERATIONS)
     assert _native.API_VERSION == mm.API_VERSION
+    import inspect
+
     for op in _native.operations():
         method = mm.OPERATIONS[op["operation_id"]]
-        assert callable(getattr(mm.Client, method)) and callable(getattr(mm.AsyncClient, method))
+        for cls in (mm.Client, mm.AsyncClient):
+            params = inspect.signature(getattr(cls, method)).parameters
+            # The generated method takes exactly the Rust operation's parameters...
+            for name in [*op["path_params"], *op["query_params"]]:
+                assert name in params, f"{method} lacks {name}"
+            # ...and sends its body the way the Rust SDK expects it.
+            assert ("file" in params) == (op["body"] == "binary"), method
+            assert ("idempotency_key" in params) == (op["method"] == "POST"), method
 
 
 def test_api_key_falls_back_to_the_environment_and_is_sent_as_bearer(
