@@ -8,7 +8,8 @@
 //! first and then the gaps that cost the most, so a recruiter can see why a
 //! score is what it is.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use crate::profile::{RemotePolicy, Seniority};
 use crate::skills::{SkillMention, SkillVocabulary};
@@ -20,6 +21,46 @@ pub const MODEL_VERSION: &str = "match-2026.11.1";
 
 /// Share of the skills factor that comes from required skills.
 const REQUIRED_SHARE: f32 = 0.8;
+
+/// Credit for a skill the candidate does not name but that a named skill
+/// implies (SQL from PostgreSQL): likely, not certain.
+const IMPLIED_CREDIT: f32 = 0.75;
+
+const IMPLICATIONS_TSV: &str = include_str!("../data/skill_implications.tsv");
+
+/// Skill key → keys of the skills it implies, transitively (Redux → React →
+/// JavaScript).
+static IMPLICATIONS: LazyLock<HashMap<String, Vec<String>>> = LazyLock::new(|| {
+    let mut direct: HashMap<String, Vec<String>> = HashMap::new();
+    for line in IMPLICATIONS_TSV.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let Some((skill, implied)) = line.split_once('\t') else {
+            continue;
+        };
+        let from = skill_key(skill);
+        for target in implied.split('|').map(skill_key) {
+            if target != from {
+                direct.entry(from.clone()).or_default().push(target);
+            }
+        }
+    }
+    direct
+        .keys()
+        .map(|start| {
+            let mut seen: Vec<String> = Vec::new();
+            let mut queue: Vec<&String> = direct.get(start).into_iter().flatten().collect();
+            while let Some(next) = queue.pop() {
+                if next != start && !seen.contains(next) {
+                    seen.push(next.clone());
+                    queue.extend(direct.get(next).into_iter().flatten());
+                }
+            }
+            (start.clone(), seen)
+        })
+        .collect()
+});
 
 /// Cosine similarity at which the text factor reaches 100. TF-IDF cosines
 /// between a resume and a job ad are small even for a perfect fit (the
@@ -278,15 +319,42 @@ fn skill_key(name: &str) -> String {
 struct PreparedCandidate<'a> {
     profile: &'a CandidateProfile,
     skills: HashSet<String>,
+    /// Skills implied by the named ones but not named themselves, with the
+    /// name of a skill that implies each.
+    implied: HashMap<String, String>,
     text: TfIdf,
 }
 
 impl<'a> PreparedCandidate<'a> {
     fn new(profile: &'a CandidateProfile) -> Self {
+        let skills: HashSet<String> = profile.skills.iter().map(|s| skill_key(&s.name)).collect();
+        let mut implied = HashMap::new();
+        for mention in &profile.skills {
+            let key = skill_key(&mention.name);
+            for target in IMPLICATIONS.get(&key).into_iter().flatten() {
+                if !skills.contains(target) {
+                    implied
+                        .entry(target.clone())
+                        .or_insert_with(|| mention.name.clone());
+                }
+            }
+        }
         PreparedCandidate {
             profile,
-            skills: profile.skills.iter().map(|s| skill_key(&s.name)).collect(),
+            skills,
+            implied,
             text: TfIdf::new(&profile.text),
+        }
+    }
+
+    /// Credit for one job skill: 1 if named, `IMPLIED_CREDIT` if implied.
+    fn credit(&self, key: &str) -> f32 {
+        if self.skills.contains(key) {
+            1.0
+        } else if self.implied.contains_key(key) {
+            IMPLIED_CREDIT
+        } else {
+            0.0
         }
     }
 }
@@ -338,55 +406,19 @@ fn score_prepared(
     let j = job.profile;
 
     // Skills.
-    let has = |key: &String| candidate.skills.contains(key);
-    let matched_required: Vec<&String> = job
-        .required
-        .iter()
-        .filter(|(k, _)| has(k))
-        .map(|(_, n)| n)
-        .collect();
-    let missing_required: Vec<String> = job
-        .required
-        .iter()
-        .filter(|(k, _)| !has(k))
-        .map(|(_, n)| n.clone())
-        .collect();
-    let matched_nice: Vec<&String> = job
-        .nice
-        .iter()
-        .filter(|(k, _)| has(k))
-        .map(|(_, n)| n)
-        .collect();
-    let missing_nice: Vec<String> = job
-        .nice
-        .iter()
-        .filter(|(k, _)| !has(k))
-        .map(|(_, n)| n.clone())
-        .collect();
-    let required_cover = coverage(matched_required.len(), job.required.len());
-    let nice_cover = coverage(matched_nice.len(), job.nice.len());
+    let required = SkillCoverage::of(candidate, &job.required);
+    let nice = SkillCoverage::of(candidate, &job.nice);
     let skills_score = match (job.required.is_empty(), job.nice.is_empty()) {
         (true, true) => 100.0,
-        (false, true) => 100.0 * required_cover,
-        (true, false) => 100.0 * nice_cover,
+        (false, true) => 100.0 * required.cover,
+        (true, false) => 100.0 * nice.cover,
         (false, false) => {
-            100.0 * (REQUIRED_SHARE * required_cover + (1.0 - REQUIRED_SHARE) * nice_cover)
+            100.0 * (REQUIRED_SHARE * required.cover + (1.0 - REQUIRED_SHARE) * nice.cover)
         }
     };
-    explanation.push((
-        0,
-        skills_sentence(
-            &job.required,
-            matched_required.len(),
-            &missing_required,
-            "required",
-        ),
-    ));
+    explanation.push((0, required.sentence(job.required.len(), "required")));
     if !job.nice.is_empty() {
-        explanation.push((
-            0,
-            skills_sentence(&job.nice, matched_nice.len(), &missing_nice, "nice-to-have"),
-        ));
+        explanation.push((0, nice.sentence(job.nice.len(), "nice-to-have")));
     }
 
     // Experience: a smoothstep from 0 (no experience) to 100 (the minimum).
@@ -492,14 +524,14 @@ fn score_prepared(
         text: clamp_score(text_score),
     };
     let blended = blend(&breakdown, weights);
-    let mut matched_skills: Vec<String> = matched_required.into_iter().cloned().collect();
-    matched_skills.extend(matched_nice.into_iter().cloned());
+    let mut matched_skills = required.matched;
+    matched_skills.extend(nice.matched);
     MatchResult {
         score: blended,
         breakdown,
         matched_skills,
-        missing_required_skills: missing_required,
-        missing_nice_to_have_skills: missing_nice,
+        missing_required_skills: required.missing,
+        missing_nice_to_have_skills: nice.missing,
         verdict: Verdict::from_score(blended),
         explanation: order_explanation(explanation, &breakdown, weights),
     }
@@ -586,35 +618,69 @@ fn clamp_score(s: f32) -> f32 {
     if s.is_nan() { 0.0 } else { s.clamp(0.0, 100.0) }
 }
 
-fn coverage(matched: usize, total: usize) -> f32 {
-    if total == 0 {
-        1.0
-    } else {
-        matched as f32 / total as f32
-    }
+/// How a candidate covers one list of job skills.
+struct SkillCoverage {
+    /// Job skills named or implied, in the job's spelling.
+    matched: Vec<String>,
+    /// Job skills neither named nor implied.
+    missing: Vec<String>,
+    /// (job skill, candidate skill it was inferred from).
+    inferred: Vec<(String, String)>,
+    /// Mean credit, 0–1 (1 for an empty list).
+    cover: f32,
 }
 
-fn skills_sentence(
-    all: &[(String, String)],
-    matched: usize,
-    missing: &[String],
-    kind: &str,
-) -> String {
-    if all.is_empty() {
-        return format!("The job lists no {kind} skills");
-    }
-    if missing.is_empty() {
-        return if all.len() == 1 {
-            format!("Has the {kind} skill ({})", all[0].1)
-        } else {
-            format!("Has all {} {kind} skills", all.len())
+impl SkillCoverage {
+    fn of(candidate: &PreparedCandidate<'_>, skills: &[(String, String)]) -> SkillCoverage {
+        let mut coverage = SkillCoverage {
+            matched: Vec::new(),
+            missing: Vec::new(),
+            inferred: Vec::new(),
+            cover: 1.0,
         };
+        let mut credit = 0.0;
+        for (key, name) in skills {
+            let c = candidate.credit(key);
+            credit += c;
+            if c == 0.0 {
+                coverage.missing.push(name.clone());
+                continue;
+            }
+            coverage.matched.push(name.clone());
+            if let Some(source) = candidate.implied.get(key).filter(|_| c < 1.0) {
+                coverage.inferred.push((name.clone(), source.clone()));
+            }
+        }
+        if !skills.is_empty() {
+            coverage.cover = credit / skills.len() as f32;
+        }
+        coverage
     }
-    format!(
-        "Has {matched} of {} {kind} skills (missing: {})",
-        all.len(),
-        missing.join(", ")
-    )
+
+    fn sentence(&self, total: usize, kind: &str) -> String {
+        if total == 0 {
+            return format!("The job lists no {kind} skills");
+        }
+        let mut notes: Vec<String> = Vec::new();
+        if !self.missing.is_empty() {
+            notes.push(format!("missing: {}", self.missing.join(", ")));
+        }
+        notes.extend(
+            self.inferred
+                .iter()
+                .map(|(skill, from)| format!("{skill} inferred from {from}")),
+        );
+        let head = match (self.missing.is_empty(), total) {
+            (true, 1) => format!("Has the {kind} skill"),
+            (true, _) => format!("Has all {total} {kind} skills"),
+            (false, _) => format!("Has {} of {total} {kind} skills", self.matched.len()),
+        };
+        match (notes.is_empty(), total, self.missing.is_empty()) {
+            (true, 1, true) => format!("{head} ({})", self.matched[0]),
+            (true, _, _) => head,
+            (false, _, _) => format!("{head} ({})", notes.join("; ")),
+        }
+    }
 }
 
 fn fmt_years(y: f32) -> String {
@@ -859,6 +925,60 @@ mod tests {
                 .any(|e| e == "Has 4 of 5 required skills (missing: Terraform)"),
             "{:?}",
             a.explanation
+        );
+    }
+
+    #[test]
+    fn implied_skills_earn_partial_credit_and_are_explained() {
+        let w = MatchWeights::default();
+        let mut j = job();
+        j.required_skills = vec!["SQL".into(), "Python".into()];
+        j.nice_to_have_skills = vec![];
+        let mut named = strong_candidate();
+        named.skills.push(mention("SQL", None));
+        let inferred = strong_candidate(); // has PostgreSQL, which implies SQL
+        let mut neither = strong_candidate();
+        neither.skills.retain(|s| s.name != "postgres");
+
+        let a = score(&named, &j, &w);
+        let b = score(&inferred, &j, &w);
+        let c = score(&neither, &j, &w);
+        assert_eq!(a.breakdown.skills, 100.0);
+        assert!((b.breakdown.skills - 100.0 * (1.0 + IMPLIED_CREDIT) / 2.0).abs() < 0.01);
+        assert_eq!(c.breakdown.skills, 50.0);
+        assert!(b.matched_skills.contains(&"SQL".to_owned()));
+        assert!(b.missing_required_skills.is_empty());
+        assert!(
+            b.explanation
+                .iter()
+                .any(|e| e == "Has all 2 required skills (SQL inferred from postgres)"),
+            "{:?}",
+            b.explanation
+        );
+        assert_eq!(c.missing_required_skills, vec!["SQL".to_owned()]);
+    }
+
+    #[test]
+    fn implications_are_transitive_and_name_known_skills() {
+        let vocab = SkillVocabulary::global();
+        for line in IMPLICATIONS_TSV
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
+            let (skill, implied) = line.split_once('\t').expect("two columns");
+            for name in std::iter::once(skill).chain(implied.split('|')) {
+                assert!(
+                    vocab.canonical(name).is_some(),
+                    "{name} is not in the vocabulary"
+                );
+            }
+        }
+        let redux = IMPLICATIONS.get(&skill_key("Redux")).unwrap();
+        assert!(redux.contains(&skill_key("JavaScript")) && redux.contains(&skill_key("HTML")));
+        assert!(
+            !IMPLICATIONS
+                .get(&skill_key("Databricks"))
+                .is_some_and(|v| v.contains(&skill_key("Apache Spark")))
         );
     }
 
