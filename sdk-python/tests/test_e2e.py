@@ -7,6 +7,7 @@ MISMATCH_FLAKY_URL and MISMATCH_FIXTURES); the same story runs through every SDK
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -23,7 +24,7 @@ BACKEND_SKILLS = ["Python", "PostgreSQL"]
 @pytest.fixture(scope="module")
 def recruiter_key(live: Live) -> str:
     with mm.Client(base_url=live.base_url, api_key=live.admin_api_key) as admin:
-        created = admin.create_api_key(name="python-e2e-recruiter", role="recruiter")
+        created = admin.create_api_key(name=f"python-e2e-recruiter-{time.time_ns()}", role="recruiter")
     assert isinstance(created, mm.ApiKeyCreated)
     assert created.key.startswith("mm_") and created.role == "recruiter"
     return created.key

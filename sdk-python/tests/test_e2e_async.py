@@ -7,6 +7,7 @@ coroutine with ``asyncio.run``; the native client is not tied to one event loop.
 from __future__ import annotations
 
 import os
+import time
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ class Story:
 def story(live: Live) -> Story:
     async def setup() -> Story:
         async with mm.AsyncClient(base_url=live.base_url, api_key=live.admin_api_key) as admin:
-            created = await admin.create_api_key(name="python-async-e2e-recruiter", role="recruiter")
+            created = await admin.create_api_key(name=f"python-async-e2e-recruiter-{time.time_ns()}", role="recruiter")
         async with mm.AsyncClient(base_url=live.base_url, api_key=created.key) as client:
             text = (live.fixtures / "resume.txt").read_text(encoding="utf-8")
             candidate = await client.create_candidate(text=text)
