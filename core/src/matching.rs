@@ -402,12 +402,16 @@ fn score_prepared(
 ) -> MatchResult {
     // Sentences tagged with their factor (indices as in `factor_weights`).
     let mut explanation: Vec<(usize, String)> = Vec::new();
+    // Factors that scored by default because there was nothing to compare:
+    // their sentences are information, neither evidence nor gaps.
+    let mut neutral = [false; 6];
     let c = candidate.profile;
     let j = job.profile;
 
     // Skills.
     let required = SkillCoverage::of(candidate, &job.required);
     let nice = SkillCoverage::of(candidate, &job.nice);
+    neutral[0] = job.required.is_empty() && job.nice.is_empty();
     let skills_score = match (job.required.is_empty(), job.nice.is_empty()) {
         (true, true) => 100.0,
         (false, true) => 100.0 * required.cover,
@@ -423,6 +427,7 @@ fn score_prepared(
 
     // Experience: a smoothstep from 0 (no experience) to 100 (the minimum).
     let years = c.years_experience.max(0.0);
+    neutral[1] = j.min_years <= 0.0;
     let experience_score = if j.min_years <= 0.0 {
         100.0
     } else {
@@ -448,6 +453,7 @@ fn score_prepared(
     ));
 
     // Seniority: being below the level hurts more than being above it.
+    neutral[2] = j.seniority.is_none();
     let seniority_score = match j.seniority {
         None => 100.0,
         Some(wanted) => {
@@ -485,10 +491,14 @@ fn score_prepared(
         },
     ));
 
+    neutral[3] = j.remote != RemotePolicy::Remote
+        && j.location.as_deref().is_none_or(|l| l.trim().is_empty());
     let (location_score, location_sentence) =
         location_fit(c.location.as_deref(), j.location.as_deref(), j.remote);
     explanation.push((3, location_sentence));
 
+    neutral[4] =
+        c.salary_expectation.is_none() || (j.salary_min.is_none() && j.salary_max.is_none());
     let (salary_score, salary_sentence) =
         salary_fit(c.salary_expectation, j.salary_min, j.salary_max);
     explanation.push((4, salary_sentence));
@@ -496,6 +506,7 @@ fn score_prepared(
     // Text similarity.
     let (cosine, shared) = candidate.text.cosine(&job.text);
     let text_score = 100.0 * (cosine / TEXT_COSINE_FOR_FULL_SCORE).min(1.0);
+    neutral[5] = candidate.text.is_empty() || job.text.is_empty();
     explanation.push((
         5,
         if candidate.text.is_empty() || job.text.is_empty() {
@@ -533,7 +544,7 @@ fn score_prepared(
         missing_required_skills: required.missing,
         missing_nice_to_have_skills: nice.missing,
         verdict: Verdict::from_score(blended),
-        explanation: order_explanation(explanation, &breakdown, weights),
+        explanation: order_explanation(explanation, &breakdown, weights, neutral),
     }
 }
 
@@ -583,20 +594,24 @@ fn blend(b: &MatchBreakdown, w: &MatchWeights) -> f32 {
     (clamp_score(raw) * 100.0).round() / 100.0
 }
 
-/// Strongest evidence first, then the gaps, largest first: a factor that
-/// scores at least 70 is evidence, ranked by its weighted score; one below
-/// 70 is a gap, ranked by the weighted points it costs. Factors with zero
-/// weight do not affect the score and are left out.
+/// Strongest evidence first, then the gaps, largest first, then what could
+/// not be compared: a factor that scores at least 70 is evidence, ranked by
+/// its weighted score; one below 70 is a gap, ranked by the weighted points
+/// it costs. Factors with zero weight do not affect the score and are left
+/// out.
 fn order_explanation(
     sentences: Vec<(usize, String)>,
     b: &MatchBreakdown,
     w: &MatchWeights,
+    neutral: [bool; 6],
 ) -> Vec<String> {
     let scores = factor_scores(b);
     let weights = factor_weights(w);
     let rank = |factor: usize| -> (u8, f32) {
         let (score, weight) = (scores[factor], weights[factor]);
-        if score >= 70.0 {
+        if neutral[factor] {
+            (2, 0.0)
+        } else if score >= 70.0 {
             (0, -(weight * score))
         } else {
             (1, -(weight * (100.0 - score)))
@@ -1124,6 +1139,14 @@ mod tests {
             "{:?}",
             strong.explanation
         );
+        let mut unknown_salary = strong_candidate();
+        unknown_salary.salary_expectation = None;
+        let r = score(&unknown_salary, &job(), &w);
+        assert_eq!(
+            r.explanation.last().map(String::as_str),
+            Some("No salary expectation stated")
+        );
+
         let mut far = strong_candidate();
         far.location = Some("Lima, Peru".into());
         let r = score(&far, &job(), &w);
