@@ -51,10 +51,13 @@ impl DocumentFormat {
     }
 
     /// Works out the format of an uploaded document. The bytes decide first
-    /// (`%PDF`, a zip holding `word/document.xml`, text); the declared content
-    /// type and the file name only matter for telling a damaged PDF or DOCX
-    /// (reported as [`ParseError::Unreadable`]) from some other binary
-    /// (reported as [`ParseError::Unsupported`]).
+    /// (`%PDF`, a zip holding `word/document.xml`, known binary signatures
+    /// such as PNG or legacy `.doc`, text). The declared content type (else
+    /// the file name's extension) only decides what bytes without a known
+    /// signature are: declared PDF/DOCX means a damaged file
+    /// ([`ParseError::Unreadable`]); declared as some other type (an image, a
+    /// spreadsheet) means [`ParseError::Unsupported`]; text declared as text,
+    /// or not declared at all, is plain text.
     pub fn detect(
         bytes: &[u8],
         filename: Option<&str>,
