@@ -50,8 +50,28 @@ export declare function nativeOperationIds(): string[];
  * browsers (WebAssembly); every method returns a Promise and rejects with a
  * `MismatchError` subclass.
  */
+/** Item type of each cursor-paginated list operation, for `Client.paginate`. */
+export interface PageItems {
+  listApiKeys: ApiKey;
+  listCandidates: Candidate;
+  listJobs: Job;
+}
+
+/** Query parameters of each paginated operation, without the cursor `paginate` manages. */
+export interface PageParams {
+  listApiKeys: Omit<ListApiKeysParams, 'cursor'>;
+  listCandidates: Omit<ListCandidatesParams, 'cursor'>;
+  listJobs: Omit<ListJobsParams, 'cursor'>;
+}
+
 export declare class Client extends BaseClient<OperationId> {
   constructor(options: ClientOptions);
+
+  /**
+   * Every item of a paginated list operation, fetching pages as the loop
+   * advances: `for await (const job of client.paginate('listJobs', { limit: 100 }))`.
+   */
+  paginate<Op extends keyof PageItems>(operationId: Op, params?: PageParams[Op], options?: RequestOptions): AsyncGenerator<PageItems[Op], void, undefined>;
 
   /**
    * `GET /health/live`

@@ -26,6 +26,8 @@ const RESERVED_TYPE_NAMES = new Set([
   'InterceptedResponse',
   'OperationId',
   'OperationInfo',
+  'PageItems',
+  'PageParams',
 ]);
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -214,7 +216,8 @@ function requestBodyInfo(spec, op) {
   throw new Error(`${op.operationId}: no supported request body content type in ${Object.keys(content).join(', ')}`);
 }
 
-function responseType(spec, op) {
+/** The TypeScript type of the success response, and its JSON schema when there is one. */
+function responseInfo(spec, op) {
   const codes = Object.keys(op.responses ?? {})
     .filter((code) => /^2\d\d$/.test(code))
     .sort();
@@ -222,10 +225,24 @@ function responseType(spec, op) {
     const response = resolveRef(spec, op.responses[code]);
     const content = response.content ?? {};
     const json = Object.keys(content).find((type) => type === 'application/json' || type.endsWith('+json'));
-    if (json) return tsType(content[json].schema ?? {});
-    if (Object.keys(content).length > 0) return 'unknown';
+    if (json) return { type: tsType(content[json].schema ?? {}), schema: content[json].schema ?? {} };
+    if (Object.keys(content).length > 0) return { type: 'unknown', schema: null };
   }
-  return 'null';
+  return { type: 'null', schema: null };
+}
+
+/**
+ * The item type of a cursor-paginated list operation (the API's convention:
+ * a `cursor` query parameter and a `{ items, next_cursor }` response), else null.
+ */
+function pageItemType(spec, responseSchema, pathParams, queryParams, body) {
+  if (!responseSchema || pathParams.length > 0 || body.kind !== 'none') return null;
+  if (!queryParams.some((q) => q.specName === 'cursor')) return null;
+  const page = resolveRef(spec, responseSchema);
+  const items = page?.properties?.items;
+  if (!items || !page.properties.next_cursor) return null;
+  const list = resolveRef(spec, items);
+  return list.type === 'array' || (Array.isArray(list.type) && list.type.includes('array')) ? tsType(list.items) : null;
 }
 
 /** The operations of the spec, in spec order, with everything the emitters need. */
@@ -257,6 +274,8 @@ export function collectOperations(spec) {
           schema: p.schema ?? {},
           description: p.description,
         }));
+      const body = requestBodyInfo(spec, op);
+      const response = responseInfo(spec, op);
       ops.push({
         id,
         name,
@@ -267,8 +286,9 @@ export function collectOperations(spec) {
         deprecated: op.deprecated === true,
         pathParams,
         queryParams,
-        body: requestBodyInfo(spec, op),
-        response: responseType(spec, op),
+        body,
+        response: response.type,
+        pageItem: pageItemType(spec, response.schema, pathParams, queryParams, body),
       });
     }
   }
@@ -314,7 +334,10 @@ function jsMethod(op) {
 
 export function emitJs(ops) {
   const table = ops
-    .map((op) => `  ${op.name}: Object.freeze({ method: ${literal(op.method)}, path: ${literal(op.path)}, body: ${literal(op.body.kind)} }),\n`)
+    .map(
+      (op) =>
+        `  ${op.name}: Object.freeze({ method: ${literal(op.method)}, path: ${literal(op.path)}, body: ${literal(op.body.kind)}, paginated: ${op.pageItem !== null} }),\n`,
+    )
     .join('');
   const methods = ops.map(jsMethod).join('\n');
   const usesBytes = ops.some((op) => op.body.kind === 'binary');
@@ -328,7 +351,7 @@ export function emitJs(ops) {
     (usesInvalid ? "import { InvalidArgumentError } from './errors.js';\n" : '') +
     (helpers.length ? `import { ${helpers.join(', ')} } from './params.js';\n` : '') +
     '\n' +
-    '/** Every operation of the API by operationId: HTTP method, path template and request body kind. */\n' +
+    '/** Every operation of the API by operationId: HTTP method, path template, request body kind, pagination. */\n' +
     `export const OPERATIONS = Object.freeze({\n${table}});\n\n` +
     '/** One method per operation; installed on each build\'s `Client` class by `defineClient`. */\n' +
     `export const operationMethods = {\n${methods}};\n`
@@ -364,6 +387,9 @@ export function emitDts(spec, ops) {
     schemaDeclaration(typeName(name), schema),
   );
   const paramTypes = ops.filter((op) => op.queryParams.length > 0).map(paramsInterface);
+  const paged = ops.filter((op) => op.pageItem !== null);
+  const pageItems = paged.map((op) => `  ${op.name}: ${op.pageItem};\n`).join('');
+  const pageParams = paged.map((op) => `  ${op.name}: Omit<${paramsTypeName(op)}, 'cursor'>;\n`).join('');
   const opIds = ops.map((op) => `  | ${literal(op.id)}`).join('\n');
   const methods = ops.map(dtsMethod).join('\n');
   const title = spec.info?.title ?? 'API';
@@ -380,7 +406,15 @@ export function emitDts(spec, ops) {
     '/** operationIds compiled into the native layer (napi addon or wasm module) of this build. */\n' +
     'export declare function nativeOperationIds(): string[];\n\n' +
     '/**\n * The mismatch-recruiter client. The same class in Node (native addon) and in\n * browsers (WebAssembly); every method returns a Promise and rejects with a\n * `MismatchError` subclass.\n */\n' +
-    `export declare class Client extends BaseClient<OperationId> {\n  constructor(options: ClientOptions);\n\n${methods}}\n\n` +
+    '/** Item type of each cursor-paginated list operation, for `Client.paginate`. */\n' +
+    `export interface PageItems {\n${pageItems}}\n\n` +
+    '/** Query parameters of each paginated operation, without the cursor `paginate` manages. */\n' +
+    `export interface PageParams {\n${pageParams}}\n\n` +
+    `export declare class Client extends BaseClient<OperationId> {\n  constructor(options: ClientOptions);\n\n` +
+    '  /**\n   * Every item of a paginated list operation, fetching pages as the loop\n' +
+    '   * advances: `for await (const job of client.paginate(\'listJobs\', { limit: 100 }))`.\n   */\n' +
+    '  paginate<Op extends keyof PageItems>(operationId: Op, params?: PageParams[Op], options?: RequestOptions): AsyncGenerator<PageItems[Op], void, undefined>;\n\n' +
+    `${methods}}\n\n` +
     paramTypes.join('\n') +
     '\n' +
     schemas.join('\n')

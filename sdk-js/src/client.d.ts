@@ -48,6 +48,8 @@ export interface OperationInfo {
   /** Path template, e.g. `/v1/candidates/{candidate_id}`. */
   readonly path: string;
   readonly body: 'none' | 'json' | 'binary';
+  /** A cursor-paginated list (`cursor` parameter, `{ items, next_cursor }` answer). */
+  readonly paginated: boolean;
 }
 
 /** What `onRequest` sees; it may add or change `headers` and `idempotencyKey`. */

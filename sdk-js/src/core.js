@@ -3,7 +3,7 @@
 // Retries, timeouts, auth and idempotency keys live in the Rust SDK underneath,
 // so both builds behave exactly like every other SDK of the project.
 
-import { InvalidArgumentError, MismatchError, errorFromOutcome } from './errors.js';
+import { DecodeError, InvalidArgumentError, MismatchError, errorFromOutcome } from './errors.js';
 import { OPERATIONS, operationMethods } from './generated.js';
 
 /**
@@ -178,6 +178,32 @@ export class BaseClient {
     }
     if (response.error) throw response.error;
     return result;
+  }
+
+  /**
+   * Every item of a paginated list operation (`listJobs`, `listCandidates`, …),
+   * fetching the next page only when the loop needs it.
+   * `params` are the operation's query parameters without `cursor`.
+   */
+  async *paginate(operationId, params = {}, options = undefined) {
+    if (!OPERATIONS[operationId]?.paginated) {
+      throw new InvalidArgumentError(`\`${operationId}\` is not a paginated list operation`);
+    }
+    if (params === null || typeof params !== 'object' || 'cursor' in params) {
+      throw new InvalidArgumentError('paginate: `params` must be an object without `cursor`');
+    }
+    const seen = new Set();
+    let cursor;
+    do {
+      const page = await this[operationId]({ ...params, cursor }, options);
+      yield* page.items;
+      cursor = page.next_cursor ?? undefined;
+      // A server handing out a cursor twice would otherwise loop forever.
+      if (cursor !== undefined && seen.has(cursor)) {
+        throw new DecodeError(`${operationId}: the server repeated the cursor ${cursor}`, { operationId });
+      }
+      if (cursor !== undefined) seen.add(cursor);
+    } while (cursor !== undefined);
   }
 
   /** Used by the generated methods: call and return only the decoded body. */

@@ -4,28 +4,28 @@
 import { InvalidArgumentError } from './errors.js';
 import { bytesArg, pathArg, queryArgs } from './params.js';
 
-/** Every operation of the API by operationId: HTTP method, path template and request body kind. */
+/** Every operation of the API by operationId: HTTP method, path template, request body kind, pagination. */
 export const OPERATIONS = Object.freeze({
-  getLiveness: Object.freeze({ method: "GET", path: "/health/live", body: "none" }),
-  getReadiness: Object.freeze({ method: "GET", path: "/health/ready", body: "none" }),
-  listApiKeys: Object.freeze({ method: "GET", path: "/v1/api-keys", body: "none" }),
-  createApiKey: Object.freeze({ method: "POST", path: "/v1/api-keys", body: "json" }),
-  revokeApiKey: Object.freeze({ method: "POST", path: "/v1/api-keys/{key_id}/revoke", body: "none" }),
-  rotateApiKey: Object.freeze({ method: "POST", path: "/v1/api-keys/{key_id}/rotate", body: "none" }),
-  listCandidates: Object.freeze({ method: "GET", path: "/v1/candidates", body: "none" }),
-  createCandidate: Object.freeze({ method: "POST", path: "/v1/candidates", body: "json" }),
-  uploadCandidate: Object.freeze({ method: "POST", path: "/v1/candidates/upload", body: "binary" }),
-  getCandidate: Object.freeze({ method: "GET", path: "/v1/candidates/{candidate_id}", body: "none" }),
-  deleteCandidate: Object.freeze({ method: "DELETE", path: "/v1/candidates/{candidate_id}", body: "none" }),
-  rankJobsForCandidate: Object.freeze({ method: "GET", path: "/v1/candidates/{candidate_id}/matches", body: "none" }),
-  listJobs: Object.freeze({ method: "GET", path: "/v1/jobs", body: "none" }),
-  createJob: Object.freeze({ method: "POST", path: "/v1/jobs", body: "json" }),
-  getJob: Object.freeze({ method: "GET", path: "/v1/jobs/{job_id}", body: "none" }),
-  deleteJob: Object.freeze({ method: "DELETE", path: "/v1/jobs/{job_id}", body: "none" }),
-  updateJob: Object.freeze({ method: "PATCH", path: "/v1/jobs/{job_id}", body: "json" }),
-  rankCandidatesForJob: Object.freeze({ method: "GET", path: "/v1/jobs/{job_id}/matches", body: "none" }),
-  createMatch: Object.freeze({ method: "POST", path: "/v1/matches", body: "json" }),
-  predictSalary: Object.freeze({ method: "POST", path: "/v1/salary-predictions", body: "json" }),
+  getLiveness: Object.freeze({ method: "GET", path: "/health/live", body: "none", paginated: false }),
+  getReadiness: Object.freeze({ method: "GET", path: "/health/ready", body: "none", paginated: false }),
+  listApiKeys: Object.freeze({ method: "GET", path: "/v1/api-keys", body: "none", paginated: true }),
+  createApiKey: Object.freeze({ method: "POST", path: "/v1/api-keys", body: "json", paginated: false }),
+  revokeApiKey: Object.freeze({ method: "POST", path: "/v1/api-keys/{key_id}/revoke", body: "none", paginated: false }),
+  rotateApiKey: Object.freeze({ method: "POST", path: "/v1/api-keys/{key_id}/rotate", body: "none", paginated: false }),
+  listCandidates: Object.freeze({ method: "GET", path: "/v1/candidates", body: "none", paginated: true }),
+  createCandidate: Object.freeze({ method: "POST", path: "/v1/candidates", body: "json", paginated: false }),
+  uploadCandidate: Object.freeze({ method: "POST", path: "/v1/candidates/upload", body: "binary", paginated: false }),
+  getCandidate: Object.freeze({ method: "GET", path: "/v1/candidates/{candidate_id}", body: "none", paginated: false }),
+  deleteCandidate: Object.freeze({ method: "DELETE", path: "/v1/candidates/{candidate_id}", body: "none", paginated: false }),
+  rankJobsForCandidate: Object.freeze({ method: "GET", path: "/v1/candidates/{candidate_id}/matches", body: "none", paginated: false }),
+  listJobs: Object.freeze({ method: "GET", path: "/v1/jobs", body: "none", paginated: true }),
+  createJob: Object.freeze({ method: "POST", path: "/v1/jobs", body: "json", paginated: false }),
+  getJob: Object.freeze({ method: "GET", path: "/v1/jobs/{job_id}", body: "none", paginated: false }),
+  deleteJob: Object.freeze({ method: "DELETE", path: "/v1/jobs/{job_id}", body: "none", paginated: false }),
+  updateJob: Object.freeze({ method: "PATCH", path: "/v1/jobs/{job_id}", body: "json", paginated: false }),
+  rankCandidatesForJob: Object.freeze({ method: "GET", path: "/v1/jobs/{job_id}/matches", body: "none", paginated: false }),
+  createMatch: Object.freeze({ method: "POST", path: "/v1/matches", body: "json", paginated: false }),
+  predictSalary: Object.freeze({ method: "POST", path: "/v1/salary-predictions", body: "json", paginated: false }),
 });
 
 /** One method per operation; installed on each build's `Client` class by `defineClient`. */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import * as sdk from 'mismatch-recruiter';
-import { LIVE_BODY, startFakeApi } from './support/fake-api.mjs';
+import { FAKE_JOBS, LIVE_BODY, startFakeApi } from './support/fake-api.mjs';
 import { startServer } from './support/http.mjs';
 
 const { Client, OPERATIONS } = sdk;
@@ -181,11 +181,36 @@ test('binary bodies may be bytes, an ArrayBuffer or a Blob; anything else is rej
 
 test('query parameters are sent under their spec names', async () => {
   const client = new Client({ baseUrl: api.url, maxRetries: 0 });
-  await client.listJobs({ limit: 5, cursor: 'abc' }).catch(() => undefined);
+  const page = await client.listJobs({ limit: 2, cursor: '3' });
   const seen = lastRequest('/v1/jobs');
   const query = new URL(seen.url, 'http://x').searchParams;
-  assert.equal(query.get('limit'), '5');
-  assert.equal(query.get('cursor'), 'abc');
+  assert.equal(query.get('limit'), '2');
+  assert.equal(query.get('cursor'), '3');
+  assert.deepEqual(
+    page.items.map((job) => job.id),
+    ['job_3', 'job_4'],
+  );
+  assert.equal(page.next_cursor ?? null, null);
+});
+
+test('paginate() walks every page lazily and only for list operations', async () => {
+  const client = new Client({ baseUrl: api.url, maxRetries: 0 });
+  const before = api.requests.length;
+  const ids = [];
+  for await (const job of client.paginate('listJobs', { limit: 2 })) ids.push(job.id);
+  assert.deepEqual(ids, FAKE_JOBS.map((job) => job.id));
+  const cursors = api.requests.slice(before).map((r) => new URL(r.url, 'http://x').searchParams.get('cursor'));
+  assert.deepEqual(cursors, [null, '2', '4']);
+
+  const first = api.requests.length;
+  for await (const job of client.paginate('listJobs', { limit: 2 })) {
+    assert.equal(job.id, 'job_0');
+    break;
+  }
+  assert.equal(api.requests.length - first, 1, 'stopping early fetches no further page');
+
+  await assert.rejects(client.paginate('getLiveness').next(), sdk.InvalidArgumentError);
+  await assert.rejects(client.paginate('listJobs', { cursor: 'x' }).next(), /without `cursor`/);
 });
 
 test('the JS operation table, the generated methods and the native addon agree', () => {

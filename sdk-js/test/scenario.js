@@ -35,12 +35,8 @@ function skillNames(candidate) {
 
 async function allJobsTitled(client, title) {
   const found = [];
-  let cursor;
-  for (let page = 0; page < 1000; page += 1) {
-    const result = await client.listJobs({ limit: 100, cursor });
-    found.push(...result.items.filter((job) => job.title === title).map((job) => job.id));
-    if (!result.next_cursor) break;
-    cursor = result.next_cursor;
+  for await (const job of client.paginate('listJobs', { limit: 100 })) {
+    if (job.title === title) found.push(job.id);
   }
   return found;
 }

@@ -34,6 +34,12 @@ export async function typed(options: ClientOptions): Promise<void> {
   const page = await client.listCandidates({ limit: 10, cursor: 'c1' });
   const next: string | null | undefined = page.next_cursor;
   const raw: RawResponse<Candidate> = await client.call<Candidate>('getCandidate', { candidate_id: id });
+  for await (const job of client.paginate('listJobs', { limit: 100, status: 'open' })) {
+    const title: string = job.title;
+    void title;
+  }
+  // @ts-expect-error getJob is not a paginated list
+  client.paginate('getJob');
   const op: OperationId = 'createJob';
   const method: string = OPERATIONS[op].method;
   const compiled: string[] = nativeOperationIds();

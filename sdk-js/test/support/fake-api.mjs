@@ -6,6 +6,21 @@ import { startServer } from './http.mjs';
 
 export const LIVE_BODY = { status: 'ok' };
 
+/** The jobs `GET /v1/jobs` pages through: 5 of them, `limit` per page (default 2). */
+export const FAKE_JOBS = Array.from({ length: 5 }, (_, i) => ({
+  id: `job_${i}`,
+  title: `Job ${i}`,
+  description: 'A job of the fake API',
+  required_skills: ['Python'],
+  nice_to_have_skills: [],
+  min_years: 0,
+  remote: 'remote',
+  currency: 'USD',
+  status: 'open',
+  created_at: '2026-01-01T00:00:00Z',
+  updated_at: '2026-01-01T00:00:00Z',
+}));
+
 function cors(req) {
   return {
     'access-control-allow-origin': '*',
@@ -17,6 +32,7 @@ function cors(req) {
  * Routes:
  *   GET  /health/live                 200 LIVE_BODY; with `x-fail-first` the first such request gets 503 + Retry-After: 0
  *   GET  /v1/candidates/{id}          404 problem+json
+ *   GET  /v1/jobs?limit&cursor        pages of FAKE_JOBS
  *   POST /v1/jobs                     503 + Retry-After: 0 every time (to observe retries)
  *   *    /slow/...                    never answers in time (sleeps `delayMs`)
  */
@@ -65,6 +81,16 @@ export async function startFakeApi({ delayMs = 2000 } = {}) {
           request_id: requestId,
         }),
       );
+      return;
+    }
+    if (req.method === 'GET' && url.pathname.endsWith('/v1/jobs')) {
+      // The cursor is the index of the next job, as text.
+      const start = Number(url.searchParams.get('cursor') ?? 0);
+      const limit = Number(url.searchParams.get('limit') ?? 2);
+      const items = FAKE_JOBS.slice(start, start + limit);
+      const next = start + limit < FAKE_JOBS.length ? String(start + limit) : null;
+      res.writeHead(200, { ...headers, 'content-type': 'application/json' });
+      res.end(JSON.stringify({ items, next_cursor: next }));
       return;
     }
     if (req.method === 'POST' && url.pathname.endsWith('/v1/jobs')) {
