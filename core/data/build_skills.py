@@ -11,7 +11,8 @@ Inputs (see README.md in this folder for where they come from):
 Outputs:
   skills.tsv  canonical<TAB>kind<TAB>source<TAB>alias|alias|...
               an alias starting with '=' must match with its exact case and in a
-              list/programming context (ambiguous English words such as "Go").
+              list/programming context (ambiguous English words such as "Go");
+              one starting with '^' must match with its exact case (acronyms).
   idf.tsv     first line "#docs<TAB>N", then token<TAB>document frequency, for the
               fixed background IDF used by text similarity in matching.
 
@@ -39,11 +40,18 @@ AMBIGUOUS = {
     "swift", "c", "d", "j", "e", "f#", "ml", "apl", "sas", "moodle", "sakai",
     "edmodo", "hadoop", "ant", "jest", "express", "flask", "spring", "unity",
     "backbox", "openedge", "canopy", "cobol", "lisp", "erlang", "staf", "lams",
+    "access", "hack", "harvest", "curl", "rudder", "dylan", "euphoria", "myrtle", "turing",
+    "trojan", "hobgoblin", "gosu", "fantom", "rebol", "harbour", "icon", "logo", "oz",
 }
 # ...except these, which are the usual spelling of the technology even in lower
 # case and hardly ever mean anything else in a resume.
 NOT_AMBIGUOUS = {"python", "perl", "hadoop", "haskell", "cobol", "lisp", "erlang", "prolog",
                  "smalltalk", "maven"}
+
+# Acronyms that resumes often write in lower case and that mean nothing else.
+LOWERCASE_OK = {"sql", "css", "html", "php", "ajax", "soap", "ldap", "linq", "tls", "ssl",
+                "gcc", "cobol", "abap", "awk", "db2", "wsdl", "uml", "xml", "json", "gimp",
+                "aspx", "rexx", "csjs", "jsss", "cisco"}
 
 # ESCO alt labels that are wrong or misleading as synonyms of their skill.
 NOISY_ALIASES = {
@@ -93,24 +101,32 @@ class Entry:
         self.canonical = canonical
         self.kind = kind
         self.source = source
-        self.aliases = {}  # normalised text -> (spelling, strict)
+        self.aliases = {}  # normalised text -> (spelling, mode)
+        self.spellings = collections.defaultdict(set)  # normalised text -> spellings seen
 
     def add(self, alias, strict):
+        """strict: False (any case), "^" (exact case) or True/"=" (exact case + context)."""
         key = norm(alias.lstrip("="))
         if not key:
             return
         spelling = alias.lstrip("=").strip()
         old = self.aliases.get(key)
-        # A curated strict spelling wins over a loose one from ESCO and vice versa
-        # only when the curated list says so; keep the stricter choice otherwise.
-        if old is None or (strict and not old[1]):
-            self.aliases[key] = (spelling, strict)
+        mode = {False: "", True: "=", "=": "=", "^": "^"}[strict]
+        self.spellings[key].add(spelling)
+        # Keep the strictest rule any source asks for.
+        order = {"": 0, "^": 1, "=": 2}
+        if old is None or order[mode] > order[old[1]]:
+            self.aliases[key] = (spelling, mode)
 
     def add_loose_or_strict(self, alias):
         key = norm(alias)
         short_word = len(key) <= 2 and key.isalpha()
         strict = (key in AMBIGUOUS and key not in NOT_AMBIGUOUS) or short_word
-        self.add(alias, strict)
+        # ESCO lists many acronyms (COPS, POW, SEM, NEC) that are also words
+        # or other abbreviations in lower case: they count only in capitals.
+        acronym = (3 <= len(alias) <= 5 and alias.isalnum() and alias.isupper()
+                   and key not in LOWERCASE_OK)
+        self.add(alias, True if strict else ("^" if acronym else False))
 
 
 def build(esco_ict, esco_all, out_dir):
@@ -190,10 +206,15 @@ def build(esco_ict, esco_all, out_dir):
     rows = []
     for key in sorted(entries):
         entry = entries[key]
+        # An acronym rule only holds when every source writes it in capitals
+        # ("PERL" next to "Perl" means the case is not telling).
+        for alias_key, (spelling, mode) in list(entry.aliases.items()):
+            if mode == "^" and len(entry.spellings[alias_key]) > 1:
+                entry.aliases[alias_key] = (spelling, "")
         aliases = sorted(entry.aliases.values(), key=lambda a: (a[0].lower(), a[0]))
         if not aliases:
             continue
-        alias_text = "|".join(("=" if strict else "") + spelling for spelling, strict in aliases)
+        alias_text = "|".join(mode + spelling for spelling, mode in aliases)
         for field in (entry.canonical, alias_text):
             assert "\t" not in field and "\n" not in field, field
         rows.append(f"{entry.canonical}\t{entry.kind}\t{entry.source}\t{alias_text}")

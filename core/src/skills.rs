@@ -58,13 +58,25 @@ pub struct Skill {
     pub source: String,
 }
 
+/// How closely text must follow an alias to count as a mention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AliasRule {
+    /// Any case ("postgres", "Postgres").
+    AnyCase,
+    /// Exact case (`^` in the data): acronyms such as "COPS" or "SEM" that
+    /// are words or other abbreviations in lower case.
+    ExactCase,
+    /// Exact case and a list or programming context (`=` in the data):
+    /// ordinary English words such as "Go", "Swift" or "R".
+    InContext,
+}
+
 #[derive(Debug, Clone)]
 struct Alias {
     skill: usize,
-    /// Exact spelling; only consulted for strict aliases.
+    /// Exact spelling; consulted unless the rule is `AnyCase`.
     spelling: String,
-    /// Ambiguous in plain English: needs exact case and a list/programming context.
-    strict: bool,
+    rule: AliasRule,
 }
 
 /// The vocabulary: canonical skills, their aliases and the automaton over them.
@@ -167,7 +179,9 @@ impl SkillVocabulary {
     }
 
     /// Builds a vocabulary from `canonical<TAB>kind<TAB>source<TAB>alias|alias`
-    /// lines (`#` starts a comment line; an alias starting with `=` is strict).
+    /// lines (`#` starts a comment line; an alias starting with `=` needs its
+    /// exact case and a list or programming context, one starting with `^`
+    /// its exact case).
     pub fn from_tsv(tsv: &str) -> Result<SkillVocabulary, String> {
         let mut skills = Vec::new();
         let mut aliases = Vec::new();
@@ -200,9 +214,12 @@ impl SkillVocabulary {
             });
             canonical_names.push((fold(name), index));
             for raw in alias_list.split('|').filter(|a| !a.is_empty()) {
-                let (strict, spelling) = match raw.strip_prefix('=') {
-                    Some(rest) => (true, rest),
-                    None => (false, raw),
+                let (rule, spelling) = if let Some(rest) = raw.strip_prefix('=') {
+                    (AliasRule::InContext, rest)
+                } else if let Some(rest) = raw.strip_prefix('^') {
+                    (AliasRule::ExactCase, rest)
+                } else {
+                    (AliasRule::AnyCase, raw)
                 };
                 let pattern = fold(spelling);
                 if pattern.trim().is_empty() {
@@ -213,7 +230,7 @@ impl SkillVocabulary {
                 aliases.push(Alias {
                     skill: index,
                     spelling: collapse_whitespace(spelling),
-                    strict,
+                    rule,
                 });
             }
         }
@@ -282,7 +299,16 @@ impl SkillVocabulary {
             let alias = &self.aliases[m.pattern().as_usize()];
             let orig_start = offsets[start];
             let orig_end = original_end(text, &offsets, end);
-            if alias.strict && !strict_alias_holds(text, orig_start, orig_end, &alias.spelling) {
+            let holds = match alias.rule {
+                AliasRule::AnyCase => true,
+                AliasRule::ExactCase => {
+                    collapse_whitespace(&text[orig_start..orig_end]) == alias.spelling
+                }
+                AliasRule::InContext => {
+                    strict_alias_holds(text, orig_start, orig_end, &alias.spelling)
+                }
+            };
+            if !holds {
                 continue;
             }
             candidates.push((orig_start, orig_end, alias.skill));
@@ -581,6 +607,16 @@ mod tests {
         assert!(!names("Go to market strategy for a new product").contains(&"Go".to_owned()));
         assert!(!names("Swift delivery of features").contains(&"Swift".to_owned()));
         assert!(!names("R&D budget").contains(&"R".to_owned()));
+        assert!(
+            !names("cops and robbers, sem")
+                .iter()
+                .any(|n| n.contains("COPS"))
+        );
+        assert!(!names("access to the archive").contains(&"Microsoft Access".to_owned()));
+        assert!(
+            names("Reporting in Microsoft Access and MS Access")
+                .contains(&"Microsoft Access".to_owned())
+        );
         assert!(!names("Julia Schmidt\nSales manager").contains(&"Julia".to_owned()));
         assert!(!names("Hobbies: the game of Go, chess").contains(&"Go".to_owned()));
         assert!(names("4 years of Go, some Rust").contains(&"Go".to_owned()));
