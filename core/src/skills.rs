@@ -468,6 +468,10 @@ fn strict_alias_holds(text: &str, start: usize, end: usize, spelling: &str) -> b
         return true;
     }
     let single_letter = spelling.chars().count() == 1;
+    // "(C)" is a copyright sign or a list label, not the language.
+    if single_letter && left.ends_with('(') && right.starts_with(')') {
+        return false;
+    }
     let left_ok = match left.chars().next_back() {
         None => true,
         Some(c) if ",/(:;|•*·-+&[".contains(c) => true,
@@ -607,6 +611,7 @@ mod tests {
         assert!(!names("Go to market strategy for a new product").contains(&"Go".to_owned()));
         assert!(!names("Swift delivery of features").contains(&"Swift".to_owned()));
         assert!(!names("R&D budget").contains(&"R".to_owned()));
+        assert!(!names("Copyright (C) 2007").contains(&"C".to_owned()));
         assert!(
             !names("cops and robbers, sem")
                 .iter()
