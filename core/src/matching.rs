@@ -714,31 +714,106 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// US states by postal code. "DE" is left out: in CVs it far more often
+/// means Germany than Delaware.
+const US_STATES: &[(&str, &str)] = &[
+    ("al", "alabama"),
+    ("ak", "alaska"),
+    ("az", "arizona"),
+    ("ar", "arkansas"),
+    ("ca", "california"),
+    ("co", "colorado"),
+    ("ct", "connecticut"),
+    ("fl", "florida"),
+    ("ga", "georgia"),
+    ("hi", "hawaii"),
+    ("id", "idaho"),
+    ("il", "illinois"),
+    ("in", "indiana"),
+    ("ia", "iowa"),
+    ("ks", "kansas"),
+    ("ky", "kentucky"),
+    ("la", "louisiana"),
+    ("me", "maine"),
+    ("md", "maryland"),
+    ("ma", "massachusetts"),
+    ("mi", "michigan"),
+    ("mn", "minnesota"),
+    ("ms", "mississippi"),
+    ("mo", "missouri"),
+    ("mt", "montana"),
+    ("ne", "nebraska"),
+    ("nv", "nevada"),
+    ("nh", "new hampshire"),
+    ("nj", "new jersey"),
+    ("nm", "new mexico"),
+    ("ny", "new york"),
+    ("nc", "north carolina"),
+    ("nd", "north dakota"),
+    ("oh", "ohio"),
+    ("ok", "oklahoma"),
+    ("or", "oregon"),
+    ("pa", "pennsylvania"),
+    ("ri", "rhode island"),
+    ("sc", "south carolina"),
+    ("sd", "south dakota"),
+    ("tn", "tennessee"),
+    ("tx", "texas"),
+    ("ut", "utah"),
+    ("vt", "vermont"),
+    ("va", "virginia"),
+    ("wa", "washington"),
+    ("wv", "west virginia"),
+    ("wi", "wisconsin"),
+    ("wy", "wyoming"),
+    ("dc", "district of columbia"),
+];
+
 /// Parts of a place, most specific first, with common country spellings
-/// folded: "Berlin, Deutschland" → ["berlin", "germany"].
+/// folded and US states completed with their country: "Austin, TX" →
+/// ["austin", "texas", "united states"].
 fn place_parts(place: &str) -> Vec<String> {
-    place
-        .split([',', '/', '|', '(', ')'])
-        .map(|p| p.trim().trim_end_matches('.').to_lowercase())
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            match p.as_str() {
-                "usa" | "us" | "u.s" | "u.s.a" | "united states of america" | "america" => {
-                    "united states"
-                }
-                "uk" | "u.k" | "great britain" | "england" | "scotland" | "wales" => {
-                    "united kingdom"
-                }
-                "deutschland" | "de" => "germany",
-                "españa" => "spain",
-                "österreich" => "austria",
-                "schweiz" | "suisse" | "ch" => "switzerland",
-                "nederland" | "the netherlands" | "holland" => "netherlands",
-                other => other,
+    let mut parts: Vec<String> = Vec::new();
+    for raw in place.split([',', '/', '|', '(', ')']) {
+        let part = raw.trim().trim_end_matches('.').to_lowercase();
+        if part.is_empty() {
+            continue;
+        }
+        let country = match part.as_str() {
+            "usa" | "us" | "u.s" | "u.s.a" | "united states of america" | "america" => {
+                Some("united states")
             }
-            .to_owned()
-        })
-        .collect()
+            "uk" | "u.k" | "great britain" | "england" | "scotland" | "wales" => {
+                Some("united kingdom")
+            }
+            "deutschland" | "de" => Some("germany"),
+            "españa" => Some("spain"),
+            "österreich" => Some("austria"),
+            "schweiz" | "suisse" | "ch" => Some("switzerland"),
+            "nederland" | "the netherlands" | "holland" => Some("netherlands"),
+            _ => None,
+        };
+        if let Some(country) = country {
+            parts.push(country.to_owned());
+            continue;
+        }
+        // Only the first part is the city; "Washington" there is not the state.
+        let state = (!parts.is_empty())
+            .then(|| {
+                US_STATES
+                    .iter()
+                    .find(|(code, name)| *code == part || *name == part)
+            })
+            .flatten();
+        match state {
+            Some((_, name)) => {
+                parts.push((*name).to_owned());
+                parts.push("united states".to_owned());
+            }
+            None => parts.push(part),
+        }
+    }
+    parts
 }
 
 fn location_fit(candidate: Option<&str>, job: Option<&str>, remote: RemotePolicy) -> (f32, String) {
@@ -1029,6 +1104,23 @@ mod tests {
 
     #[test]
     fn factor_rules() {
+        let us = |a: &str, b: &str, remote| location_fit(Some(a), Some(b), remote).0;
+        assert_eq!(
+            us("Dallas, TX", "Austin, Texas", RemotePolicy::Onsite),
+            60.0
+        );
+        assert_eq!(
+            us("Boston, MA", "Austin, TX, USA", RemotePolicy::Hybrid),
+            75.0
+        );
+        assert_eq!(
+            us("Austin, TX", "Austin, Texas", RemotePolicy::Onsite),
+            100.0
+        );
+        assert_eq!(
+            place_parts("Washington, DC"),
+            vec!["washington", "district of columbia", "united states"]
+        );
         assert_eq!(
             location_fit(None, Some("Paris"), RemotePolicy::Remote).0,
             100.0
