@@ -42,8 +42,9 @@ node scripts/build.mjs "${build_args[@]}"
 section "generated code is up to date with openapi.json"
 node scripts/generate.mjs --check
 
-section "tsc --noEmit (index.d.ts and type tests)"
+section "tsc --noEmit (index.d.ts and type tests; the JS sources with checkJs)"
 npx --no-install tsc --noEmit -p tsconfig.json
+npx --no-install tsc -p tsconfig.js.json
 
 section "examples: npm ci and tsc --noEmit"
 (cd "$EXAMPLES" && npm ci --no-audit --no-fund && npx --no-install tsc --noEmit -p tsconfig.json)

@@ -3,7 +3,8 @@
 // Retries, timeouts, auth and idempotency keys live in the Rust SDK underneath,
 // so both builds behave exactly like every other SDK of the project.
 
-import { DecodeError, InvalidArgumentError, MismatchError, errorFromOutcome } from './errors.js';
+import { DecodeError, InvalidArgumentError, MismatchError } from './errors.js';
+import { errorFromOutcome } from './outcome.js';
 import { OPERATIONS, operationMethods } from './generated.js';
 
 /**

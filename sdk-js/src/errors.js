@@ -1,8 +1,6 @@
-// Typed errors shared by the Node (napi) and browser (wasm) builds.
-//
-// The native layers report a failure as a plain record (`kind`, `status`, `code`,
-// `message`, `requestId`, `bodyJson`, `attempts`); `errorFromOutcome` turns it into
-// one of these classes so callers can `instanceof` on the failure they care about.
+// Typed errors shared by the Node (napi) and browser (wasm) builds; every
+// failure the SDK reports is one of these classes (see src/outcome.js for how a
+// native failure record becomes one).
 
 /** Base class of every error the SDK throws. */
 export class MismatchError extends Error {
@@ -40,7 +38,8 @@ export class ConflictError extends APIError {}
 export class ValidationError extends APIError {
   /** @returns {{field: string, message: string}[]} */
   get errors() {
-    const errors = this.body && typeof this.body === 'object' ? this.body.errors : undefined;
+    const body = /** @type {{errors?: unknown} | null} */ (this.body && typeof this.body === 'object' ? this.body : null);
+    const errors = body ? body.errors : undefined;
     return Array.isArray(errors) ? errors : [];
   }
 }
@@ -56,60 +55,3 @@ export class TimeoutError extends ConnectionError {}
 export class InvalidArgumentError extends MismatchError {}
 /** The server's answer could not be decoded. */
 export class DecodeError extends MismatchError {}
-
-const BY_KIND = {
-  bad_request: BadRequestError,
-  authentication: AuthenticationError,
-  permission: PermissionDeniedError,
-  not_found: NotFoundError,
-  conflict: ConflictError,
-  validation: ValidationError,
-  rate_limited: RateLimitError,
-  server: ServerError,
-  connection: ConnectionError,
-  timeout: TimeoutError,
-  invalid_argument: InvalidArgumentError,
-  decode: DecodeError,
-};
-
-// Used when the native layer reports a status it could not classify itself.
-function classForStatus(status) {
-  if (status === 400) return BadRequestError;
-  if (status === 401) return AuthenticationError;
-  if (status === 403) return PermissionDeniedError;
-  if (status === 404) return NotFoundError;
-  if (status === 409) return ConflictError;
-  if (status === 422) return ValidationError;
-  if (status === 429) return RateLimitError;
-  if (status >= 500) return ServerError;
-  return APIError;
-}
-
-/**
- * Build the typed error for a failed native call.
- * @param {{kind?: string, status?: number|null, code?: string|null, message?: string,
- *          requestId?: string|null, bodyJson?: string|null, attempts?: number|null}} outcome
- * @param {string} [operationId]
- * @returns {MismatchError}
- */
-export function errorFromOutcome(outcome, operationId) {
-  const Cls =
-    BY_KIND[outcome.kind] ?? (outcome.status != null ? classForStatus(outcome.status) : MismatchError);
-  let body = null;
-  if (outcome.bodyJson != null && outcome.bodyJson !== '') {
-    try {
-      body = JSON.parse(outcome.bodyJson);
-    } catch {
-      body = outcome.bodyJson;
-    }
-  }
-  return new Cls(outcome.message || outcome.kind || 'request failed', {
-    kind: outcome.kind,
-    status: outcome.status ?? null,
-    code: outcome.code ?? null,
-    requestId: outcome.requestId ?? null,
-    body,
-    attempts: outcome.attempts ?? null,
-    operationId: operationId ?? null,
-  });
-}

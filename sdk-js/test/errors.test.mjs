@@ -17,8 +17,8 @@ import {
   ServerError,
   TimeoutError,
   ValidationError,
-  errorFromOutcome,
 } from '../src/errors.js';
+import { errorFromOutcome } from '../src/outcome.js';
 
 test('every kind maps to its class, and all are MismatchErrors', () => {
   const expected = {
