@@ -923,6 +923,48 @@ mod tests {
         out
     }
 
+    /// A scanned-looking PDF: one page that only paints a rectangle.
+    fn textless_pdf() -> Vec<u8> {
+        use lopdf::content::Operation;
+        use lopdf::{Stream, dictionary};
+
+        let mut doc = Document::with_version("1.5");
+        let ops = vec![
+            Operation::new("re", vec![10.into(), 10.into(), 100.into(), 100.into()]),
+            Operation::new("f", vec![]),
+        ];
+        let contents = doc.add_object(Stream::new(
+            dictionary! {},
+            lopdf::content::Content { operations: ops }
+                .encode()
+                .unwrap(),
+        ));
+        let pages_id = doc.new_object_id();
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => contents,
+            "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+        });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(
+                dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+            ),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn pdf_without_a_text_layer_is_empty() {
+        assert_eq!(
+            extract_text(&textless_pdf(), DocumentFormat::Pdf),
+            Err(ParseError::Empty)
+        );
+    }
+
     #[test]
     fn pdf_lines_follow_positions_and_forms_are_read() {
         let text = extract_text(&generated_pdf(), DocumentFormat::Pdf).unwrap();
