@@ -35,9 +35,12 @@ fi
 wasm-bindgen --version
 
 section "build (napi addon and wasm)"
-build_args=()
+build_args=(--locked)
 if [ "${MISMATCH_JS_RELEASE:-0}" = "1" ]; then build_args+=(--release); fi
 node scripts/build.mjs "${build_args[@]}"
+
+section "clippy on the wasm crate for wasm32 (the workspace clippy covers the host)"
+(cd .. && cargo clippy --locked -p mismatch-recruiter-wasm --target wasm32-unknown-unknown -- -D warnings)
 
 section "generated code is up to date with openapi.json"
 node scripts/generate.mjs --check

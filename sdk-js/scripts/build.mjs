@@ -3,7 +3,7 @@
 //   native/mismatch_recruiter.<platform>-<arch>.node  napi addon (crate sdk-js/napi)
 //   wasm-pkg/                                         wasm-bindgen output (crate sdk-js/wasm)
 //
-// Usage: node scripts/build.mjs [--release] [--only napi|wasm]
+// Usage: node scripts/build.mjs [--release] [--locked] [--only napi|wasm]
 // Debug is the default: the napi addon then reuses the workspace's debug build
 // of the Rust SDK (compiled anyway by `cargo test --workspace`), which saves
 // minutes on small machines, and the SDK's latency is network-bound. Publishable
@@ -20,10 +20,11 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const release = argv.includes('--release');
+const locked = argv.includes('--locked');
 const onlyIndex = argv.indexOf('--only');
 const only = onlyIndex >= 0 ? argv[onlyIndex + 1] : undefined;
 if (only !== undefined && only !== 'napi' && only !== 'wasm') {
-  console.error('usage: node scripts/build.mjs [--release] [--only napi|wasm]');
+  console.error('usage: node scripts/build.mjs [--release] [--locked] [--only napi|wasm]');
   process.exit(2);
 }
 
@@ -36,6 +37,7 @@ function fail(message) {
 function cargoBuild(pkg, libName, extension, extraArgs) {
   const args = ['build', '-p', pkg, '--message-format=json-render-diagnostics', ...extraArgs];
   if (release) args.push('--release');
+  if (locked) args.push('--locked');
   console.log(`build: cargo ${args.join(' ')}`);
   const result = spawnSync('cargo', args, {
     cwd: root,
