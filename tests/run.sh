@@ -34,6 +34,7 @@ rustup component add rustfmt clippy >/dev/null 2>&1 || true
 # --- static checks -----------------------------------------------------------
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy (workspace, -D warnings)" cargo clippy --workspace --all-targets --locked -- -D warnings
+step "test fixtures are reproducible" bash -c 'python3 tests/fixtures/make_fixtures.py >/dev/null && git diff --exit-code -- tests/fixtures'
 step "generated Rust client is up to date" cargo run --quiet --locked -p mismatch-codegen -- --check
 
 # --- Rust unit and integration tests (openapi.json drift is one of them) ------

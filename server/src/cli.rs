@@ -184,6 +184,10 @@ async fn create_key(
 }
 
 async fn serve(settings: Settings) -> Result<(), String> {
+    // Load the skills vocabulary and fit the salary model now, not on the first request.
+    tokio::task::spawn_blocking(mismatch_core::warm_up)
+        .await
+        .map_err(|e| format!("cannot load the domain data: {e}"))?;
     let storage = open_storage(&settings).await?;
     tracing::info!(backend = storage.backend().as_str(), "database ready");
     match accounts::bootstrap(&storage, settings.admin_api_key.as_deref())
