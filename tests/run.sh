@@ -30,10 +30,12 @@ step() {
 # --- machine prerequisites -------------------------------------------------
 bash tests/support/services.sh || { echo "could not prepare PostgreSQL/Redis/Chromium"; exit 1; }
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
+rustup target add wasm32-unknown-unknown >/dev/null || { echo "cannot install the wasm32-unknown-unknown target"; exit 1; }
 
 # --- static checks -----------------------------------------------------------
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy (workspace, -D warnings)" cargo clippy --workspace --all-targets --locked -- -D warnings
+step "Rust SDK builds for browsers (clippy, wasm32)" cargo clippy --locked -p mismatch-recruiter --target wasm32-unknown-unknown -- -D warnings
 step "test fixtures are reproducible" bash -c 'python3 tests/fixtures/make_fixtures.py >/dev/null && git diff --exit-code -- tests/fixtures'
 step "generated Rust client is up to date" cargo run --quiet --locked -p mismatch-codegen -- --check
 
