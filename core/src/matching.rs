@@ -15,6 +15,9 @@ use crate::profile::{RemotePolicy, Seniority};
 use crate::skills::{SkillMention, SkillVocabulary};
 use crate::text::TfIdf;
 
+pub mod index;
+mod inverted;
+
 /// Version of the scoring rules; stored with every match so that scores
 /// computed by different versions are never compared silently.
 pub const MODEL_VERSION: &str = "match-2026.11.1";

@@ -65,7 +65,7 @@ fn tokens(text: &str) -> Vec<String> {
 }
 
 /// Tokens of an already ASCII-lowercased text, borrowed from it.
-fn token_slices(lower: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn token_slices(lower: &str) -> impl Iterator<Item = &str> {
     lower
         .split(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '+' || c == '#'))
         .filter(|t| {

@@ -1,0 +1,452 @@
+//! Top-k matching in both directions through inverted indexes, instead of
+//! scoring every pair.
+//!
+//! Ranking is two-stage. Retrieval scores documents with BM25 over the
+//! normalised tokens of their text plus one pseudo-term per skill (a job's
+//! required skills count twice, its nice-to-have ones once; a candidate's
+//! implied skills count half), using MaxScore so that documents which share
+//! only common words with the query are never visited. The best
+//! [`shortlist_size`] documents then get the full explainable [`score`]
+//! (all six factors with their sentences), and the best `k` of those are
+//! returned.
+//!
+//! The retrieval stage is exact BM25. The final top k is exact with respect
+//! to the full score whenever the collection has no more documents than the
+//! shortlist (everything is scored then); beyond that it is the best k among
+//! the shortlist: a document outside it shares too little text and too few
+//! skills with the query to be there, and can only win on experience,
+//! seniority, location and salary, which together weigh 45 % by default.
+//! The shortlist is ten times `k` (at least 100) so that the documents that
+//! win on those factors among similar ones are still seen.
+//!
+//! [`score`]: super::score
+
+use rustc_hash::FxHashMap;
+
+pub use super::inverted::Hit;
+use super::inverted::{InvertedIndex, TermBag};
+use super::{
+    CandidateProfile, IMPLICATIONS, JobProfile, MatchResult, MatchWeights, PreparedCandidate,
+    PreparedJob, score_prepared, skill_key,
+};
+
+/// Documents retrieved for full scoring per requested result.
+const SHORTLIST_PER_RESULT: usize = 10;
+/// Fewest documents retrieved for full scoring.
+const MIN_SHORTLIST: usize = 100;
+
+/// Term frequency given to a job's required skills (nice-to-have: 1).
+const REQUIRED_SKILL_TF: f32 = 2.0;
+/// Term frequency of a skill a candidate does not name but whose implying
+/// skill they do.
+const IMPLIED_SKILL_TF: f32 = 0.5;
+
+/// How many documents the retrieval stage hands to the full score for a
+/// top-`k` request.
+pub fn shortlist_size(k: usize) -> usize {
+    k.saturating_mul(SHORTLIST_PER_RESULT).max(MIN_SHORTLIST)
+}
+
+/// The terms of a job: title, description and skills. The same bag is the
+/// job's document in a [`JobIndex`] and its query against a
+/// [`CandidateIndex`].
+fn job_terms(job: &JobProfile) -> TermBag {
+    let mut bag = TermBag::new();
+    bag.add_text(&job.title);
+    bag.add_text(&job.description);
+    let mut seen = Vec::new();
+    for (names, tf) in [
+        (&job.required_skills, REQUIRED_SKILL_TF),
+        (&job.nice_to_have_skills, 1.0),
+    ] {
+        for name in names.iter().filter(|n| !n.trim().is_empty()) {
+            let key = skill_key(name);
+            if !seen.contains(&key) {
+                bag.add_skill(&key, tf);
+                seen.push(key);
+            }
+        }
+    }
+    bag
+}
+
+/// The terms of a candidate: resume text, named and implied skills.
+fn candidate_terms(candidate: &CandidateProfile) -> TermBag {
+    let mut bag = TermBag::new();
+    bag.add_text(&candidate.text);
+    let named: Vec<String> = candidate
+        .skills
+        .iter()
+        .map(|s| skill_key(&s.name))
+        .collect();
+    let mut implied: Vec<&String> = Vec::new();
+    for key in &named {
+        for target in IMPLICATIONS.get(key).into_iter().flatten() {
+            if !named.contains(target) && !implied.contains(&target) {
+                implied.push(target);
+            }
+        }
+    }
+    let mut seen: Vec<&String> = Vec::new();
+    for key in &named {
+        if !seen.contains(&key) {
+            bag.add_skill(key, 1.0);
+            seen.push(key);
+        }
+    }
+    for key in implied {
+        bag.add_skill(key, IMPLIED_SKILL_TF);
+    }
+    bag
+}
+
+/// Open jobs, searchable by candidate.
+#[derive(Default)]
+pub struct JobIndex {
+    index: InvertedIndex,
+    jobs: FxHashMap<String, JobProfile>,
+}
+
+impl JobIndex {
+    /// An empty index.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Indexes `jobs`.
+    pub fn build(jobs: impl IntoIterator<Item = JobProfile>) -> Self {
+        let mut index = Self::new();
+        for job in jobs {
+            index.insert(job);
+        }
+        index
+    }
+
+    /// Adds a job, replacing the one with the same id if any.
+    pub fn insert(&mut self, job: JobProfile) {
+        self.index.insert(&job.id, job_terms(&job));
+        self.jobs.insert(job.id.clone(), job);
+    }
+
+    /// Removes a job by id, returning it.
+    pub fn remove(&mut self, id: &str) -> Option<JobProfile> {
+        self.index.remove(id);
+        self.jobs.remove(id)
+    }
+
+    /// The job with this id.
+    pub fn get(&self, id: &str) -> Option<&JobProfile> {
+        self.jobs.get(id)
+    }
+
+    /// Number of jobs.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether there are no jobs.
+    pub fn is_empty(&self) -> bool {
+        self.index.len() == 0
+    }
+
+    /// The retrieval stage alone: the `n` jobs with the highest BM25 score
+    /// for the candidate's text and skills, best first.
+    pub fn retrieve(&self, candidate: &CandidateProfile, n: usize) -> Vec<Hit> {
+        self.index.top_k(&candidate_terms(candidate), n)
+    }
+
+    /// The `k` best jobs for a candidate by the full score, best first;
+    /// equal scores keep retrieval order.
+    pub fn rank(
+        &self,
+        candidate: &CandidateProfile,
+        weights: &MatchWeights,
+        k: usize,
+    ) -> Vec<(&JobProfile, MatchResult)> {
+        let prepared = PreparedCandidate::new(candidate);
+        let keys = shortlist(&self.index, || candidate_terms(candidate), k);
+        let scored = keys.into_iter().filter_map(|key| {
+            let job = self.jobs.get(&key)?;
+            Some((
+                job,
+                score_prepared(&prepared, &PreparedJob::new(job), weights),
+            ))
+        });
+        best(scored, k)
+    }
+}
+
+/// Candidates, searchable by job.
+#[derive(Default)]
+pub struct CandidateIndex {
+    index: InvertedIndex,
+    candidates: FxHashMap<String, CandidateProfile>,
+}
+
+impl CandidateIndex {
+    /// An empty index.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Indexes `candidates`.
+    pub fn build(candidates: impl IntoIterator<Item = CandidateProfile>) -> Self {
+        let mut index = Self::new();
+        for candidate in candidates {
+            index.insert(candidate);
+        }
+        index
+    }
+
+    /// Adds a candidate, replacing the one with the same id if any.
+    pub fn insert(&mut self, candidate: CandidateProfile) {
+        self.index
+            .insert(&candidate.id, candidate_terms(&candidate));
+        self.candidates.insert(candidate.id.clone(), candidate);
+    }
+
+    /// Removes a candidate by id, returning it.
+    pub fn remove(&mut self, id: &str) -> Option<CandidateProfile> {
+        self.index.remove(id);
+        self.candidates.remove(id)
+    }
+
+    /// The candidate with this id.
+    pub fn get(&self, id: &str) -> Option<&CandidateProfile> {
+        self.candidates.get(id)
+    }
+
+    /// Number of candidates.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether there are no candidates.
+    pub fn is_empty(&self) -> bool {
+        self.index.len() == 0
+    }
+
+    /// The retrieval stage alone: the `n` candidates with the highest BM25
+    /// score for the job's text and skills, best first.
+    pub fn retrieve(&self, job: &JobProfile, n: usize) -> Vec<Hit> {
+        self.index.top_k(&job_terms(job), n)
+    }
+
+    /// The `k` best candidates for a job by the full score, best first;
+    /// equal scores keep retrieval order.
+    pub fn rank(
+        &self,
+        job: &JobProfile,
+        weights: &MatchWeights,
+        k: usize,
+    ) -> Vec<(&CandidateProfile, MatchResult)> {
+        let prepared = PreparedJob::new(job);
+        let keys = shortlist(&self.index, || job_terms(job), k);
+        let scored = keys.into_iter().filter_map(|key| {
+            let candidate = self.candidates.get(&key)?;
+            Some((
+                candidate,
+                score_prepared(&PreparedCandidate::new(candidate), &prepared, weights),
+            ))
+        });
+        best(scored, k)
+    }
+}
+
+/// Keys of the documents to score fully: all of them (in insertion order)
+/// when there are few, otherwise the BM25 shortlist, topped up with other
+/// documents when fewer than the shortlist size share a term with the query.
+fn shortlist(index: &InvertedIndex, query: impl FnOnce() -> TermBag, k: usize) -> Vec<String> {
+    let n = shortlist_size(k);
+    if index.len() <= n {
+        return index.keys().map(str::to_owned).collect();
+    }
+    let mut keys: Vec<String> = index
+        .top_k(&query(), n)
+        .into_iter()
+        .map(|h| h.key)
+        .collect();
+    if keys.len() < n {
+        let have: rustc_hash::FxHashSet<String> = keys.iter().cloned().collect();
+        let extra: Vec<String> = index
+            .keys()
+            .filter(|key| !have.contains(*key))
+            .take(n - keys.len())
+            .map(str::to_owned)
+            .collect();
+        keys.extend(extra);
+    }
+    keys
+}
+
+fn best<T>(scored: impl Iterator<Item = (T, MatchResult)>, k: usize) -> Vec<(T, MatchResult)> {
+    let mut all: Vec<(T, MatchResult)> = scored.collect();
+    // Stable: equal scores keep shortlist order.
+    all.sort_by(|a, b| b.1.score.total_cmp(&a.1.score));
+    all.truncate(k);
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{RemotePolicy, Seniority};
+    use crate::skills::SkillMention;
+
+    fn job(id: &str, title: &str, description: &str, required: &[&str]) -> JobProfile {
+        JobProfile {
+            id: id.into(),
+            title: title.into(),
+            description: description.into(),
+            required_skills: required.iter().map(|s| (*s).to_owned()).collect(),
+            nice_to_have_skills: Vec::new(),
+            seniority: Some(Seniority::Mid),
+            min_years: 2.0,
+            location: None,
+            remote: RemotePolicy::Remote,
+            salary_min: None,
+            salary_max: None,
+        }
+    }
+
+    fn candidate(id: &str, text: &str, skills: &[&str]) -> CandidateProfile {
+        CandidateProfile {
+            id: id.into(),
+            skills: skills
+                .iter()
+                .map(|s| SkillMention {
+                    name: (*s).to_owned(),
+                    years: None,
+                })
+                .collect(),
+            years_experience: 4.0,
+            seniority: Seniority::Mid,
+            location: Some("Berlin, Germany".into()),
+            salary_expectation: None,
+            text: text.into(),
+        }
+    }
+
+    /// Filler jobs about other trades, so that the index is larger than a
+    /// shortlist and retrieval has to choose.
+    fn filler(n: usize) -> impl Iterator<Item = JobProfile> {
+        let trades = [
+            (
+                "Pastry Chef",
+                "Bake bread, pastries and cakes in a hotel kitchen.",
+            ),
+            (
+                "Forklift Driver",
+                "Move pallets in a warehouse, load trucks.",
+            ),
+            (
+                "Nurse",
+                "Care for patients on a hospital ward, give medication.",
+            ),
+            (
+                "Carpenter",
+                "Build wooden frames, stairs and furniture on site.",
+            ),
+        ];
+        (0..n).map(move |i| {
+            let (title, description) = trades[i % trades.len()];
+            job(&format!("filler{i}"), title, description, &[])
+        })
+    }
+
+    #[test]
+    fn ranks_the_fitting_job_first_among_many() {
+        let mut index = JobIndex::build(filler(400));
+        index.insert(job(
+            "backend",
+            "Backend Engineer",
+            "Build Python services on PostgreSQL, deployed to Kubernetes.",
+            &["Python", "PostgreSQL"],
+        ));
+        index.insert(job(
+            "frontend",
+            "Frontend Engineer",
+            "React and TypeScript user interfaces.",
+            &["React", "TypeScript"],
+        ));
+        let ana = candidate(
+            "ana",
+            "Backend engineer: Python APIs on Postgres, Kubernetes operations.",
+            &["Python", "PostgreSQL", "Kubernetes"],
+        );
+        assert!(index.len() > shortlist_size(3));
+        let hits = index.retrieve(&ana, 5);
+        assert_eq!(hits[0].key, "backend");
+        let ranked = index.rank(&ana, &MatchWeights::default(), 3);
+        assert_eq!(ranked.len(), 3);
+        assert_eq!(ranked[0].0.id, "backend");
+        assert!(ranked[0].1.missing_required_skills.is_empty());
+        assert!(ranked[0].1.score > ranked[1].1.score);
+        // The full score is the same as scoring the pair directly.
+        let direct = super::super::score(
+            &ana,
+            index.get("backend").unwrap(),
+            &MatchWeights::default(),
+        );
+        assert_eq!(ranked[0].1.score, direct.score);
+        assert_eq!(ranked[0].1.explanation, direct.explanation);
+    }
+
+    #[test]
+    fn small_collections_are_ranked_exactly_like_a_scan() {
+        let jobs: Vec<JobProfile> = filler(30)
+            .chain([job("py", "Python developer", "Python and SQL", &["Python"])])
+            .collect();
+        let index = JobIndex::build(jobs.clone());
+        let ana = candidate("ana", "Python, SQL", &["Python"]);
+        let w = MatchWeights::default();
+        let ours: Vec<(String, f32)> = index
+            .rank(&ana, &w, 10)
+            .into_iter()
+            .map(|(j, r)| (j.id.clone(), r.score))
+            .collect();
+        let scan: Vec<(String, f32)> = super::super::rank_jobs(&ana, &jobs, &w, 10)
+            .into_iter()
+            .map(|(i, r)| (jobs[i].id.clone(), r.score))
+            .collect();
+        assert_eq!(ours, scan);
+    }
+
+    #[test]
+    fn candidates_follow_inserts_updates_and_removals() {
+        let mut index = CandidateIndex::new();
+        for i in 0..300 {
+            index.insert(candidate(
+                &format!("cook{i}"),
+                "Line cook, grill and sauces.",
+                &[],
+            ));
+        }
+        index.insert(candidate("ana", "Rust systems programmer", &["Rust"]));
+        let rust_job = job(
+            "j",
+            "Rust Engineer",
+            "Systems programming in Rust",
+            &["Rust"],
+        );
+        let top = index.rank(&rust_job, &MatchWeights::default(), 1);
+        assert_eq!(top[0].0.id, "ana");
+
+        // An update replaces the document: Ana now writes about cooking.
+        index.insert(candidate("ana", "Pastry cook", &[]));
+        index.insert(candidate(
+            "bo",
+            "Rust and C++ systems engineer",
+            &["Rust", "C++"],
+        ));
+        assert_eq!(index.len(), 302);
+        let top = index.rank(&rust_job, &MatchWeights::default(), 1);
+        assert_eq!(top[0].0.id, "bo");
+        assert!(index.retrieve(&rust_job, 5).iter().all(|h| h.key != "ana"));
+
+        assert!(index.remove("bo").is_some());
+        assert!(index.remove("bo").is_none());
+        assert!(index.retrieve(&rust_job, 5).iter().all(|h| h.key != "bo"));
+        assert_eq!(index.len(), 301);
+    }
+}
