@@ -53,6 +53,8 @@
 //! assert!(salary.low < salary.expected && salary.expected < salary.high);
 //! ```
 
+pub mod analytics;
+pub mod interview;
 pub mod matching;
 pub mod profile;
 pub mod resume;
@@ -68,4 +70,5 @@ pub fn warm_up() {
     let _ = skills::SkillVocabulary::global();
     text::warm_up();
     let _ = salary::SalaryModel::default_model();
+    let _ = interview::QuestionBank::global();
 }

@@ -99,18 +99,23 @@ pub enum Scope {
     MatchesRead,
     #[serde(rename = "salary:read")]
     SalaryRead,
+    /// Interview questions: recruiters and admins only, as the questions
+    /// reveal what the candidate lacks.
+    #[serde(rename = "interviews:read")]
+    InterviewsRead,
     #[serde(rename = "api_keys:manage")]
     ApiKeysManage,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 8] = [
         Scope::CandidatesRead,
         Scope::CandidatesWrite,
         Scope::JobsRead,
         Scope::JobsWrite,
         Scope::MatchesRead,
         Scope::SalaryRead,
+        Scope::InterviewsRead,
         Scope::ApiKeysManage,
     ];
 
@@ -122,6 +127,7 @@ impl Scope {
             Scope::JobsWrite => "jobs:write",
             Scope::MatchesRead => "matches:read",
             Scope::SalaryRead => "salary:read",
+            Scope::InterviewsRead => "interviews:read",
             Scope::ApiKeysManage => "api_keys:manage",
         }
     }
@@ -198,6 +204,7 @@ pub mod scope {
         JobsWrite,
         MatchesRead,
         SalaryRead,
+        InterviewsRead,
         ApiKeysManage
     );
 }

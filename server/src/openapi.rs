@@ -27,6 +27,7 @@ use crate::state::AppState;
         (name = "jobs", description = "Job postings"),
         (name = "matches", description = "Candidate–job fit and rankings"),
         (name = "salary", description = "Salary predictions"),
+        (name = "interviews", description = "Interview questions for a candidate and a job"),
     )
 )]
 struct ApiDoc;

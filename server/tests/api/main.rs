@@ -8,6 +8,7 @@ mod binary;
 mod candidates;
 mod errors;
 mod idempotency;
+mod interview;
 mod jobs;
 mod matches;
 mod openapi;

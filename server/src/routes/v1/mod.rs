@@ -1,7 +1,9 @@
 //! The `/v1` API: one module per resource, each ending in `pub fn router()`.
 
+pub mod analytics;
 pub mod api_keys;
 pub mod candidates;
+pub mod interview;
 pub mod jobs;
 pub mod matches;
 pub mod salary;
@@ -20,6 +22,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(jobs::router())
         .merge(matches::router())
         .merge(salary::router())
+        .merge(interview::router())
+        .merge(analytics::router())
 }
 
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
