@@ -9,6 +9,7 @@
 //! chosen by [`Backend`] from the configuration.
 
 pub mod postgres;
+pub mod salary_models;
 pub mod sqlite;
 
 use serde::{Deserialize, Serialize};

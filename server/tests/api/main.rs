@@ -13,4 +13,5 @@ mod jobs;
 mod matches;
 mod openapi;
 mod salary;
+mod salary_models;
 mod storage;

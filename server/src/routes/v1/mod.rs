@@ -7,6 +7,7 @@ pub mod interview;
 pub mod jobs;
 pub mod matches;
 pub mod salary;
+pub mod salary_models;
 
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -22,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(jobs::router())
         .merge(matches::router())
         .merge(salary::router())
+        .merge(salary_models::router())
         .merge(interview::router())
         .merge(analytics::router())
 }

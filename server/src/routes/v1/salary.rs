@@ -10,6 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::candidates::load_candidate;
+use super::salary_models;
 use crate::auth::{Authorized, scope};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::ApiJson;
@@ -41,6 +42,13 @@ pub struct SalaryPredictionRequest {
     /// `cand_…`
     pub candidate_id: Option<String>,
     pub features: Option<SalaryFeatures>,
+    /// A customer model (`sm_…`, see `createSalaryModel`), or `default` for
+    /// the shipped model. Without it the newest trained customer model is
+    /// used, or the shipped model when there is none.
+    pub model_id: Option<String>,
+    /// A version of `model_id` (default: its newest).
+    #[schema(minimum = 1)]
+    pub model_version: Option<i64>,
 }
 
 /// A yearly salary prediction with an interval.
@@ -61,7 +69,11 @@ pub struct SalaryPrediction {
     pub confidence: f64,
     /// 0–100: where `expected` sits among the model's training salaries.
     pub market_percentile: f64,
+    /// The model version that made the prediction: `sm_…@v3` for a customer
+    /// model, `salary-…` for the shipped one.
     pub model_version: String,
+    /// The customer model used (`sm_…`); null for the shipped model.
+    pub model_id: Option<String>,
     /// The features used.
     pub features: SalaryFeatures,
 }
@@ -78,7 +90,7 @@ pub struct SalaryPrediction {
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key lacks the salary:read scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such candidate", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such candidate or salary model version", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither or both of `candidate_id` and `features`, or an invalid feature", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
@@ -117,15 +129,26 @@ pub async fn predict_salary(
             ]));
         }
     };
+    let customer =
+        salary_models::resolve(state.storage(), req.model_id.as_deref(), req.model_version).await?;
     let domain = DomainFeatures {
         years_experience: features.years_experience as f32,
         education: features.education.map(Into::into),
         skills: features.skills.clone(),
         location: features.location.clone(),
     };
-    let p = tokio::task::spawn_blocking(move || SalaryModel::default_model().predict(&domain))
-        .await
-        .map_err(ApiError::internal)?;
+    let (model_id, model) = match customer {
+        Some((label, model)) => (label.split('@').next().map(str::to_owned), Some(model)),
+        None => (None, None),
+    };
+    let p = tokio::task::spawn_blocking(move || {
+        model
+            .as_ref()
+            .unwrap_or_else(|| SalaryModel::default_model())
+            .predict(&domain)
+    })
+    .await
+    .map_err(ApiError::internal)?;
     Ok(Json(SalaryPrediction {
         expected: p.expected.round(),
         low: p.low.round(),
@@ -136,6 +159,7 @@ pub async fn predict_salary(
         confidence: round2(p.confidence),
         market_percentile: round2(p.market_percentile),
         model_version: p.model_version,
+        model_id,
         features,
     }))
 }

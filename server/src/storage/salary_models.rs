@@ -1,0 +1,155 @@
+//! Customer salary models: every training run is a new version of a named
+//! model; nothing is overwritten.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Page, Result, Storage, audited, paginate, where_clause};
+
+/// One version of a customer salary model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SalaryModelRecord {
+    /// `smv_…`: orders versions by creation; the list cursor.
+    pub row_key: String,
+    /// `sm_…`, shared by every version of the model.
+    pub id: String,
+    pub version: i64,
+    pub name: String,
+    pub currency: String,
+    pub row_count: i64,
+    /// JSON: what the fit reported (holdout figures, levels used).
+    pub summary: String,
+    /// Empty in listings (see [`Storage::list_salary_models`]).
+    pub training_csv: String,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str =
+    "row_key, id, version, name, currency, row_count, summary, created_by, created_at";
+
+impl Storage {
+    /// Stores `record` as the next version of the model called
+    /// `record.name`: it takes that model's id and version + 1, or keeps
+    /// `record.id` and version 1 for a new name. Returns the stored record.
+    /// Two concurrent trainings of one name cannot both get a version: the
+    /// unique index rejects the second, which the caller may retry.
+    pub async fn insert_salary_model_version(
+        &self,
+        mut record: SalaryModelRecord,
+    ) -> Result<SalaryModelRecord> {
+        let mut tx = self.pool.begin().await?;
+        let latest = sqlx::query(
+            "SELECT id, version FROM salary_models WHERE name = $1 ORDER BY version DESC LIMIT 1",
+        )
+        .bind(&record.name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = latest {
+            record.id = row.try_get("id")?;
+            record.version = row.try_get::<i64, _>("version")? + 1;
+        } else {
+            record.version = 1;
+        }
+        sqlx::query(
+            "INSERT INTO salary_models (row_key, id, version, name, currency, row_count, summary, \
+             training_csv, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&record.row_key)
+        .bind(&record.id)
+        .bind(record.version)
+        .bind(&record.name)
+        .bind(&record.currency)
+        .bind(record.row_count)
+        .bind(&record.summary)
+        .bind(&record.training_csv)
+        .bind(&record.created_by)
+        .bind(record.created_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Every version of every model, newest first, without the training
+    /// data.
+    pub async fn list_salary_models(
+        &self,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<SalaryModelRecord>> {
+        let mut conditions = Vec::new();
+        if cursor.is_some() {
+            conditions.push("row_key < $1".to_owned());
+        }
+        let sql = format!(
+            "SELECT {COLUMNS} FROM salary_models {} ORDER BY row_key DESC LIMIT {}",
+            where_clause(&conditions),
+            i64::from(limit) + 1
+        );
+        let mut query = sqlx::query(audited(sql));
+        if let Some(cursor) = cursor {
+            query = query.bind(cursor);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let items = rows
+            .iter()
+            .map(|r| from_row(r, false))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(paginate(items, limit, |m| m.row_key.clone()))
+    }
+
+    /// A model version with its training data: the given version of `id`,
+    /// or its newest when `version` is `None`.
+    pub async fn get_salary_model(
+        &self,
+        id: &str,
+        version: Option<i64>,
+    ) -> Result<Option<SalaryModelRecord>> {
+        let sql = format!(
+            "SELECT {COLUMNS}, training_csv FROM salary_models WHERE id = $1 {} \
+             ORDER BY version DESC LIMIT 1",
+            if version.is_some() {
+                "AND version = $2"
+            } else {
+                ""
+            }
+        );
+        let mut query = sqlx::query(audited(sql)).bind(id);
+        if let Some(version) = version {
+            query = query.bind(version);
+        }
+        let row = query.fetch_optional(&self.pool).await?;
+        row.map(|r| from_row(&r, true)).transpose()
+    }
+
+    /// The most recently trained version of any model, with its training
+    /// data.
+    pub async fn newest_salary_model(&self) -> Result<Option<SalaryModelRecord>> {
+        let sql = format!(
+            "SELECT {COLUMNS}, training_csv FROM salary_models ORDER BY row_key DESC LIMIT 1"
+        );
+        let row = sqlx::query(audited(sql)).fetch_optional(&self.pool).await?;
+        row.map(|r| from_row(&r, true)).transpose()
+    }
+}
+
+fn from_row(r: &AnyRow, with_csv: bool) -> Result<SalaryModelRecord> {
+    Ok(SalaryModelRecord {
+        row_key: r.try_get("row_key")?,
+        id: r.try_get("id")?,
+        version: r.try_get("version")?,
+        name: r.try_get("name")?,
+        currency: r.try_get("currency")?,
+        row_count: r.try_get("row_count")?,
+        summary: r.try_get("summary")?,
+        training_csv: if with_csv {
+            r.try_get("training_csv")?
+        } else {
+            String::new()
+        },
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
