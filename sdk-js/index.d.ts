@@ -30,13 +30,17 @@ export type OperationId =
   | "getCandidate"
   | "deleteCandidate"
   | "rankJobsForCandidate"
+  | "createInterviewQuestions"
   | "listJobs"
   | "createJob"
   | "getJob"
   | "deleteJob"
   | "updateJob"
+  | "getJobAnalytics"
   | "rankCandidatesForJob"
   | "createMatch"
+  | "listSalaryModels"
+  | "createSalaryModel"
   | "predictSalary";
 
 /** The operation table: HTTP method, path template and request body kind by operationId. */
@@ -55,6 +59,7 @@ export interface PageItems {
   listApiKeys: ApiKey;
   listCandidates: Candidate;
   listJobs: Job;
+  listSalaryModels: SalaryModelVersion;
 }
 
 /** Query parameters of each paginated operation, without the cursor `paginate` manages. */
@@ -62,6 +67,7 @@ export interface PageParams {
   listApiKeys: Omit<ListApiKeysParams, 'cursor'>;
   listCandidates: Omit<ListCandidatesParams, 'cursor'>;
   listJobs: Omit<ListJobsParams, 'cursor'>;
+  listSalaryModels: Omit<ListSalaryModelsParams, 'cursor'>;
 }
 
 export declare class Client extends BaseClient<OperationId> {
@@ -171,6 +177,17 @@ export declare class Client extends BaseClient<OperationId> {
   rankJobsForCandidate(candidateId: string, params?: RankJobsForCandidateParams, options?: RequestOptions): Promise<RankedMatches>;
 
   /**
+   * `POST /v1/interview-questions`
+   * Select interview questions for a candidate and a job
+   * Questions from the shipped bank aimed at the job's key skills and the
+   * skills the candidate lacks, at a level that follows the candidate's years
+   * in each skill, each with what a good answer covers and why it was chosen.
+   * The same candidate and job always get the same questions. Nothing is
+   * stored.
+   */
+  createInterviewQuestions(body: InterviewQuestionsRequest, options?: RequestOptions): Promise<InterviewQuestions>;
+
+  /**
    * `GET /v1/jobs`
    * List jobs
    * Newest first, paginated with `limit` and `cursor`, optionally only
@@ -208,6 +225,16 @@ export declare class Client extends BaseClient<OperationId> {
   updateJob(jobId: string, body: JobPatch, options?: RequestOptions): Promise<Job>;
 
   /**
+   * `GET /v1/jobs/{job_id}/analytics`
+   * Analytics for a job
+   * Over every stored candidate: which of the job's skills are rarest, how
+   * their match scores (server default weights) are distributed, and what the
+   * salary model expects the role to pay compared with the job's range.
+   * @param jobId `job_…` id
+   */
+  getJobAnalytics(jobId: string, options?: RequestOptions): Promise<JobAnalytics>;
+
+  /**
    * `GET /v1/jobs/{job_id}/matches`
    * Rank candidates for a job
    * The `limit` best-fitting candidates, best first, with the server's
@@ -223,6 +250,30 @@ export declare class Client extends BaseClient<OperationId> {
    * default weights, or the ones given.
    */
   createMatch(body: MatchRequest, options?: RequestOptions): Promise<Match>;
+
+  /**
+   * `GET /v1/salary-models`
+   * List salary model versions, newest first
+   */
+  listSalaryModels(params?: ListSalaryModelsParams, options?: RequestOptions): Promise<SalaryModelPage>;
+
+  /**
+   * `POST /v1/salary-models`
+   * Train a salary model on your offers
+   * The body is a CSV file (`text/csv`) with a header row. Columns:
+   * `salary` (yearly amount, required), `years_experience` (0–60, required),
+   * `education` (`high_school`, `associate`, `bachelor`, `master`,
+   * `doctorate`, or a usual degree name such as `BSc`, `MBA`, `PhD`; may be
+   * empty), `location` (free text; the part before the first comma is the
+   * level), `skills` (separated by `;`), `currency` (ISO 4217, the same on
+   * every row; USD when absent). At least 20 offers. The fit is the shipped
+   * model's algorithm (least squares on log salary with an 80 % interval from
+   * the residual quantiles); with 50 offers or more it is first evaluated on a
+   * 20 % holdout. Training an existing `name` again adds a version; earlier
+   * versions are kept. New predictions use the newest trained version unless
+   * they name one.
+   */
+  createSalaryModel(data: Uint8Array | ArrayBuffer | Blob, params: CreateSalaryModelParams, options?: RequestOptions): Promise<SalaryModelVersion>;
 
   /**
    * `POST /v1/salary-predictions`
@@ -298,6 +349,27 @@ export interface RankCandidatesForJobParams {
    * @format int32
    */
   limit?: number;
+}
+
+/** Query parameters of `listSalaryModels`. */
+export interface ListSalaryModelsParams {
+  /**
+   * Page size, 1–100 (default 20).
+   * @format int32
+   */
+  limit?: number;
+  /**
+   * The `next_cursor` of the previous page.
+   */
+  cursor?: string;
+}
+
+/** Query parameters of `createSalaryModel`. */
+export interface CreateSalaryModelParams {
+  /**
+   * Name of the model; training a name again adds a version to it.
+   */
+  name: string;
 }
 
 /**
@@ -565,6 +637,85 @@ export interface Health {
 }
 
 /**
+ * One interview question and why it was chosen.
+ */
+export interface InterviewQuestion {
+  /**
+   * Stable id of the question in the bank.
+   */
+  id: string;
+  /**
+   * The skill it probes; absent for behavioural questions.
+   */
+  skill?: string | null;
+  level: QuestionLevel;
+  question: string;
+  /**
+   * What a good answer covers.
+   */
+  good_answer: string[];
+  /**
+   * Why this question was chosen for this candidate and job.
+   */
+  reason: string;
+}
+
+/**
+ * Interview questions grouped by level.
+ */
+export interface InterviewQuestions {
+  candidate_id: string;
+  job_id: string;
+  basic: InterviewQuestion[];
+  intermediate: InterviewQuestion[];
+  advanced: InterviewQuestion[];
+  /**
+   * The job's skills in order of priority (missing required skills
+   * first), each with the level chosen for it.
+   */
+  targets: InterviewTarget[];
+}
+
+/**
+ * Which candidate, which job, and how many questions.
+ */
+export interface InterviewQuestionsRequest {
+  /**
+   * `cand_…`
+   */
+  candidate_id: string;
+  /**
+   * `job_…`
+   */
+  job_id: string;
+  /**
+   * Questions per level, 1–20 (default 3).
+   * @format int32
+   */
+  per_level?: number | null;
+}
+
+/**
+ * A skill of the job the selection aimed at.
+ */
+export interface InterviewTarget {
+  skill: string;
+  /**
+   * Required by the job (else nice to have).
+   */
+  required: boolean;
+  /**
+   * The candidate names the skill.
+   */
+  candidate_has: boolean;
+  /**
+   * Level its questions are asked at.
+   */
+  level: QuestionLevel;
+  reason: string;
+}
+
+/**
  * A job posting.
  */
 export interface Job {
@@ -602,6 +753,31 @@ export interface Job {
    * @format date-time
    */
   updated_at: string;
+}
+
+/**
+ * How the stored candidates measure up to a job.
+ */
+export interface JobAnalytics {
+  job_id: string;
+  /**
+   * Required skills, rarest among the candidates first.
+   */
+  required_skills: SkillCoverage[];
+  /**
+   * Nice-to-have skills, rarest first.
+   */
+  nice_to_have_skills: SkillCoverage[];
+  score_distribution: ScoreDistribution;
+  salary_benchmark: SalaryBenchmark;
+  /**
+   * Version of the matching rules behind the scores.
+   */
+  model_version: string;
+  /**
+   * @format date-time
+   */
+  computed_at: string;
 }
 
 /**
@@ -648,6 +824,11 @@ export interface JobPatch {
  * Whether a job accepts candidates.
  */
 export type JobStatus = "open" | "closed";
+
+/**
+ * Where the job's salary range sits against the market interval.
+ */
+export type MarketPosition = "below" | "within" | "above" | "unknown";
 
 /**
  * How well a candidate fits a job, and why.
@@ -789,6 +970,16 @@ export interface MatchWeightsInput {
 }
 
 /**
+ * The offers, as CSV (documentation only; the handler reads the raw body).
+ */
+export type OffersCsv = string;
+
+/**
+ * The same CSV sent as bytes (documentation only).
+ */
+export type OffersFile = Uint8Array;
+
+/**
  * An RFC 9457 problem document.
  */
 export interface Problem {
@@ -828,6 +1019,11 @@ export interface Problem {
 }
 
 /**
+ * Depth of an interview question.
+ */
+export type QuestionLevel = "basic" | "intermediate" | "advanced";
+
+/**
  * The best matches, best first.
  */
 export interface RankedMatches {
@@ -861,6 +1057,66 @@ export interface ResumeUpload {
 export type Role = "admin" | "recruiter" | "viewer";
 
 /**
+ * The salary model's estimate for the role, against the job's range.
+ */
+export interface SalaryBenchmark {
+  /**
+   * Expected yearly salary for the role.
+   * @format double
+   */
+  expected: number;
+  /**
+   * Lower end of the interval.
+   * @format double
+   */
+  low: number;
+  /**
+   * Upper end of the interval.
+   * @format double
+   */
+  high: number;
+  /**
+   * Coverage of [low, high], e.g. 0.8.
+   * @format double
+   */
+  interval: number;
+  currency: string;
+  /**
+   * `year`.
+   */
+  period: string;
+  /**
+   * 0–1: how much data supports the estimate.
+   * @format double
+   */
+  confidence: number;
+  /**
+   * Years of experience assumed for the role: the job's minimum or its
+   * seniority's typical years, whichever is more.
+   * @format double
+   */
+  years_assumed: number;
+  /**
+   * @format int64
+   */
+  job_salary_min?: number | null;
+  /**
+   * @format int64
+   */
+  job_salary_max?: number | null;
+  /**
+   * Currency of the job's range; compared only when it is the model's.
+   */
+  job_currency: string;
+  position: MarketPosition;
+  /**
+   * One sentence comparing the job's range with the market.
+   */
+  explanation: string;
+  model_version: string;
+}
+
+/**
  * What the salary model looks at.
  */
 export interface SalaryFeatures {
@@ -872,6 +1128,89 @@ export interface SalaryFeatures {
   education?: EducationLevel | null;
   skills?: string[];
   location?: string | null;
+}
+
+/**
+ * Held-out evaluation of a customer model (seeded 80/20 split of its
+ * offers), present when it was trained on at least 50 offers.
+ */
+export interface SalaryModelEvaluation {
+  /**
+   * @format int64
+   */
+  n_train: number;
+  /**
+   * @format int64
+   */
+  n_test: number;
+  /**
+   * Mean absolute error on the held-out offers.
+   * @format double
+   */
+  mae: number;
+  /**
+   * Mean absolute error of predicting the training mean.
+   * @format double
+   */
+  baseline_mae: number;
+  /**
+   * Share of held-out offers inside the predicted 80 % interval.
+   * @format double
+   */
+  interval_coverage: number;
+}
+
+/**
+ * A page of model versions.
+ */
+export interface SalaryModelPage {
+  items: SalaryModelVersion[];
+  /**
+   * Pass as `cursor` to get the next page; null on the last page.
+   */
+  next_cursor?: string | null;
+}
+
+/**
+ * One version of a customer salary model.
+ */
+export interface SalaryModelVersion {
+  /**
+   * `sm_…`, the same for every version of the model.
+   */
+  id: string;
+  /**
+   * 1 for the first training run, then 2, 3, …
+   * @format int64
+   */
+  version: number;
+  name: string;
+  /**
+   * What predictions with this version report as `model_version`.
+   */
+  model_version: string;
+  /**
+   * ISO 4217 code of the offers and the predictions.
+   */
+  currency: string;
+  /**
+   * Offers it was trained on.
+   * @format int64
+   */
+  rows: number;
+  evaluation?: SalaryModelEvaluation | null;
+  /**
+   * Locations (lower case, before any comma) with their own coefficient.
+   */
+  locations: string[];
+  /**
+   * Skills with their own coefficient.
+   */
+  skills: string[];
+  /**
+   * @format date-time
+   */
+  created_at: string;
 }
 
 /**
@@ -913,7 +1252,15 @@ export interface SalaryPrediction {
    * @format double
    */
   market_percentile: number;
+  /**
+   * The model version that made the prediction: `sm_…@v3` for a customer
+   * model, `salary-…` for the shipped one.
+   */
   model_version: string;
+  /**
+   * The customer model used (`sm_…`); null for the shipped model.
+   */
+  model_id?: string | null;
   /**
    * The features used.
    */
@@ -930,12 +1277,89 @@ export interface SalaryPredictionRequest {
    */
   candidate_id?: string | null;
   features?: SalaryFeatures | null;
+  /**
+   * A customer model (`sm_…`, see `createSalaryModel`), or `default` for
+   * the shipped model. Without it the newest trained customer model is
+   * used, or the shipped model when there is none.
+   */
+  model_id?: string | null;
+  /**
+   * A version of `model_id` (default: its newest).
+   * @format int64
+   */
+  model_version?: number | null;
 }
 
 /**
  * A permission that can be granted to a key.
  */
-export type Scope = "candidates:read" | "candidates:write" | "jobs:read" | "jobs:write" | "matches:read" | "salary:read" | "api_keys:manage";
+export type Scope = "candidates:read" | "candidates:write" | "jobs:read" | "jobs:write" | "matches:read" | "salary:read" | "interviews:read" | "api_keys:manage";
+
+/**
+ * Scores in `[from, to)`; the last bin includes 100.
+ */
+export interface ScoreBin {
+  /**
+   * @format double
+   */
+  from: number;
+  /**
+   * @format double
+   */
+  to: number;
+  /**
+   * @format int64
+   */
+  count: number;
+}
+
+/**
+ * Distribution of the candidates' match scores for the job. The statistics
+ * are absent when there are no candidates.
+ */
+export interface ScoreDistribution {
+  /**
+   * Candidates scored.
+   * @format int64
+   */
+  count: number;
+  /**
+   * @format double
+   */
+  mean?: number | null;
+  /**
+   * @format double
+   */
+  min?: number | null;
+  /**
+   * @format double
+   */
+  p25?: number | null;
+  /**
+   * @format double
+   */
+  p50?: number | null;
+  /**
+   * @format double
+   */
+  p75?: number | null;
+  /**
+   * @format double
+   */
+  p90?: number | null;
+  /**
+   * @format double
+   */
+  max?: number | null;
+  /**
+   * Every verdict band, strongest first.
+   */
+  by_verdict: VerdictCount[];
+  /**
+   * Ten bins of ten points, 0–10 first.
+   */
+  bins: ScoreBin[];
+}
 
 /**
  * Career level, from intern to principal.
@@ -957,7 +1381,38 @@ export interface Skill {
 }
 
 /**
+ * How many candidates have one of the job's skills.
+ */
+export interface SkillCoverage {
+  /**
+   * The skill, as the job spells it.
+   */
+  skill: string;
+  /**
+   * Candidates who name it or a skill implying it.
+   * @format int64
+   */
+  candidates_with: number;
+  /**
+   * `candidates_with` / number of candidates, 0–1 (0 without candidates).
+   * @format double
+   */
+  share: number;
+}
+
+/**
  * How well a candidate fits a job: strong (>= 85), good (>= 70),
  * possible (>= 50) or weak.
  */
 export type Verdict = "strong" | "good" | "possible" | "weak";
+
+/**
+ * Candidates in one verdict band.
+ */
+export interface VerdictCount {
+  verdict: Verdict;
+  /**
+   * @format int64
+   */
+  count: number;
+}

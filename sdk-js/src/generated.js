@@ -18,13 +18,17 @@ export const OPERATIONS = Object.freeze({
   getCandidate: Object.freeze({ method: "GET", path: "/v1/candidates/{candidate_id}", body: "none", paginated: false }),
   deleteCandidate: Object.freeze({ method: "DELETE", path: "/v1/candidates/{candidate_id}", body: "none", paginated: false }),
   rankJobsForCandidate: Object.freeze({ method: "GET", path: "/v1/candidates/{candidate_id}/matches", body: "none", paginated: false }),
+  createInterviewQuestions: Object.freeze({ method: "POST", path: "/v1/interview-questions", body: "json", paginated: false }),
   listJobs: Object.freeze({ method: "GET", path: "/v1/jobs", body: "none", paginated: true }),
   createJob: Object.freeze({ method: "POST", path: "/v1/jobs", body: "json", paginated: false }),
   getJob: Object.freeze({ method: "GET", path: "/v1/jobs/{job_id}", body: "none", paginated: false }),
   deleteJob: Object.freeze({ method: "DELETE", path: "/v1/jobs/{job_id}", body: "none", paginated: false }),
   updateJob: Object.freeze({ method: "PATCH", path: "/v1/jobs/{job_id}", body: "json", paginated: false }),
+  getJobAnalytics: Object.freeze({ method: "GET", path: "/v1/jobs/{job_id}/analytics", body: "none", paginated: false }),
   rankCandidatesForJob: Object.freeze({ method: "GET", path: "/v1/jobs/{job_id}/matches", body: "none", paginated: false }),
   createMatch: Object.freeze({ method: "POST", path: "/v1/matches", body: "json", paginated: false }),
+  listSalaryModels: Object.freeze({ method: "GET", path: "/v1/salary-models", body: "none", paginated: true }),
+  createSalaryModel: Object.freeze({ method: "POST", path: "/v1/salary-models", body: "binary", paginated: false }),
   predictSalary: Object.freeze({ method: "POST", path: "/v1/salary-predictions", body: "json", paginated: false }),
 });
 
@@ -141,6 +145,16 @@ export const operationMethods = {
   },
 
   /**
+   * POST /v1/interview-questions
+   * Select interview questions for a candidate and a job
+   */
+  async createInterviewQuestions(body, options) {
+    if (body === undefined) throw new InvalidArgumentError("createInterviewQuestions: a request body is required");
+    const args = { body };
+    return this._operation("createInterviewQuestions", args, undefined, options);
+  },
+
+  /**
    * GET /v1/jobs
    * List jobs
    */
@@ -188,6 +202,15 @@ export const operationMethods = {
   },
 
   /**
+   * GET /v1/jobs/{job_id}/analytics
+   * Analytics for a job
+   */
+  async getJobAnalytics(jobId, options) {
+    const args = { job_id: pathArg("getJobAnalytics", "jobId", jobId) };
+    return this._operation("getJobAnalytics", args, undefined, options);
+  },
+
+  /**
    * GET /v1/jobs/{job_id}/matches
    * Rank candidates for a job
    */
@@ -204,6 +227,24 @@ export const operationMethods = {
     if (body === undefined) throw new InvalidArgumentError("createMatch: a request body is required");
     const args = { body };
     return this._operation("createMatch", args, undefined, options);
+  },
+
+  /**
+   * GET /v1/salary-models
+   * List salary model versions, newest first
+   */
+  async listSalaryModels(params, options) {
+    const args = queryArgs("listSalaryModels", params, { limit: "limit", cursor: "cursor" }, [], {});
+    return this._operation("listSalaryModels", args, undefined, options);
+  },
+
+  /**
+   * POST /v1/salary-models
+   * Train a salary model on your offers
+   */
+  async createSalaryModel(data, params, options) {
+    const args = queryArgs("createSalaryModel", params, { name: "name" }, ["name"], {});
+    return this._operation("createSalaryModel", args, await bytesArg("createSalaryModel", data), options);
   },
 
   /**

@@ -320,6 +320,56 @@ query parameter or header name.*/
         ///`ok`
         pub status: ::std::string::String,
     }
+    ///One interview question and why it was chosen.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct InterviewQuestion {
+        ///What a good answer covers.
+        pub good_answer: ::std::vec::Vec<::std::string::String>,
+        ///Stable id of the question in the bank.
+        pub id: ::std::string::String,
+        pub level: QuestionLevel,
+        pub question: ::std::string::String,
+        ///Why this question was chosen for this candidate and job.
+        pub reason: ::std::string::String,
+        ///The skill it probes; absent for behavioural questions.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub skill: ::std::option::Option<::std::string::String>,
+    }
+    ///Interview questions grouped by level.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct InterviewQuestions {
+        pub advanced: ::std::vec::Vec<InterviewQuestion>,
+        pub basic: ::std::vec::Vec<InterviewQuestion>,
+        pub candidate_id: ::std::string::String,
+        pub intermediate: ::std::vec::Vec<InterviewQuestion>,
+        pub job_id: ::std::string::String,
+        /**The job's skills in order of priority (missing required skills
+first), each with the level chosen for it.*/
+        pub targets: ::std::vec::Vec<InterviewTarget>,
+    }
+    ///Which candidate, which job, and how many questions.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(deny_unknown_fields)]
+    pub struct InterviewQuestionsRequest {
+        ///`cand_…`
+        pub candidate_id: ::std::string::String,
+        ///`job_…`
+        pub job_id: ::std::string::String,
+        ///Questions per level, 1–20 (default 3).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub per_level: ::std::option::Option<::std::num::NonZeroU32>,
+    }
+    ///A skill of the job the selection aimed at.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct InterviewTarget {
+        ///The candidate names the skill.
+        pub candidate_has: bool,
+        pub level: QuestionLevel,
+        pub reason: ::std::string::String,
+        ///Required by the job (else nice to have).
+        pub required: bool,
+        pub skill: ::std::string::String,
+    }
     ///A job posting.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Job {
@@ -345,6 +395,20 @@ query parameter or header name.*/
         pub status: JobStatus,
         pub title: ::std::string::String,
         pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    ///How the stored candidates measure up to a job.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JobAnalytics {
+        pub computed_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub job_id: ::std::string::String,
+        ///Version of the matching rules behind the scores.
+        pub model_version: ::std::string::String,
+        ///Nice-to-have skills, rarest first.
+        pub nice_to_have_skills: ::std::vec::Vec<SkillCoverage>,
+        ///Required skills, rarest among the candidates first.
+        pub required_skills: ::std::vec::Vec<SkillCoverage>,
+        pub salary_benchmark: SalaryBenchmark,
+        pub score_distribution: ScoreDistribution,
     }
     ///A page of jobs.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -445,6 +509,69 @@ optional field.*/
             value.parse()
         }
     }
+    ///Where the job's salary range sits against the market interval.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum MarketPosition {
+        #[serde(rename = "below")]
+        Below,
+        #[serde(rename = "within")]
+        Within,
+        #[serde(rename = "above")]
+        Above,
+        #[serde(rename = "unknown")]
+        Unknown,
+    }
+    impl ::std::fmt::Display for MarketPosition {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Below => f.write_str("below"),
+                Self::Within => f.write_str("within"),
+                Self::Above => f.write_str("above"),
+                Self::Unknown => f.write_str("unknown"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MarketPosition {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "below" => Ok(Self::Below),
+                "within" => Ok(Self::Within),
+                "above" => Ok(Self::Above),
+                "unknown" => Ok(Self::Unknown),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MarketPosition {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MarketPosition {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///How well a candidate fits a job, and why.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Match {
@@ -512,6 +639,88 @@ optional field.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<f64>,
     }
+    ///The offers, as CSV (documentation only; the handler reads the raw body).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[serde(transparent)]
+    pub struct OffersCsv(pub ::std::string::String);
+    impl ::std::ops::Deref for OffersCsv {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<OffersCsv> for ::std::string::String {
+        fn from(value: OffersCsv) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for OffersCsv {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for OffersCsv {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for OffersCsv {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
+    ///The same CSV sent as bytes (documentation only).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[serde(transparent)]
+    pub struct OffersFile(pub ::std::string::String);
+    impl ::std::ops::Deref for OffersFile {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<OffersFile> for ::std::string::String {
+        fn from(value: OffersFile) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for OffersFile {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for OffersFile {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for OffersFile {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
     ///An RFC 9457 problem document.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Problem {
@@ -534,6 +743,65 @@ optional field.*/
         ///URI identifying the problem type; ends in `code`.
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
+    }
+    ///Depth of an interview question.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum QuestionLevel {
+        #[serde(rename = "basic")]
+        Basic,
+        #[serde(rename = "intermediate")]
+        Intermediate,
+        #[serde(rename = "advanced")]
+        Advanced,
+    }
+    impl ::std::fmt::Display for QuestionLevel {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Basic => f.write_str("basic"),
+                Self::Intermediate => f.write_str("intermediate"),
+                Self::Advanced => f.write_str("advanced"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for QuestionLevel {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "basic" => Ok(Self::Basic),
+                "intermediate" => Ok(Self::Intermediate),
+                "advanced" => Ok(Self::Advanced),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for QuestionLevel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for QuestionLevel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
     }
     ///The best matches, best first.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -706,6 +974,36 @@ optional field.*/
             value.parse()
         }
     }
+    ///The salary model's estimate for the role, against the job's range.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct SalaryBenchmark {
+        ///0–1: how much data supports the estimate.
+        pub confidence: f64,
+        pub currency: ::std::string::String,
+        ///Expected yearly salary for the role.
+        pub expected: f64,
+        ///One sentence comparing the job's range with the market.
+        pub explanation: ::std::string::String,
+        ///Upper end of the interval.
+        pub high: f64,
+        ///Coverage of [low, high], e.g. 0.8.
+        pub interval: f64,
+        ///Currency of the job's range; compared only when it is the model's.
+        pub job_currency: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job_salary_max: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job_salary_min: ::std::option::Option<i64>,
+        ///Lower end of the interval.
+        pub low: f64,
+        pub model_version: ::std::string::String,
+        ///`year`.
+        pub period: ::std::string::String,
+        pub position: MarketPosition,
+        /**Years of experience assumed for the role: the job's minimum or its
+seniority's typical years, whichever is more.*/
+        pub years_assumed: f64,
+    }
     ///What the salary model looks at.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(deny_unknown_fields)]
@@ -718,6 +1016,49 @@ optional field.*/
         pub skills: ::std::vec::Vec<::std::string::String>,
         ///Years of professional experience, 0–60.
         pub years_experience: f64,
+    }
+    /**Held-out evaluation of a customer model (seeded 80/20 split of its
+offers), present when it was trained on at least 50 offers.*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct SalaryModelEvaluation {
+        ///Mean absolute error of predicting the training mean.
+        pub baseline_mae: f64,
+        ///Share of held-out offers inside the predicted 80 % interval.
+        pub interval_coverage: f64,
+        ///Mean absolute error on the held-out offers.
+        pub mae: f64,
+        pub n_test: i64,
+        pub n_train: i64,
+    }
+    ///A page of model versions.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct SalaryModelPage {
+        pub items: ::std::vec::Vec<SalaryModelVersion>,
+        ///Pass as `cursor` to get the next page; null on the last page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    ///One version of a customer salary model.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct SalaryModelVersion {
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///ISO 4217 code of the offers and the predictions.
+        pub currency: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub evaluation: ::std::option::Option<SalaryModelEvaluation>,
+        ///`sm_…`, the same for every version of the model.
+        pub id: ::std::string::String,
+        ///Locations (lower case, before any comma) with their own coefficient.
+        pub locations: ::std::vec::Vec<::std::string::String>,
+        ///What predictions with this version report as `model_version`.
+        pub model_version: ::std::string::String,
+        pub name: ::std::string::String,
+        ///Offers it was trained on.
+        pub rows: i64,
+        ///Skills with their own coefficient.
+        pub skills: ::std::vec::Vec<::std::string::String>,
+        ///1 for the first training run, then 2, 3, …
+        pub version: i64,
     }
     ///A yearly salary prediction with an interval.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -736,6 +1077,11 @@ optional field.*/
         pub low: f64,
         ///0–100: where `expected` sits among the model's training salaries.
         pub market_percentile: f64,
+        ///The customer model used (`sm_…`); null for the shipped model.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model_id: ::std::option::Option<::std::string::String>,
+        /**The model version that made the prediction: `sm_…@v3` for a customer
+model, `salary-…` for the shipped one.*/
         pub model_version: ::std::string::String,
         ///`year`.
         pub period: ::std::string::String,
@@ -750,6 +1096,14 @@ optional field.*/
         pub candidate_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub features: ::std::option::Option<SalaryFeatures>,
+        /**A customer model (`sm_…`, see `createSalaryModel`), or `default` for
+the shipped model. Without it the newest trained customer model is
+used, or the shipped model when there is none.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model_id: ::std::option::Option<::std::string::String>,
+        ///A version of `model_id` (default: its newest).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model_version: ::std::option::Option<::std::num::NonZeroU64>,
     }
     ///A permission that can be granted to a key.
     #[derive(
@@ -777,6 +1131,8 @@ optional field.*/
         MatchesRead,
         #[serde(rename = "salary:read")]
         SalaryRead,
+        #[serde(rename = "interviews:read")]
+        InterviewsRead,
         #[serde(rename = "api_keys:manage")]
         ApiKeysManage,
     }
@@ -789,6 +1145,7 @@ optional field.*/
                 Self::JobsWrite => f.write_str("jobs:write"),
                 Self::MatchesRead => f.write_str("matches:read"),
                 Self::SalaryRead => f.write_str("salary:read"),
+                Self::InterviewsRead => f.write_str("interviews:read"),
                 Self::ApiKeysManage => f.write_str("api_keys:manage"),
             }
         }
@@ -805,6 +1162,7 @@ optional field.*/
                 "jobs:write" => Ok(Self::JobsWrite),
                 "matches:read" => Ok(Self::MatchesRead),
                 "salary:read" => Ok(Self::SalaryRead),
+                "interviews:read" => Ok(Self::InterviewsRead),
                 "api_keys:manage" => Ok(Self::ApiKeysManage),
                 _ => Err("invalid value".into()),
             }
@@ -825,6 +1183,38 @@ optional field.*/
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
+    }
+    ///Scores in `[from, to)`; the last bin includes 100.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ScoreBin {
+        pub count: i64,
+        pub from: f64,
+        pub to: f64,
+    }
+    /**Distribution of the candidates' match scores for the job. The statistics
+are absent when there are no candidates.*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ScoreDistribution {
+        ///Ten bins of ten points, 0–10 first.
+        pub bins: ::std::vec::Vec<ScoreBin>,
+        ///Every verdict band, strongest first.
+        pub by_verdict: ::std::vec::Vec<VerdictCount>,
+        ///Candidates scored.
+        pub count: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mean: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub min: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub p25: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub p50: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub p75: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub p90: ::std::option::Option<f64>,
     }
     ///Career level, from intern to principal.
     #[derive(
@@ -905,6 +1295,16 @@ optional field.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub years: ::std::option::Option<f64>,
     }
+    ///How many candidates have one of the job's skills.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct SkillCoverage {
+        ///Candidates who name it or a skill implying it.
+        pub candidates_with: i64,
+        ///`candidates_with` / number of candidates, 0–1 (0 without candidates).
+        pub share: f64,
+        ///The skill, as the job spells it.
+        pub skill: ::std::string::String,
+    }
     /**How well a candidate fits a job: strong (>= 85), good (>= 70),
 possible (>= 50) or weak.*/
     #[derive(
@@ -968,6 +1368,12 @@ possible (>= 50) or weak.*/
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
+    }
+    ///Candidates in one verdict band.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct VerdictCount {
+        pub count: i64,
+        pub verdict: Verdict,
     }
     /// Error types.
     pub mod error {
@@ -1751,6 +2157,69 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    /**Select interview questions for a candidate and a job
+
+Questions from the shipped bank aimed at the job's key skills and the
+skills the candidate lacks, at a level that follows the candidate's years
+in each skill, each with what a good answer covers and why it was chosen.
+The same candidate and job always get the same questions. Nothing is
+stored.
+
+Sends a `POST` request to `/v1/interview-questions`
+
+*/
+    pub async fn create_interview_questions<'a>(
+        &'a self,
+        body: &'a types::InterviewQuestionsRequest,
+    ) -> Result<ResponseValue<types::InterviewQuestions>, Error<types::Problem>> {
+        let url = format!("{}/v1/interview-questions", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "create_interview_questions",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     /**List jobs
 
 Newest first, paginated with `limit` and `cursor`, optionally only
@@ -2041,6 +2510,64 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    /**Analytics for a job
+
+Over every stored candidate: which of the job's skills are rarest, how
+their match scores (server default weights) are distributed, and what the
+salary model expects the role to pay compared with the job's range.
+
+Sends a `GET` request to `/v1/jobs/{job_id}/analytics`
+
+Arguments:
+- `job_id`: `job_…` id
+*/
+    pub async fn get_job_analytics<'a>(
+        &'a self,
+        job_id: &'a str,
+    ) -> Result<ResponseValue<types::JobAnalytics>, Error<types::Problem>> {
+        let url = format!(
+            "{}/v1/jobs/{}/analytics", self.baseurl, encode_path(& job_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_job_analytics",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     /**Rank candidates for a job
 
 The `limit` best-fitting candidates, best first, with the server's
@@ -2153,6 +2680,144 @@ Sends a `POST` request to `/v1/matches`
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**List salary model versions, newest first
+
+Sends a `GET` request to `/v1/salary-models`
+
+Arguments:
+- `cursor`: The `next_cursor` of the previous page.
+- `limit`: Page size, 1–100 (default 20).
+*/
+    pub async fn list_salary_models<'a>(
+        &'a self,
+        cursor: Option<&'a str>,
+        limit: Option<::std::num::NonZeroU32>,
+    ) -> Result<ResponseValue<types::SalaryModelPage>, Error<types::Problem>> {
+        let url = format!("{}/v1/salary-models", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_salary_models",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Train a salary model on your offers
+
+The body is a CSV file (`text/csv`) with a header row. Columns:
+`salary` (yearly amount, required), `years_experience` (0–60, required),
+`education` (`high_school`, `associate`, `bachelor`, `master`,
+`doctorate`, or a usual degree name such as `BSc`, `MBA`, `PhD`; may be
+empty), `location` (free text; the part before the first comma is the
+level), `skills` (separated by `;`), `currency` (ISO 4217, the same on
+every row; USD when absent). At least 20 offers. The fit is the shipped
+model's algorithm (least squares on log salary with an 80 % interval from
+the residual quantiles); with 50 offers or more it is first evaluated on a
+20 % holdout. Training an existing `name` again adds a version; earlier
+versions are kept. New predictions use the newest trained version unless
+they name one.
+
+Sends a `POST` request to `/v1/salary-models`
+
+Arguments:
+- `name`: Name of the model; training a name again adds a version to it.
+- `body`: The offers (CSV; `application/octet-stream` is accepted too)
+*/
+    pub async fn create_salary_model<'a, B: Into<reqwest::Body>>(
+        &'a self,
+        name: &'a str,
+        body: B,
+    ) -> Result<ResponseValue<types::SalaryModelVersion>, Error<types::Problem>> {
+        let url = format!("{}/v1/salary-models", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .header(
+                ::reqwest::header::CONTENT_TYPE,
+                ::reqwest::header::HeaderValue::from_static("application/octet-stream"),
+            )
+            .body(body)
+            .query(&progenitor_client::QueryParam::new("name", &name))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "create_salary_model",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            201u16 => ResponseValue::from_response(response).await,
+            400u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            413u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            415u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             422u16 => {

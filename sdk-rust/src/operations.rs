@@ -196,6 +196,19 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Rank open jobs for a candidate",
     },
     OperationInfo {
+        id: "createInterviewQuestions",
+        method_name: "create_interview_questions",
+        method: "POST",
+        path: "/v1/interview-questions",
+        path_params: &[],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::Json,
+        body_required: true,
+        success_status: 200,
+        summary: "Select interview questions for a candidate and a job",
+    },
+    OperationInfo {
         id: "listJobs",
         method_name: "list_jobs",
         method: "GET",
@@ -274,6 +287,19 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Update a job",
     },
     OperationInfo {
+        id: "getJobAnalytics",
+        method_name: "get_job_analytics",
+        method: "GET",
+        path: "/v1/jobs/{job_id}/analytics",
+        path_params: &["job_id"],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::None,
+        body_required: false,
+        success_status: 200,
+        summary: "Analytics for a job",
+    },
+    OperationInfo {
         id: "rankCandidatesForJob",
         method_name: "rank_candidates_for_job",
         method: "GET",
@@ -303,6 +329,46 @@ pub static OPERATIONS: &[OperationInfo] = &[
         body_required: true,
         success_status: 200,
         summary: "Score a candidate against a job",
+    },
+    OperationInfo {
+        id: "listSalaryModels",
+        method_name: "list_salary_models",
+        method: "GET",
+        path: "/v1/salary-models",
+        path_params: &[],
+        query_params: &[
+            QueryParam {
+                name: "limit",
+                required: false,
+            },
+            QueryParam {
+                name: "cursor",
+                required: false,
+            },
+        ],
+        header_params: &[],
+        body: BodyKind::None,
+        body_required: false,
+        success_status: 200,
+        summary: "List salary model versions, newest first",
+    },
+    OperationInfo {
+        id: "createSalaryModel",
+        method_name: "create_salary_model",
+        method: "POST",
+        path: "/v1/salary-models",
+        path_params: &[],
+        query_params: &[
+            QueryParam {
+                name: "name",
+                required: true,
+            },
+        ],
+        header_params: &[],
+        body: BodyKind::Binary,
+        body_required: true,
+        success_status: 201,
+        summary: "Train a salary model on your offers",
     },
     OperationInfo {
         id: "predictSalary",
@@ -373,6 +439,10 @@ pub(crate) async fn dispatch(
             let arg1: Option<::std::num::NonZeroU32> = args.optional("limit")?;
             finish(api.rank_jobs_for_candidate(&arg0, arg1).await).await
         }
+        "createInterviewQuestions" => {
+            let arg0: types::InterviewQuestionsRequest = args.required("body")?;
+            finish(api.create_interview_questions(&arg0).await).await
+        }
         "listJobs" => {
             let arg0: Option<String> = args.optional("cursor")?;
             let arg1: Option<::std::num::NonZeroU32> = args.optional("limit")?;
@@ -396,6 +466,10 @@ pub(crate) async fn dispatch(
             let arg1: types::JobPatch = args.required("body")?;
             finish(api.update_job(&arg0, &arg1).await).await
         }
+        "getJobAnalytics" => {
+            let arg0: String = args.required("job_id")?;
+            finish(api.get_job_analytics(&arg0).await).await
+        }
         "rankCandidatesForJob" => {
             let arg0: String = args.required("job_id")?;
             let arg1: Option<::std::num::NonZeroU32> = args.optional("limit")?;
@@ -404,6 +478,16 @@ pub(crate) async fn dispatch(
         "createMatch" => {
             let arg0: types::MatchRequest = args.required("body")?;
             finish(api.create_match(&arg0).await).await
+        }
+        "listSalaryModels" => {
+            let arg0: Option<String> = args.optional("cursor")?;
+            let arg1: Option<::std::num::NonZeroU32> = args.optional("limit")?;
+            finish(api.list_salary_models(arg0.as_deref(), arg1).await).await
+        }
+        "createSalaryModel" => {
+            let arg0: String = args.required("name")?;
+            let arg1 = args.binary_body(body_bytes)?;
+            finish(api.create_salary_model(&arg0, arg1).await).await
         }
         "predictSalary" => {
             let arg0: types::SalaryPredictionRequest = args.required("body")?;

@@ -123,6 +123,12 @@ pub struct CreateSalaryModelParams {
 #[allow(dead_code)]
 pub struct OffersCsv(String);
 
+/// The same CSV sent as bytes (documentation only).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct OffersFile(Vec<u8>);
+
 /// `sm_…@v3`: what a customer model's predictions report as `model_version`.
 pub fn model_version(id: &str, version: i64) -> String {
     format!("{id}@v{version}")
@@ -280,7 +286,10 @@ pub async fn resolve(
     tag = "salary",
     operation_id = "createSalaryModel",
     params(CreateSalaryModelParams),
-    request_body(description = "The offers", content((OffersCsv = "text/csv"))),
+    request_body(
+        description = "The offers (CSV; `application/octet-stream` is accepted too)",
+        content((OffersCsv = "text/csv"), (OffersFile = "application/octet-stream"))
+    ),
     responses(
         (status = 201, description = "The new model version", body = SalaryModelVersion),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
