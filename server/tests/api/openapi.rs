@@ -45,6 +45,12 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "/v1/candidates/{candidate_id}/matches",
     ),
     ("predictSalary", "post", "/v1/salary-predictions"),
+    (
+        "createInterviewQuestions",
+        "post",
+        "/v1/interview-questions",
+    ),
+    ("getJobAnalytics", "get", "/v1/jobs/{job_id}/analytics"),
 ];
 
 #[test]
