@@ -251,6 +251,185 @@ async fn recruiting_scenario() {
     assert_eq!(salary.body["currency"], "USD");
     assert!(!salary.body["model_version"].as_str().unwrap().is_empty());
 
+    // 5a. A customer salary model trained on offers, twice (two versions),
+    //     and predictions naming the version they used.
+    let name = unique("offers");
+    let mut offers = String::from("salary,years_experience,education,location,skills,currency\n");
+    for i in 0..60u32 {
+        let years = f64::from(i % 12);
+        let degree = if i % 2 == 1 { 1.2 } else { 1.0 };
+        let education = if i % 2 == 1 { "master" } else { "bachelor" };
+        let wobble = 1.0 + 0.05 * (f64::from(i * 7 % 11) / 5.0 - 1.0);
+        let salary = 60_000.0 * (1.0 + 0.05 * years) * degree * wobble;
+        offers.push_str(&format!(
+            "{salary:.0},{years},{education},Austin,Python;SQL,USD\n"
+        ));
+    }
+    let train = |body: String| {
+        let client = &client;
+        let name = name.clone();
+        async move {
+            client
+                .call(
+                    "createSalaryModel",
+                    json!({"name": name}),
+                    CallOptions {
+                        body_bytes: Some(body.into_bytes()),
+                        ..CallOptions::default()
+                    },
+                )
+                .await
+                .expect("createSalaryModel")
+        }
+    };
+    let v1 = train(offers.clone()).await;
+    assert_eq!(v1.status, 201);
+    let model_id = v1.body["id"].as_str().unwrap().to_owned();
+    assert!(model_id.starts_with("sm_"));
+    assert_eq!(v1.body["version"], 1);
+    assert_eq!(v1.body["rows"], 60);
+    assert_eq!(v1.body["evaluation"]["n_test"], 12);
+    let v2 = train(offers).await;
+    assert_eq!(
+        (v2.body["id"].as_str(), v2.body["version"].as_i64()),
+        (Some(model_id.as_str()), Some(2))
+    );
+    let listed = call(&client, "listSalaryModels", json!({"limit": 100})).await;
+    let versions: Vec<i64> = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["id"] == model_id.as_str())
+        .map(|m| m["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions, [2, 1]);
+    let features = json!({"years_experience": 4, "education": "master"});
+    let custom = call(
+        &client,
+        "predictSalary",
+        json!({"body": {"features": features, "model_id": model_id, "model_version": 1}}),
+    )
+    .await;
+    assert_eq!(custom.body["model_id"], model_id.as_str());
+    assert_eq!(custom.body["model_version"], format!("{model_id}@v1"));
+    // 60k · 1.2 (4 years) · 1.2 (master) ≈ 86k in these offers.
+    let expected = custom.body["expected"].as_f64().unwrap();
+    assert!((78_000.0..95_000.0).contains(&expected), "{}", custom.body);
+    let shipped = call(
+        &client,
+        "predictSalary",
+        json!({"body": {"features": features, "model_id": "default"}}),
+    )
+    .await;
+    assert!(shipped.body["model_id"].is_null());
+    assert!(
+        shipped.body["model_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("salary-")
+    );
+    let bad = client
+        .call(
+            "createSalaryModel",
+            json!({"name": name}),
+            CallOptions {
+                body_bytes: Some(b"salary,years_experience\n50000,old\n".to_vec()),
+                ..CallOptions::default()
+            },
+        )
+        .await
+        .expect_err("a bad CSV is rejected");
+    assert!(
+        bad.to_string().contains("rows[1].years_experience"),
+        "{bad}"
+    );
+
+    // 5b. Interview questions for a job needing Go, which the candidate
+    //     lacks, besides their Python.
+    let platform = call(
+        &client,
+        "createJob",
+        json!({"body": {
+            "title": unique("Platform Engineer (Go/Python)"),
+            "description": "Go and Python services on Kubernetes.",
+            "required_skills": ["Go", "Python"],
+            "nice_to_have_skills": ["Rust"],
+            "seniority": "senior",
+        }}),
+    )
+    .await;
+    let platform_id = platform.body["id"].as_str().unwrap().to_owned();
+    let request =
+        json!({"body": {"candidate_id": candidate_id, "job_id": platform_id, "per_level": 3}});
+    let interview = call(&client, "createInterviewQuestions", request.clone()).await;
+    assert_eq!(interview.status, 200);
+    let questions: Vec<&Value> = ["basic", "intermediate", "advanced"]
+        .iter()
+        .flat_map(|level| {
+            interview.body[level]
+                .as_array()
+                .expect("questions per level")
+        })
+        .collect();
+    assert!(!questions.is_empty(), "{interview:?}");
+    for q in &questions {
+        assert!(!q["reason"].as_str().unwrap_or_default().is_empty(), "{q}");
+        assert!(!q["good_answer"].as_array().unwrap().is_empty(), "{q}");
+    }
+    let go: Vec<&&Value> = questions.iter().filter(|q| q["skill"] == "Go").collect();
+    assert!(
+        !go.is_empty(),
+        "the missing skill Go is targeted: {interview:?}"
+    );
+    assert!(go.iter().all(|q| q["level"] == "basic"));
+    assert!(
+        go[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("the candidate lacks")
+    );
+    assert!(
+        questions.iter().any(|q| q["skill"] == "Python"),
+        "the key skill Python is targeted"
+    );
+    let again = call(&client, "createInterviewQuestions", request).await;
+    assert_eq!(again.body, interview.body, "same input, same questions");
+
+    // 5c. Analytics for the job: Go is the rarest required skill here, and
+    //     every scored candidate is counted once in each histogram.
+    let analytics = call(&client, "getJobAnalytics", json!({"job_id": platform_id})).await;
+    let required: Vec<&str> = analytics.body["required_skills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["skill"].as_str().unwrap())
+        .collect();
+    assert_eq!(required.len(), 2, "{required:?}");
+    assert!(required.contains(&"Go") && required.contains(&"Python"));
+    let shares: Vec<f64> = analytics.body["required_skills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["share"].as_f64().unwrap())
+        .collect();
+    assert!(shares[0] <= shares[1], "rarest first: {shares:?}");
+    let distribution = &analytics.body["score_distribution"];
+    let count = distribution["count"].as_u64().unwrap();
+    assert!(count >= 2, "our two candidates at least: {distribution}");
+    let sum = |field: &str| -> u64 {
+        distribution[field]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["count"].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(sum("by_verdict"), count);
+    assert_eq!(sum("bins"), count);
+    let benchmark = &analytics.body["salary_benchmark"];
+    assert!(benchmark["low"].as_f64() <= benchmark["high"].as_f64());
+    assert_eq!(benchmark["position"], "unknown", "the job states no salary");
+
     // 6. Errors: typed, with stable codes and request ids.
     let err = client
         .call(
