@@ -671,12 +671,13 @@ def call_body(op: Operation, awaiting: bool) -> list[str]:
         out.append("            args['body'] = _to_json(body)")
     elif op.body_kind == "binary":
         reader = "await _read_file_async(file)" if awaiting else "_read_file(file)"
-        out.append(f"        content, name = {reader}")
+        # `file_name`, not `name`: an operation may have a parameter `name`.
+        out.append(f"        content, file_name = {reader}")
         body_bytes = "content"
         filename = next((p for p in op.params if p.json_name == "filename" and p.location == "query"), None)
         if filename is not None:
-            out.append(f"        if {filename.py_name} is None and name is not None:")
-            out.append(f"            args['filename'] = name")
+            out.append(f"        if {filename.py_name} is None and file_name is not None:")
+            out.append("            args['filename'] = file_name")
     idem = "idempotency_key" if op.method == "POST" else "None"
     prefix = "await " if awaiting else ""
     out.append(f"        data = {prefix}self._request(")

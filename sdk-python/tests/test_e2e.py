@@ -224,3 +224,45 @@ def test_model_arguments_custom_weights_and_salary_features(
     )
     assert prediction.low <= prediction.expected <= prediction.high
     assert prediction.features.years_experience == 6.0 and prediction.features.education == "master"
+
+
+def offers_csv(rows: int, scale: float) -> bytes:
+    """Offers whose salary grows with experience and a master's degree."""
+    lines = ["salary,years_experience,education,location,skills,currency"]
+    for i in range(rows):
+        years = i % 12
+        education, degree = ("master", 1.2) if i % 2 else ("bachelor", 1.0)
+        wobble = 1 + 0.05 * ((i * 7 % 11) / 5 - 1)
+        salary = scale * 60_000 * (1 + 0.05 * years) * degree * wobble
+        lines.append(f"{salary:.0f},{years},{education},Austin,Python;SQL,USD")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_customer_salary_model_versions(client: mm.Client) -> None:
+    name = f"python-e2e-offers-{time.time_ns()}"
+    first = client.create_salary_model(offers_csv(60, 1.0), name=name)
+    assert isinstance(first, mm.SalaryModelVersion)
+    assert first.id.startswith("sm_") and first.version == 1 and first.rows == 60
+    assert first.model_version == f"{first.id}@v1" and first.currency == "USD"
+    assert first.evaluation is not None and first.evaluation.n_test == 12
+    assert first.evaluation.mae < first.evaluation.baseline_mae
+    second = client.create_salary_model(offers_csv(60, 2.0), name=name)
+    assert (second.id, second.version) == (first.id, 2)
+
+    listed = client.list_salary_models(limit=100)
+    ours = [(m.id, m.version) for m in listed.items if m.id == first.id]
+    assert ours == [(first.id, 2), (first.id, 1)]
+
+    features = mm.SalaryFeatures(years_experience=4.0, education="master")
+    newest = client.predict_salary(features=features, model_id=first.id)
+    assert newest.model_id == first.id and newest.model_version == f"{first.id}@v2"
+    assert newest.low <= newest.expected <= newest.high
+    older = client.predict_salary(features=features, model_id=first.id, model_version=1)
+    assert older.model_version == f"{first.id}@v1"
+    # Version 2 was trained on offers twice as high.
+    assert 1.8 < newest.expected / older.expected < 2.2
+    shipped = client.predict_salary(features=features, model_id="default")
+    assert shipped.model_id is None and shipped.model_version.startswith("salary-")
+    with pytest.raises(mm.ValidationError) as bad:
+        client.create_salary_model(b"salary,years_experience\n50000,old\n", name=name)
+    assert [e.field for e in bad.value.errors] == ["rows[1].years_experience"]

@@ -115,6 +115,34 @@ def test_predict_salary(live: Live, story: Story) -> None:
     assert prediction.currency == "USD"
 
 
+def test_customer_salary_model(live: Live, story: Story) -> None:
+    lines = ["salary,years_experience,education,location,skills,currency"]
+    for i in range(40):
+        lines.append(f"{50_000 + 3_000 * (i % 10) + 500 * (i % 3)},{i % 10},bachelor,Austin,Python,USD")
+    offers = ("\n".join(lines) + "\n").encode()
+    name = f"python-async-e2e-offers-{time.time_ns()}"
+
+    async def go() -> tuple[mm.SalaryModelVersion, mm.SalaryModelVersion, mm.SalaryPrediction]:
+        async with client_for(live, story) as client:
+            first = await client.create_salary_model(offers, name=name)
+            second = await client.create_salary_model(offers, name=name)
+            prediction = await client.predict_salary(
+                features=mm.SalaryFeatures(years_experience=5.0, education="bachelor"),
+                model_id=first.id,
+                model_version=1,
+            )
+            return first, second, prediction
+
+    first, second, prediction = run(go)
+    assert first.id.startswith("sm_") and first.version == 1 and first.rows == 40
+    assert first.evaluation is None  # fewer than 50 offers: no holdout
+    assert (second.id, second.version) == (first.id, 2)
+    assert prediction.model_id == first.id and prediction.model_version == f"{first.id}@v1"
+    # 5 years in these offers pay 65,000–66,000.
+    assert 60_000 < prediction.expected < 72_000
+    assert prediction.low <= prediction.expected <= prediction.high
+
+
 def test_errors_are_typed(live: Live, story: Story) -> None:
     async def go() -> tuple[BaseException, BaseException]:
         async with client_for(live, story) as client:

@@ -2082,9 +2082,9 @@ class Client(SyncTransport):
         args: dict[str, Any] = {}
         if filename is not None:
             args['filename'] = _to_json(filename)
-        content, name = _read_file(file)
-        if filename is None and name is not None:
-            args['filename'] = name
+        content, file_name = _read_file(file)
+        if filename is None and file_name is not None:
+            args['filename'] = file_name
         data = self._request(
             'uploadCandidate',
             args,
@@ -2648,7 +2648,7 @@ class Client(SyncTransport):
         """
         args: dict[str, Any] = {}
         args['name'] = _to_json(name)
-        content, name = _read_file(file)
+        content, file_name = _read_file(file)
         data = self._request(
             'createSalaryModel',
             args,
@@ -3039,9 +3039,9 @@ class AsyncClient(AsyncTransport):
         args: dict[str, Any] = {}
         if filename is not None:
             args['filename'] = _to_json(filename)
-        content, name = await _read_file_async(file)
-        if filename is None and name is not None:
-            args['filename'] = name
+        content, file_name = await _read_file_async(file)
+        if filename is None and file_name is not None:
+            args['filename'] = file_name
         data = await self._request(
             'uploadCandidate',
             args,
@@ -3607,7 +3607,7 @@ class AsyncClient(AsyncTransport):
         """
         args: dict[str, Any] = {}
         args['name'] = _to_json(name)
-        content, name = await _read_file_async(file)
+        content, file_name = await _read_file_async(file)
         data = await self._request(
             'createSalaryModel',
             args,
