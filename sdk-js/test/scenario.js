@@ -111,6 +111,35 @@ export async function runScenario(sdk, env) {
   const salary = await client.predictSalary({ candidate_id: candidate.id });
   facts.salary = { low: salary.low, expected: salary.expected, high: salary.high, currency: salary.currency };
 
+  // A customer salary model trained on offers, twice (two versions), and
+  // predictions naming the version they used.
+  const offerLines = ['salary,years_experience,education,location,skills,currency'];
+  for (let i = 0; i < 60; i++) {
+    const years = i % 12;
+    const [education, degree] = i % 2 ? ['master', 1.2] : ['bachelor', 1.0];
+    const wobble = 1 + 0.05 * (((i * 7) % 11) / 5 - 1);
+    offerLines.push(`${Math.round(60000 * (1 + 0.05 * years) * degree * wobble)},${years},${education},Austin,Python;SQL,USD`);
+  }
+  const offers = new TextEncoder().encode(offerLines.join('\n') + '\n');
+  const modelName = `js-e2e-offers-${env.stamp}`;
+  const v1 = await client.createSalaryModel(offers, { name: modelName });
+  const v2 = await client.createSalaryModel(offers, { name: modelName });
+  const models = await client.listSalaryModels({ limit: 100 });
+  const features = { years_experience: 4, education: 'master' };
+  const custom = await client.predictSalary({ features, model_id: v1.id, model_version: 1 });
+  const shipped = await client.predictSalary({ features, model_id: 'default' });
+  facts.salaryModel = {
+    v1: { id: v1.id, version: v1.version, rows: v1.rows, modelVersion: v1.model_version, nTest: v1.evaluation?.n_test ?? null },
+    v2: { id: v2.id, version: v2.version },
+    listedVersions: models.items.filter((m) => m.id === v1.id).map((m) => m.version),
+    custom: { modelId: custom.model_id, modelVersion: custom.model_version, expected: custom.expected, low: custom.low, high: custom.high },
+    shipped: { modelId: shipped.model_id ?? null, modelVersion: shipped.model_version },
+    badCsv: await expectFailure(
+      sdk,
+      client.createSalaryModel(new TextEncoder().encode('salary,years_experience\n50000,old\n'), { name: modelName }),
+    ),
+  };
+
   facts.notFound = await expectFailure(sdk, client.getCandidate(`cand_missing${env.stamp}`));
   facts.invalidJob = await expectFailure(sdk, client.createJob({ title: '', description: 'no title' }));
 
@@ -179,6 +208,23 @@ export function checkScenario(assert, facts) {
   const { low, expected, high, currency } = facts.salary;
   assert.ok(low <= expected && expected <= high, `salary ${low} <= ${expected} <= ${high}`);
   assert.equal(currency, 'USD');
+
+  const m = facts.salaryModel;
+  assert.match(m.v1.id, /^sm_/);
+  assert.deepEqual([m.v1.version, m.v1.rows, m.v1.nTest], [1, 60, 12]);
+  assert.equal(m.v1.modelVersion, `${m.v1.id}@v1`);
+  assert.deepEqual(m.v2, { id: m.v1.id, version: 2 }, 'training the same name adds a version');
+  assert.deepEqual(m.listedVersions, [2, 1]);
+  assert.equal(m.custom.modelId, m.v1.id);
+  assert.equal(m.custom.modelVersion, `${m.v1.id}@v1`);
+  // 60k · 1.2 (4 years) · 1.2 (master) ≈ 86k in these offers.
+  assert.ok(m.custom.expected > 78000 && m.custom.expected < 95000, `custom model expects ${m.custom.expected}`);
+  assert.ok(m.custom.low <= m.custom.expected && m.custom.expected <= m.custom.high);
+  assert.equal(m.shipped.modelId, null);
+  assert.match(m.shipped.modelVersion, /^salary-/);
+  assert.equal(m.badCsv.threw, true);
+  assert.equal(m.badCsv.isValidationError, true);
+  assert.deepEqual(m.badCsv.fieldErrors.map((e) => e.field), ['rows[1].years_experience']);
 
   assert.equal(facts.notFound.threw, true);
   assert.equal(facts.notFound.name, 'NotFoundError');
