@@ -122,6 +122,53 @@ def test_predict_salary_for_the_candidate(client: mm.Client, candidate: mm.Candi
     assert prediction.currency == "USD"
 
 
+@pytest.fixture(scope="module")
+def platform_job(client: mm.Client, candidate: mm.Candidate) -> mm.Job:
+    """A job requiring Go, which the candidate lacks, besides their Python."""
+    return client.create_job(
+        title=f"Platform engineer (Go/Python) {candidate.id}",
+        description="Go and Python services on Kubernetes.",
+        required_skills=["Go", "Python"],
+        nice_to_have_skills=["Rust"],
+        seniority="senior",
+    )
+
+
+def test_interview_questions_target_missing_and_key_skills(
+    client: mm.Client, candidate: mm.Candidate, platform_job: mm.Job
+) -> None:
+    plan = client.create_interview_questions(candidate_id=candidate.id, job_id=platform_job.id, per_level=3)
+    assert isinstance(plan, mm.InterviewQuestions)
+    questions = [*plan.basic, *plan.intermediate, *plan.advanced]
+    assert questions
+    for level, group in (("basic", plan.basic), ("intermediate", plan.intermediate), ("advanced", plan.advanced)):
+        assert len(group) <= 3
+        assert all(q.level == level for q in group)
+    assert all(q.reason and q.good_answer and q.question for q in questions)
+    go = [q for q in questions if q.skill == "Go"]
+    assert go and all(q.level == "basic" for q in go)
+    assert "the candidate lacks" in go[0].reason
+    assert any(q.skill == "Python" for q in questions)
+    assert plan.targets[0].skill == "Go" and not plan.targets[0].candidate_has
+    again = client.create_interview_questions(candidate_id=candidate.id, job_id=platform_job.id, per_level=3)
+    assert [q.id for q in again.basic] == [q.id for q in plan.basic]
+
+
+def test_job_analytics(client: mm.Client, platform_job: mm.Job) -> None:
+    analytics = client.get_job_analytics(platform_job.id)
+    assert isinstance(analytics, mm.JobAnalytics)
+    assert {s.skill for s in analytics.required_skills} == {"Go", "Python"}
+    shares = [s.share for s in analytics.required_skills]
+    assert shares == sorted(shares), "rarest first"
+    dist = analytics.score_distribution
+    assert dist.count >= 1
+    assert sum(b.count for b in dist.by_verdict) == dist.count
+    assert sum(b.count for b in dist.bins) == dist.count
+    assert len(dist.bins) == 10
+    assert analytics.salary_benchmark.low <= analytics.salary_benchmark.high
+    assert analytics.salary_benchmark.position == "unknown"
+
+
 def test_unknown_candidate_is_not_found(client: mm.Client) -> None:
     with pytest.raises(mm.NotFoundError) as info:
         client.get_candidate("cand_does_not_exist")

@@ -115,6 +115,33 @@ def test_predict_salary(live: Live, story: Story) -> None:
     assert prediction.currency == "USD"
 
 
+def test_interview_questions_and_job_analytics(live: Live, story: Story) -> None:
+    async def go() -> tuple[mm.InterviewQuestions, mm.JobAnalytics]:
+        async with client_for(live, story) as client:
+            job = await client.create_job(
+                title=f"Async platform engineer {story.candidate.id}",
+                description="Go and Python services.",
+                required_skills=["Go", "Python"],
+                seniority="senior",
+            )
+            return await asyncio.gather(
+                client.create_interview_questions(candidate_id=story.candidate.id, job_id=job.id),
+                client.get_job_analytics(job.id),
+            )
+
+    plan, analytics = run(go)
+    questions = [*plan.basic, *plan.intermediate, *plan.advanced]
+    assert questions and all(q.reason and q.good_answer for q in questions)
+    go_questions = [q for q in questions if q.skill == "Go"]
+    assert go_questions and "the candidate lacks" in go_questions[0].reason
+    assert all(len(group) <= 3 for group in (plan.basic, plan.intermediate, plan.advanced))
+    assert [s.skill for s in analytics.required_skills][-1] == "Python" or analytics.required_skills[0].share == 1.0
+    assert {s.skill for s in analytics.required_skills} == {"Go", "Python"}
+    dist = analytics.score_distribution
+    assert dist.count >= 1 and sum(b.count for b in dist.bins) == dist.count
+    assert sum(v.count for v in dist.by_verdict) == dist.count
+
+
 def test_customer_salary_model(live: Live, story: Story) -> None:
     lines = ["salary,years_experience,education,location,skills,currency"]
     for i in range(40):
