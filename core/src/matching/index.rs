@@ -21,9 +21,11 @@
 //!
 //! [`score`]: super::score
 
-use rustc_hash::FxHashMap;
+use std::hash::{Hash, Hasher};
 
-pub use super::inverted::Hit;
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
+
 use super::inverted::{InvertedIndex, TermBag};
 use super::{
     CandidateProfile, IMPLICATIONS, JobProfile, MatchResult, MatchWeights, PreparedCandidate,
@@ -47,11 +49,14 @@ pub fn shortlist_size(k: usize) -> usize {
     k.saturating_mul(SHORTLIST_PER_RESULT).max(MIN_SHORTLIST)
 }
 
-/// The terms of a job: title, description and skills. The same bag is the
+/// The terms of a job: title (twice: it names the job in a few words, and
+/// counting it twice lifted recall@1 on the evaluation), description and
+/// skills. The same bag is the
 /// job's document in a [`JobIndex`] and its query against a
 /// [`CandidateIndex`].
 fn job_terms(job: &JobProfile) -> TermBag {
     let mut bag = TermBag::new();
+    bag.add_text(&job.title);
     bag.add_text(&job.title);
     bag.add_text(&job.description);
     let mut seen = Vec::new();
@@ -100,59 +105,237 @@ fn candidate_terms(candidate: &CandidateProfile) -> TermBag {
     bag
 }
 
-/// Open jobs, searchable by candidate.
-#[derive(Default)]
-pub struct JobIndex {
+/// Profiles in an inverted index, findable by id. Slot `i` of `items` is
+/// document number `i` of the index; the id table stores only slot
+/// numbers and hashes the ids where they already live, in the profiles.
+struct Store<P> {
     index: InvertedIndex,
-    jobs: FxHashMap<String, JobProfile>,
+    items: Vec<Option<P>>,
+    by_id: HashTable<u32>,
+    terms: fn(&P) -> TermBag,
+    id: fn(&P) -> &str,
+}
+
+fn hash_id(id: &str) -> u64 {
+    let mut h = FxHasher::default();
+    id.hash(&mut h);
+    h.finish()
+}
+
+impl<P> Store<P> {
+    fn new(terms: fn(&P) -> TermBag, id: fn(&P) -> &str) -> Self {
+        Store {
+            index: InvertedIndex::default(),
+            items: Vec::new(),
+            by_id: HashTable::new(),
+            terms,
+            id,
+        }
+    }
+
+    /// Takes ownership of `items` without copying them (the vector is
+    /// reused as the slot table), then indexes each; a repeated id replaces
+    /// the earlier profile.
+    fn build(items: Vec<P>, terms: fn(&P) -> TermBag, id: fn(&P) -> &str) -> Self {
+        let mut store = Store::new(terms, id);
+        store.items = items.into_iter().map(Some).collect();
+        store.by_id.reserve(store.items.len(), |_| 0);
+        for slot in 0..store.items.len() {
+            let Some(item) = &store.items[slot] else {
+                continue;
+            };
+            let doc = store.index.insert(&terms(item));
+            debug_assert_eq!(doc as usize, slot);
+            let key = id(item);
+            let hash = hash_id(key);
+            let items = &store.items;
+            if let Ok(entry) = store.by_id.find_entry(hash, |&d| {
+                items[d as usize].as_ref().is_some_and(|p| id(p) == key)
+            }) {
+                let (earlier, _) = entry.remove();
+                store.drop_slot(earlier);
+            }
+            let items = &store.items;
+            store.by_id.insert_unique(hash, doc, |&d| {
+                items[d as usize].as_ref().map_or(0, |p| hash_id(id(p)))
+            });
+        }
+        store
+    }
+
+    fn slot(&self, key: &str) -> Option<u32> {
+        let items = &self.items;
+        let id = self.id;
+        self.by_id
+            .find(hash_id(key), |&d| {
+                items[d as usize].as_ref().is_some_and(|p| id(p) == key)
+            })
+            .copied()
+    }
+
+    fn get(&self, key: &str) -> Option<&P> {
+        self.items[self.slot(key)? as usize].as_ref()
+    }
+
+    /// Removes the profile in `slot` from the index and the slot table.
+    fn drop_slot(&mut self, slot: u32) -> Option<P> {
+        let item = self.items[slot as usize].take()?;
+        self.index.remove(slot, &(self.terms)(&item));
+        Some(item)
+    }
+
+    fn insert(&mut self, item: P) {
+        let key = (self.id)(&item).to_owned();
+        self.remove(&key);
+        let doc = self.index.insert(&(self.terms)(&item));
+        debug_assert_eq!(doc as usize, self.items.len());
+        self.items.push(Some(item));
+        let items = &self.items;
+        let id = self.id;
+        self.by_id.insert_unique(hash_id(&key), doc, |&d| {
+            items[d as usize].as_ref().map_or(0, |p| hash_id(id(p)))
+        });
+    }
+
+    fn remove(&mut self, key: &str) -> Option<P> {
+        let items = &self.items;
+        let id = self.id;
+        let entry = self
+            .by_id
+            .find_entry(hash_id(key), |&d| {
+                items[d as usize].as_ref().is_some_and(|p| id(p) == key)
+            })
+            .ok()?;
+        let (slot, _) = entry.remove();
+        let item = self.drop_slot(slot);
+        if self.index.wants_compaction() {
+            self.compact();
+        }
+        item
+    }
+
+    /// Renumbers densely after many removals: the index drops dead
+    /// postings, the slot table its empty slots, in the same order.
+    fn compact(&mut self) {
+        self.index.compact();
+        self.items.retain(Option::is_some);
+        let items = &self.items;
+        let id = self.id;
+        self.by_id.clear();
+        for (slot, item) in items.iter().enumerate() {
+            if let Some(p) = item {
+                self.by_id.insert_unique(hash_id(id(p)), slot as u32, |&d| {
+                    items[d as usize].as_ref().map_or(0, |p| hash_id(id(p)))
+                });
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    fn retrieve(&self, query: &TermBag, n: usize) -> Vec<Hit> {
+        self.index
+            .top_k(query, n)
+            .into_iter()
+            .filter_map(|h| {
+                let item = self.items[h.doc as usize].as_ref()?;
+                Some(Hit {
+                    key: (self.id)(item).to_owned(),
+                    score: h.score,
+                })
+            })
+            .collect()
+    }
+
+    /// The profiles to score fully: all of them (in slot order) when there
+    /// are few, otherwise the BM25 shortlist, topped up with other
+    /// profiles when fewer than the shortlist size share a term with the
+    /// query.
+    fn shortlist(&self, query: impl FnOnce() -> TermBag, k: usize) -> Vec<&P> {
+        let n = shortlist_size(k);
+        let live = || self.items.iter().flatten();
+        if self.len() <= n {
+            return live().collect();
+        }
+        let hits = self.index.top_k(&query(), n);
+        let mut chosen: Vec<&P> = hits
+            .iter()
+            .filter_map(|h| self.items[h.doc as usize].as_ref())
+            .collect();
+        if chosen.len() < n {
+            let taken: rustc_hash::FxHashSet<u32> = hits.iter().map(|h| h.doc).collect();
+            let extra: Vec<&P> = self
+                .items
+                .iter()
+                .enumerate()
+                .filter(|(slot, item)| item.is_some() && !taken.contains(&(*slot as u32)))
+                .filter_map(|(_, item)| item.as_ref())
+                .take(n - chosen.len())
+                .collect();
+            chosen.extend(extra);
+        }
+        chosen
+    }
+}
+
+/// Open jobs, searchable by candidate.
+pub struct JobIndex {
+    store: Store<JobProfile>,
+}
+
+impl Default for JobIndex {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl JobIndex {
     /// An empty index.
     pub fn new() -> Self {
-        Self::default()
+        JobIndex {
+            store: Store::new(job_terms, |j| &j.id),
+        }
     }
 
-    /// Indexes `jobs`.
-    pub fn build(jobs: impl IntoIterator<Item = JobProfile>) -> Self {
-        let mut index = Self::new();
-        for job in jobs {
-            index.insert(job);
+    /// Indexes `jobs`, keeping them without a copy; a repeated id keeps the
+    /// last job.
+    pub fn build(jobs: Vec<JobProfile>) -> Self {
+        JobIndex {
+            store: Store::build(jobs, job_terms, |j| &j.id),
         }
-        index
     }
 
     /// Adds a job, replacing the one with the same id if any.
     pub fn insert(&mut self, job: JobProfile) {
-        self.index.insert(&job.id, job_terms(&job));
-        self.jobs.insert(job.id.clone(), job);
+        self.store.insert(job);
     }
 
     /// Removes a job by id, returning it.
     pub fn remove(&mut self, id: &str) -> Option<JobProfile> {
-        self.index.remove(id);
-        self.jobs.remove(id)
+        self.store.remove(id)
     }
 
     /// The job with this id.
     pub fn get(&self, id: &str) -> Option<&JobProfile> {
-        self.jobs.get(id)
+        self.store.get(id)
     }
 
     /// Number of jobs.
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.store.len()
     }
 
     /// Whether there are no jobs.
     pub fn is_empty(&self) -> bool {
-        self.index.len() == 0
+        self.store.len() == 0
     }
 
     /// The retrieval stage alone: the `n` jobs with the highest BM25 score
     /// for the candidate's text and skills, best first.
     pub fn retrieve(&self, candidate: &CandidateProfile, n: usize) -> Vec<Hit> {
-        self.index.top_k(&candidate_terms(candidate), n)
+        self.store.retrieve(&candidate_terms(candidate), n)
     }
 
     /// The `k` best jobs for a candidate by the full score, best first;
@@ -164,72 +347,73 @@ impl JobIndex {
         k: usize,
     ) -> Vec<(&JobProfile, MatchResult)> {
         let prepared = PreparedCandidate::new(candidate);
-        let keys = shortlist(&self.index, || candidate_terms(candidate), k);
-        let scored = keys.into_iter().filter_map(|key| {
-            let job = self.jobs.get(&key)?;
-            Some((
+        let jobs = self.store.shortlist(|| candidate_terms(candidate), k);
+        let scored = jobs.into_iter().map(|job| {
+            (
                 job,
                 score_prepared(&prepared, &PreparedJob::new(job), weights),
-            ))
+            )
         });
         best(scored, k)
     }
 }
 
 /// Candidates, searchable by job.
-#[derive(Default)]
 pub struct CandidateIndex {
-    index: InvertedIndex,
-    candidates: FxHashMap<String, CandidateProfile>,
+    store: Store<CandidateProfile>,
+}
+
+impl Default for CandidateIndex {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl CandidateIndex {
     /// An empty index.
     pub fn new() -> Self {
-        Self::default()
+        CandidateIndex {
+            store: Store::new(candidate_terms, |c| &c.id),
+        }
     }
 
-    /// Indexes `candidates`.
-    pub fn build(candidates: impl IntoIterator<Item = CandidateProfile>) -> Self {
-        let mut index = Self::new();
-        for candidate in candidates {
-            index.insert(candidate);
+    /// Indexes `candidates`, keeping them without a copy; a repeated id
+    /// keeps the last candidate.
+    pub fn build(candidates: Vec<CandidateProfile>) -> Self {
+        CandidateIndex {
+            store: Store::build(candidates, candidate_terms, |c| &c.id),
         }
-        index
     }
 
     /// Adds a candidate, replacing the one with the same id if any.
     pub fn insert(&mut self, candidate: CandidateProfile) {
-        self.index
-            .insert(&candidate.id, candidate_terms(&candidate));
-        self.candidates.insert(candidate.id.clone(), candidate);
+        self.store.insert(candidate);
     }
 
     /// Removes a candidate by id, returning it.
     pub fn remove(&mut self, id: &str) -> Option<CandidateProfile> {
-        self.index.remove(id);
-        self.candidates.remove(id)
+        self.store.remove(id)
     }
 
     /// The candidate with this id.
     pub fn get(&self, id: &str) -> Option<&CandidateProfile> {
-        self.candidates.get(id)
+        self.store.get(id)
     }
 
     /// Number of candidates.
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.store.len()
     }
 
     /// Whether there are no candidates.
     pub fn is_empty(&self) -> bool {
-        self.index.len() == 0
+        self.store.len() == 0
     }
 
     /// The retrieval stage alone: the `n` candidates with the highest BM25
     /// score for the job's text and skills, best first.
     pub fn retrieve(&self, job: &JobProfile, n: usize) -> Vec<Hit> {
-        self.index.top_k(&job_terms(job), n)
+        self.store.retrieve(&job_terms(job), n)
     }
 
     /// The `k` best candidates for a job by the full score, best first;
@@ -241,42 +425,15 @@ impl CandidateIndex {
         k: usize,
     ) -> Vec<(&CandidateProfile, MatchResult)> {
         let prepared = PreparedJob::new(job);
-        let keys = shortlist(&self.index, || job_terms(job), k);
-        let scored = keys.into_iter().filter_map(|key| {
-            let candidate = self.candidates.get(&key)?;
-            Some((
+        let candidates = self.store.shortlist(|| job_terms(job), k);
+        let scored = candidates.into_iter().map(|candidate| {
+            (
                 candidate,
                 score_prepared(&PreparedCandidate::new(candidate), &prepared, weights),
-            ))
+            )
         });
         best(scored, k)
     }
-}
-
-/// Keys of the documents to score fully: all of them (in insertion order)
-/// when there are few, otherwise the BM25 shortlist, topped up with other
-/// documents when fewer than the shortlist size share a term with the query.
-fn shortlist(index: &InvertedIndex, query: impl FnOnce() -> TermBag, k: usize) -> Vec<String> {
-    let n = shortlist_size(k);
-    if index.len() <= n {
-        return index.keys().map(str::to_owned).collect();
-    }
-    let mut keys: Vec<String> = index
-        .top_k(&query(), n)
-        .into_iter()
-        .map(|h| h.key)
-        .collect();
-    if keys.len() < n {
-        let have: rustc_hash::FxHashSet<String> = keys.iter().cloned().collect();
-        let extra: Vec<String> = index
-            .keys()
-            .filter(|key| !have.contains(*key))
-            .take(n - keys.len())
-            .map(str::to_owned)
-            .collect();
-        keys.extend(extra);
-    }
-    keys
 }
 
 fn best<T>(scored: impl Iterator<Item = (T, MatchResult)>, k: usize) -> Vec<(T, MatchResult)> {
@@ -285,6 +442,15 @@ fn best<T>(scored: impl Iterator<Item = (T, MatchResult)>, k: usize) -> Vec<(T, 
     all.sort_by(|a, b| b.1.score.total_cmp(&a.1.score));
     all.truncate(k);
     all
+}
+
+/// A scored document: its id and BM25 score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// Id of the job or candidate.
+    pub key: String,
+    /// BM25 score against the query, ≥ 0.
+    pub score: f32,
 }
 
 #[cfg(test)]
@@ -356,7 +522,7 @@ mod tests {
 
     #[test]
     fn ranks_the_fitting_job_first_among_many() {
-        let mut index = JobIndex::build(filler(400));
+        let mut index = JobIndex::build(filler(400).collect());
         index.insert(job(
             "backend",
             "Backend Engineer",

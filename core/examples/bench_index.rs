@@ -1,0 +1,141 @@
+//! Speed and memory of the job index on a generated corpus, for comparison
+//! with `core/eval/sklearn_baseline.py bench` on the same files.
+//!
+//! `cargo run --release -p mismatch-core --example bench_index -- [--jobs N] [--queries Q] [--dir DIR]`
+//!
+//! Writes `DIR/jobs.tsv` (N jobs generated from the O*NET occupations,
+//! seeded) and `DIR/queries.tsv` (Q synthetic resumes), reads them back,
+//! builds a `JobIndex` and ranks the top 10 jobs for every query. Memory is
+//! the peak resident set during the build minus the resident set before it
+//! (peak reset through `/proc/self/clear_refs` first), measured exactly the
+//! same way by the Python baseline.
+
+#[path = "../eval/synth.rs"]
+mod synth;
+
+use std::fs;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use mismatch_core::matching::index::JobIndex;
+use mismatch_core::matching::{CandidateProfile, JobProfile, MatchWeights};
+use mismatch_core::skills::SkillVocabulary;
+use mismatch_core::{RemotePolicy, Seniority};
+
+const SEED: u64 = 100_000;
+
+fn memory_kb(field: &str) -> u64 {
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn job_profile(j: synth::SyntheticJob) -> JobProfile {
+    JobProfile {
+        id: j.id,
+        title: j.title,
+        description: j.description,
+        required_skills: j.required_skills,
+        nice_to_have_skills: j.nice_to_have_skills,
+        seniority: Some(Seniority::Mid),
+        min_years: 2.0,
+        location: Some(j.location),
+        remote: match j.remote {
+            "remote" => RemotePolicy::Remote,
+            "hybrid" => RemotePolicy::Hybrid,
+            _ => RemotePolicy::Onsite,
+        },
+        salary_min: Some(j.salary_min),
+        salary_max: Some(j.salary_max),
+    }
+}
+
+fn main() {
+    let (mut n_jobs, mut n_queries) = (100_000usize, 1_000usize);
+    let mut dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../target/matching-bench"
+    ));
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().expect("option needs a value");
+        match arg.as_str() {
+            "--jobs" => n_jobs = value().parse().expect("--jobs N"),
+            "--queries" => n_queries = value().parse().expect("--queries Q"),
+            "--dir" => dir = PathBuf::from(value()),
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    fs::create_dir_all(&dir).expect("create output dir");
+    let occupations = synth::occupations();
+    let skills: Vec<String> = SkillVocabulary::global()
+        .skills()
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    let mut jobs_tsv = String::new();
+    for i in 0..n_jobs {
+        jobs_tsv.push_str(&synth::synthetic_job(&occupations, &skills, i, SEED).to_tsv());
+        jobs_tsv.push('\n');
+    }
+    let mut queries_tsv = String::new();
+    let mut rng = synth::Rng::new(SEED);
+    for q in 0..n_queries {
+        let occupation = rng.below(occupations.len());
+        let text = synth::resume(&occupations, occupation, SEED + q as u64);
+        queries_tsv.push_str(&format!("q{q}\t{}\n", synth::escape(&text)));
+    }
+    fs::write(dir.join("jobs.tsv"), jobs_tsv).expect("write jobs.tsv");
+    fs::write(dir.join("queries.tsv"), queries_tsv).expect("write queries.tsv");
+
+    // Load what the baseline loads: the job texts (as profiles) and queries.
+    mismatch_core::warm_up();
+    let jobs: Vec<JobProfile> = fs::read_to_string(dir.join("jobs.tsv"))
+        .expect("read jobs.tsv")
+        .lines()
+        .filter_map(synth::SyntheticJob::from_tsv)
+        .map(job_profile)
+        .collect();
+    let queries: Vec<CandidateProfile> = fs::read_to_string(dir.join("queries.tsv"))
+        .expect("read queries.tsv")
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(id, text)| synth::candidate_profile(id, &synth::unescape(text)))
+        .collect();
+    let n = jobs.len();
+
+    // Resets the peak RSS to the current RSS, so the peak read after the
+    // build is the build's.
+    let _ = fs::write("/proc/self/clear_refs", "5");
+    let rss_before = memory_kb("VmRSS");
+    let started = Instant::now();
+    let index = JobIndex::build(jobs);
+    let build_ms = started.elapsed().as_secs_f64() * 1e3;
+    let mem_mb = memory_kb("VmHWM").saturating_sub(rss_before) as f64 / 1024.0;
+
+    let weights = MatchWeights::default();
+    let (mut t_retrieval, mut t_rank) = (Vec::new(), Vec::new());
+    for q in &queries {
+        let t = Instant::now();
+        std::hint::black_box(index.retrieve(q, 10));
+        t_retrieval.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        std::hint::black_box(index.rank(q, &weights, 10));
+        t_rank.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    for (name, times) in [
+        ("ours: BM25 retrieval top-10", &mut t_retrieval),
+        ("ours: full explainable top-10", &mut t_rank),
+    ] {
+        times.sort_by(f64::total_cmp);
+        println!(
+            "{name:<30} | {n:>7} | {build_ms:>9.1} | {mem_mb:>8.1} | {:>6} | {:>8.3} | {:>8.3}",
+            queries.len(),
+            synth::percentile(times, 0.5),
+            synth::percentile(times, 0.95)
+        );
+    }
+}
