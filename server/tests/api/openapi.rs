@@ -45,6 +45,8 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "/v1/candidates/{candidate_id}/matches",
     ),
     ("predictSalary", "post", "/v1/salary-predictions"),
+    ("createSalaryModel", "post", "/v1/salary-models"),
+    ("listSalaryModels", "get", "/v1/salary-models"),
     (
         "createInterviewQuestions",
         "post",
