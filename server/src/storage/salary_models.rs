@@ -100,37 +100,51 @@ impl Storage {
         Ok(paginate(items, limit, |m| m.row_key.clone()))
     }
 
-    /// A model version with its training data: the given version of `id`,
-    /// or its newest when `version` is `None`.
+    /// Which stored version a prediction means, without its training data:
+    /// `version` of `id`, the newest version of `id`, or (no `id`) the most
+    /// recently trained version of any model. Returns `(id, version)`.
+    pub async fn find_salary_model_version(
+        &self,
+        id: Option<&str>,
+        version: Option<i64>,
+    ) -> Result<Option<(String, i64)>> {
+        let mut conditions = Vec::new();
+        if id.is_some() {
+            conditions.push("id = $1".to_owned());
+            if version.is_some() {
+                conditions.push("version = $2".to_owned());
+            }
+        }
+        let sql = format!(
+            "SELECT id, version FROM salary_models {} ORDER BY row_key DESC LIMIT 1",
+            where_clause(&conditions)
+        );
+        let mut query = sqlx::query(audited(sql));
+        if let Some(id) = id {
+            query = query.bind(id);
+            if let Some(version) = version {
+                query = query.bind(version);
+            }
+        }
+        let row = query.fetch_optional(&self.pool).await?;
+        row.map(|r| Ok((r.try_get("id")?, r.try_get("version")?)))
+            .transpose()
+    }
+
+    /// One version with its training data.
     pub async fn get_salary_model(
         &self,
         id: &str,
-        version: Option<i64>,
+        version: i64,
     ) -> Result<Option<SalaryModelRecord>> {
         let sql = format!(
-            "SELECT {COLUMNS}, training_csv FROM salary_models WHERE id = $1 {} \
-             ORDER BY version DESC LIMIT 1",
-            if version.is_some() {
-                "AND version = $2"
-            } else {
-                ""
-            }
+            "SELECT {COLUMNS}, training_csv FROM salary_models WHERE id = $1 AND version = $2"
         );
-        let mut query = sqlx::query(audited(sql)).bind(id);
-        if let Some(version) = version {
-            query = query.bind(version);
-        }
-        let row = query.fetch_optional(&self.pool).await?;
-        row.map(|r| from_row(&r, true)).transpose()
-    }
-
-    /// The most recently trained version of any model, with its training
-    /// data.
-    pub async fn newest_salary_model(&self) -> Result<Option<SalaryModelRecord>> {
-        let sql = format!(
-            "SELECT {COLUMNS}, training_csv FROM salary_models ORDER BY row_key DESC LIMIT 1"
-        );
-        let row = sqlx::query(audited(sql)).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(audited(sql))
+            .bind(id)
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|r| from_row(&r, true)).transpose()
     }
 }

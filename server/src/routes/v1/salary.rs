@@ -141,11 +141,9 @@ pub async fn predict_salary(
         Some((label, model)) => (label.split('@').next().map(str::to_owned), Some(model)),
         None => (None, None),
     };
-    let p = tokio::task::spawn_blocking(move || {
-        model
-            .as_ref()
-            .unwrap_or_else(|| SalaryModel::default_model())
-            .predict(&domain)
+    let p = tokio::task::spawn_blocking(move || match model {
+        Some(model) => model.predict(&domain),
+        None => SalaryModel::default_model().predict(&domain),
     })
     .await
     .map_err(ApiError::internal)?;

@@ -2,6 +2,9 @@
 //! (a CSV); every training run is a new version, earlier ones are kept, and
 //! predictions name the version they used.
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
@@ -210,14 +213,21 @@ fn offer_problem(err: OfferError) -> ApiError {
     ApiError::validation_many(vec![FieldError { field, message }])
 }
 
+/// Fitted customer models by `sm_…@vN`. Versions never change once stored,
+/// so an entry never goes stale; the cap bounds memory, and a model evicted
+/// is refitted from its stored CSV on next use.
+static FITTED: LazyLock<Mutex<HashMap<String, Arc<SalaryModel>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+const FITTED_CAP: usize = 32;
+
 /// The model version a prediction should use: the given one, else the
 /// newest customer model; `None` means the shipped model.
 pub async fn resolve(
     storage: &Storage,
     model_id: Option<&str>,
     version: Option<i64>,
-) -> Result<Option<(String, SalaryModel)>, ApiError> {
-    let record = match model_id {
+) -> Result<Option<(String, Arc<SalaryModel>)>, ApiError> {
+    let found = match model_id {
         Some("default") => {
             if version.is_some() {
                 return Err(ApiError::validation(
@@ -234,7 +244,7 @@ pub async fn resolve(
                     "not a salary model id (sm_…) or \"default\"",
                 ));
             }
-            let found = storage.get_salary_model(id, version).await?;
+            let found = storage.find_salary_model_version(Some(id), version).await?;
             Some(found.ok_or_else(|| {
                 ApiError::not_found(match version {
                     Some(v) => format!("no salary model {id} version {v}"),
@@ -248,22 +258,43 @@ pub async fn resolve(
                 "give model_id with model_version",
             ));
         }
-        None => storage.newest_salary_model().await?,
+        None => storage.find_salary_model_version(None, None).await?,
     };
-    let Some(record) = record else {
+    let Some((id, version)) = found else {
         return Ok(None);
     };
-    let label = model_version(&record.id, record.version);
-    let csv = record.training_csv;
+    let label = model_version(&id, version);
+    let cached = fitted_cache().get(&label).cloned();
+    if let Some(model) = cached {
+        return Ok(Some((label, model)));
+    }
+    let record = storage
+        .get_salary_model(&id, version)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no salary model {label}")))?;
     let fit_label = label.clone();
     // The CSV was validated when stored, so a failure here means the stored
     // data or the fitting code changed.
-    let model = tokio::task::spawn_blocking(move || SalaryModel::train_on_offers(&csv, &fit_label))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| ApiError::internal(format!("stored salary model {label}: {e}")))?
-        .0;
+    let model = tokio::task::spawn_blocking(move || {
+        SalaryModel::train_on_offers(&record.training_csv, &fit_label)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| ApiError::internal(format!("stored salary model {label}: {e}")))?
+    .0;
+    let model = Arc::new(model);
+    let mut cache = fitted_cache();
+    if cache.len() >= FITTED_CAP {
+        cache.clear();
+    }
+    cache.insert(label.clone(), Arc::clone(&model));
     Ok(Some((label, model)))
+}
+
+fn fitted_cache() -> std::sync::MutexGuard<'static, HashMap<String, Arc<SalaryModel>>> {
+    FITTED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Train a salary model on your offers
