@@ -263,6 +263,11 @@ async fn serve(settings: Settings) -> Result<(), String> {
         Bootstrap::ConfiguredKeyKnown | Bootstrap::Nothing => {}
     }
     let state = AppState::new(storage.clone(), settings.clone());
+    state
+        .indexes()
+        .load(state.storage())
+        .await
+        .map_err(|e| format!("cannot build the match indexes: {}", e.detail))?;
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
         .map_err(|e| format!("MISMATCH_BIND: cannot listen on {}: {e}", settings.bind))?;

@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod match_index;
 pub mod middleware;
 pub mod models;
 pub mod openapi;

@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::auth::LastUsedThrottle;
 use crate::config::Settings;
+use crate::match_index::MatchIndexes;
 use crate::storage::Storage;
 
 /// How often at most a key's `last_used_at` is written.
@@ -20,6 +21,7 @@ struct Inner {
     storage: Storage,
     settings: Settings,
     last_used: LastUsedThrottle,
+    indexes: MatchIndexes,
 }
 
 impl AppState {
@@ -29,6 +31,7 @@ impl AppState {
                 storage,
                 settings,
                 last_used: LastUsedThrottle::new(LAST_USED_INTERVAL),
+                indexes: MatchIndexes::default(),
             }),
         }
     }
@@ -43,6 +46,11 @@ impl AppState {
 
     pub fn last_used(&self) -> &LastUsedThrottle {
         &self.inner.last_used
+    }
+
+    /// The job and candidate indexes the ranking operations search.
+    pub fn indexes(&self) -> &MatchIndexes {
+        &self.inner.indexes
     }
 
     /// A new id such as `cand_01JD…`. ULIDs from one generator increase

@@ -222,3 +222,86 @@ async fn server_default_weights_are_configurable() {
         "{m}"
     );
 }
+
+/// The ranking indexes follow creations and deletions made after they were
+/// loaded (the first ranking request loads them).
+#[tokio::test]
+async fn rankings_follow_new_and_deleted_records() {
+    let app = TestApp::new(false).await.unwrap();
+    let (strong, weak, backend, _chef) = seed(&app).await;
+    let ids = |v: Value, field: &str| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m[field].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let before = ids(
+        app.get(&format!("/v1/jobs/{backend}/matches")).await.json(),
+        "candidate_id",
+    );
+    assert_eq!(before, [strong.clone(), weak.clone()]);
+
+    let newcomer: Value = app
+        .post(
+            "/v1/candidates",
+            json!({"text": "Kim Backend\nSenior backend engineer, 9 years of experience.\nSkills: Python (9 years), PostgreSQL, Kubernetes, Terraform"}),
+        )
+        .await
+        .json();
+    let newcomer = newcomer["id"].as_str().unwrap().to_owned();
+    let after = ids(
+        app.get(&format!("/v1/jobs/{backend}/matches")).await.json(),
+        "candidate_id",
+    );
+    assert_eq!(after.len(), 3);
+    assert!(after.contains(&newcomer));
+    assert_eq!(after.last(), Some(&weak));
+
+    let r = app
+        .call(
+            axum::http::Method::DELETE,
+            &format!("/v1/candidates/{strong}"),
+            Some(&app.admin_key.clone()),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let after = ids(
+        app.get(&format!("/v1/jobs/{backend}/matches")).await.json(),
+        "candidate_id",
+    );
+    assert_eq!(after, [newcomer.clone(), weak]);
+
+    let extra: Value = app
+        .post(
+            "/v1/jobs",
+            json!({"title": "Platform Engineer", "description": "Kubernetes and Terraform on AWS",
+                   "required_skills": ["Kubernetes", "Terraform"], "remote": "remote"}),
+        )
+        .await
+        .json();
+    let extra = extra["id"].as_str().unwrap().to_owned();
+    let jobs = ids(
+        app.get(&format!("/v1/candidates/{newcomer}/matches"))
+            .await
+            .json(),
+        "job_id",
+    );
+    assert!(jobs.contains(&extra), "{jobs:?}");
+    app.call(
+        axum::http::Method::DELETE,
+        &format!("/v1/jobs/{extra}"),
+        Some(&app.admin_key.clone()),
+        None,
+    )
+    .await;
+    let jobs = ids(
+        app.get(&format!("/v1/candidates/{newcomer}/matches"))
+            .await
+            .json(),
+        "job_id",
+    );
+    assert!(!jobs.contains(&extra), "{jobs:?}");
+}

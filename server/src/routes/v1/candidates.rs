@@ -236,6 +236,7 @@ pub async fn create_candidate(
     }
     let record = record_from_parsed(state.new_id("cand"), parsed, None);
     state.storage().insert_candidate(&record).await?;
+    state.indexes().upsert_candidate(&record).await;
     Ok((StatusCode::CREATED, Json(record.into())))
 }
 
@@ -346,6 +347,7 @@ pub async fn upload_candidate(
     };
     let record = record_from_parsed(state.new_id("cand"), parsed, Some(source));
     state.storage().insert_candidate(&record).await?;
+    state.indexes().upsert_candidate(&record).await;
     Ok((StatusCode::CREATED, Json(record.into())))
 }
 
@@ -454,5 +456,6 @@ pub async fn delete_candidate(
     if !is_id(&candidate_id, "cand") || !state.storage().delete_candidate(&candidate_id).await? {
         return Err(not_found());
     }
+    state.indexes().remove_candidate(&candidate_id).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -299,15 +299,15 @@ pub async fn rank_candidates_for_job(
 ) -> Result<Json<RankedMatches>, ApiError> {
     let limit = params.validate()?;
     let job = load_job(&state, &job_id).await?;
-    let candidates = state.storage().all_candidates().await?;
     let weights = state.settings().match_weights;
+    let indexes = state.indexes().read(state.storage()).await?;
     let ranked = tokio::task::spawn_blocking(move || {
-        let profiles: Vec<CandidateProfile> = candidates.iter().map(candidate_profile).collect();
-        let ranked = matching::rank_candidates(&job_profile(&job), &profiles, &weights, limit);
         let now = rfc3339(now_ms());
+        let mut ranked = indexes.candidates.rank(&job_profile(&job), &weights, limit);
+        by_score_then_id(&mut ranked, |c| &c.id);
         ranked
             .into_iter()
-            .map(|(i, r)| to_match(&profiles[i].id, &job.id, r, &weights, &now))
+            .map(|(c, r)| to_match(&c.id, &job.id, r, &weights, &now))
             .collect::<Vec<_>>()
     })
     .await
@@ -346,16 +346,17 @@ pub async fn rank_jobs_for_candidate(
 ) -> Result<Json<RankedMatches>, ApiError> {
     let limit = params.validate()?;
     let candidate = load_candidate(&state, &candidate_id).await?;
-    let jobs = state.storage().open_jobs().await?;
     let weights = state.settings().match_weights;
+    let indexes = state.indexes().read(state.storage()).await?;
     let ranked = tokio::task::spawn_blocking(move || {
-        let profiles: Vec<JobProfile> = jobs.iter().map(job_profile).collect();
-        let ranked =
-            matching::rank_jobs(&candidate_profile(&candidate), &profiles, &weights, limit);
         let now = rfc3339(now_ms());
+        let mut ranked = indexes
+            .jobs
+            .rank(&candidate_profile(&candidate), &weights, limit);
+        by_score_then_id(&mut ranked, |j| &j.id);
         ranked
             .into_iter()
-            .map(|(i, r)| to_match(&candidate.id, &profiles[i].id, r, &weights, &now))
+            .map(|(j, r)| to_match(&candidate.id, &j.id, r, &weights, &now))
             .collect::<Vec<_>>()
     })
     .await
@@ -364,6 +365,16 @@ pub async fn rank_jobs_for_candidate(
         items: ranked,
         model_version: matching::MODEL_VERSION.to_owned(),
     }))
+}
+
+/// Best first; equal scores by id, i.e. oldest first (ids are ULIDs), so
+/// that the order does not depend on when a record entered the index.
+fn by_score_then_id<T>(ranked: &mut [(&T, MatchResult)], id: impl Fn(&T) -> &String) {
+    ranked.sort_by(|a, b| {
+        b.1.score
+            .total_cmp(&a.1.score)
+            .then_with(|| id(a.0).cmp(id(b.0)))
+    });
 }
 
 #[cfg(test)]
