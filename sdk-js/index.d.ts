@@ -171,7 +171,7 @@ export declare class Client extends BaseClient<OperationId> {
    * `GET /v1/candidates/{candidate_id}/matches`
    * Rank open jobs for a candidate
    * The `limit` best-fitting open jobs, best first, with the server's
-   * default weights.
+   * default weights or the `weight_*` given.
    * @param candidateId `cand_…` id
    */
   rankJobsForCandidate(candidateId: string, params?: RankJobsForCandidateParams, options?: RequestOptions): Promise<RankedMatches>;
@@ -238,7 +238,7 @@ export declare class Client extends BaseClient<OperationId> {
    * `GET /v1/jobs/{job_id}/matches`
    * Rank candidates for a job
    * The `limit` best-fitting candidates, best first, with the server's
-   * default weights.
+   * default weights or the `weight_*` given.
    * @param jobId `job_…` id
    */
   rankCandidatesForJob(jobId: string, params?: RankCandidatesForJobParams, options?: RequestOptions): Promise<RankedMatches>;
@@ -323,6 +323,36 @@ export interface RankJobsForCandidateParams {
    * @format int32
    */
   limit?: number;
+  /**
+   * Weight of skill coverage, 0–1000.
+   * @format double
+   */
+  weightSkills?: number;
+  /**
+   * Weight of experience against the minimum, 0–1000.
+   * @format double
+   */
+  weightExperience?: number;
+  /**
+   * Weight of seniority distance, 0–1000.
+   * @format double
+   */
+  weightSeniority?: number;
+  /**
+   * Weight of location and remote fit, 0–1000.
+   * @format double
+   */
+  weightLocation?: number;
+  /**
+   * Weight of salary compatibility, 0–1000.
+   * @format double
+   */
+  weightSalary?: number;
+  /**
+   * Weight of text similarity, 0–1000.
+   * @format double
+   */
+  weightText?: number;
 }
 
 /** Query parameters of `listJobs`. */
@@ -349,6 +379,36 @@ export interface RankCandidatesForJobParams {
    * @format int32
    */
   limit?: number;
+  /**
+   * Weight of skill coverage, 0–1000.
+   * @format double
+   */
+  weightSkills?: number;
+  /**
+   * Weight of experience against the minimum, 0–1000.
+   * @format double
+   */
+  weightExperience?: number;
+  /**
+   * Weight of seniority distance, 0–1000.
+   * @format double
+   */
+  weightSeniority?: number;
+  /**
+   * Weight of location and remote fit, 0–1000.
+   * @format double
+   */
+  weightLocation?: number;
+  /**
+   * Weight of salary compatibility, 0–1000.
+   * @format double
+   */
+  weightSalary?: number;
+  /**
+   * Weight of text similarity, 0–1000.
+   * @format double
+   */
+  weightText?: number;
 }
 
 /** Query parameters of `listSalaryModels`. */

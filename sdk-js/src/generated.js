@@ -140,7 +140,7 @@ export const operationMethods = {
    * Rank open jobs for a candidate
    */
   async rankJobsForCandidate(candidateId, params, options) {
-    const args = queryArgs("rankJobsForCandidate", params, { limit: "limit" }, [], { candidate_id: pathArg("rankJobsForCandidate", "candidateId", candidateId) });
+    const args = queryArgs("rankJobsForCandidate", params, { limit: "limit", weightSkills: "weight_skills", weightExperience: "weight_experience", weightSeniority: "weight_seniority", weightLocation: "weight_location", weightSalary: "weight_salary", weightText: "weight_text" }, [], { candidate_id: pathArg("rankJobsForCandidate", "candidateId", candidateId) });
     return this._operation("rankJobsForCandidate", args, undefined, options);
   },
 
@@ -215,7 +215,7 @@ export const operationMethods = {
    * Rank candidates for a job
    */
   async rankCandidatesForJob(jobId, params, options) {
-    const args = queryArgs("rankCandidatesForJob", params, { limit: "limit" }, [], { job_id: pathArg("rankCandidatesForJob", "jobId", jobId) });
+    const args = queryArgs("rankCandidatesForJob", params, { limit: "limit", weightSkills: "weight_skills", weightExperience: "weight_experience", weightSeniority: "weight_seniority", weightLocation: "weight_location", weightSalary: "weight_salary", weightText: "weight_text" }, [], { job_id: pathArg("rankCandidatesForJob", "jobId", jobId) });
     return this._operation("rankCandidatesForJob", args, undefined, options);
   },
 

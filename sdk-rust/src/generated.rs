@@ -2096,18 +2096,30 @@ Arguments:
     /**Rank open jobs for a candidate
 
 The `limit` best-fitting open jobs, best first, with the server's
-default weights.
+default weights or the `weight_*` given.
 
 Sends a `GET` request to `/v1/candidates/{candidate_id}/matches`
 
 Arguments:
 - `candidate_id`: `cand_…` id
 - `limit`: How many results, 1–100 (default 10).
+- `weight_experience`: Weight of experience against the minimum, 0–1000.
+- `weight_location`: Weight of location and remote fit, 0–1000.
+- `weight_salary`: Weight of salary compatibility, 0–1000.
+- `weight_seniority`: Weight of seniority distance, 0–1000.
+- `weight_skills`: Weight of skill coverage, 0–1000.
+- `weight_text`: Weight of text similarity, 0–1000.
 */
     pub async fn rank_jobs_for_candidate<'a>(
         &'a self,
         candidate_id: &'a str,
         limit: Option<::std::num::NonZeroU32>,
+        weight_experience: Option<f64>,
+        weight_location: Option<f64>,
+        weight_salary: Option<f64>,
+        weight_seniority: Option<f64>,
+        weight_skills: Option<f64>,
+        weight_text: Option<f64>,
     ) -> Result<ResponseValue<types::RankedMatches>, Error<types::Problem>> {
         let url = format!(
             "{}/v1/candidates/{}/matches", self.baseurl, encode_path(& candidate_id
@@ -2128,6 +2140,24 @@ Arguments:
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(
+                &progenitor_client::QueryParam::new(
+                    "weight_experience",
+                    &weight_experience,
+                ),
+            )
+            .query(
+                &progenitor_client::QueryParam::new("weight_location", &weight_location),
+            )
+            .query(&progenitor_client::QueryParam::new("weight_salary", &weight_salary))
+            .query(
+                &progenitor_client::QueryParam::new(
+                    "weight_seniority",
+                    &weight_seniority,
+                ),
+            )
+            .query(&progenitor_client::QueryParam::new("weight_skills", &weight_skills))
+            .query(&progenitor_client::QueryParam::new("weight_text", &weight_text))
             .headers(header_map)
             .build()?;
         let info = OperationInfo {
@@ -2571,18 +2601,30 @@ Arguments:
     /**Rank candidates for a job
 
 The `limit` best-fitting candidates, best first, with the server's
-default weights.
+default weights or the `weight_*` given.
 
 Sends a `GET` request to `/v1/jobs/{job_id}/matches`
 
 Arguments:
 - `job_id`: `job_…` id
 - `limit`: How many results, 1–100 (default 10).
+- `weight_experience`: Weight of experience against the minimum, 0–1000.
+- `weight_location`: Weight of location and remote fit, 0–1000.
+- `weight_salary`: Weight of salary compatibility, 0–1000.
+- `weight_seniority`: Weight of seniority distance, 0–1000.
+- `weight_skills`: Weight of skill coverage, 0–1000.
+- `weight_text`: Weight of text similarity, 0–1000.
 */
     pub async fn rank_candidates_for_job<'a>(
         &'a self,
         job_id: &'a str,
         limit: Option<::std::num::NonZeroU32>,
+        weight_experience: Option<f64>,
+        weight_location: Option<f64>,
+        weight_salary: Option<f64>,
+        weight_seniority: Option<f64>,
+        weight_skills: Option<f64>,
+        weight_text: Option<f64>,
     ) -> Result<ResponseValue<types::RankedMatches>, Error<types::Problem>> {
         let url = format!(
             "{}/v1/jobs/{}/matches", self.baseurl, encode_path(& job_id.to_string()),
@@ -2602,6 +2644,24 @@ Arguments:
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(
+                &progenitor_client::QueryParam::new(
+                    "weight_experience",
+                    &weight_experience,
+                ),
+            )
+            .query(
+                &progenitor_client::QueryParam::new("weight_location", &weight_location),
+            )
+            .query(&progenitor_client::QueryParam::new("weight_salary", &weight_salary))
+            .query(
+                &progenitor_client::QueryParam::new(
+                    "weight_seniority",
+                    &weight_seniority,
+                ),
+            )
+            .query(&progenitor_client::QueryParam::new("weight_skills", &weight_skills))
+            .query(&progenitor_client::QueryParam::new("weight_text", &weight_text))
             .headers(header_map)
             .build()?;
         let info = OperationInfo {

@@ -188,6 +188,30 @@ pub static OPERATIONS: &[OperationInfo] = &[
                 name: "limit",
                 required: false,
             },
+            QueryParam {
+                name: "weight_skills",
+                required: false,
+            },
+            QueryParam {
+                name: "weight_experience",
+                required: false,
+            },
+            QueryParam {
+                name: "weight_seniority",
+                required: false,
+            },
+            QueryParam {
+                name: "weight_location",
+                required: false,
+            },
+            QueryParam {
+                name: "weight_salary",
+                required: false,
+            },
+            QueryParam {
+                name: "weight_text",
+                required: false,
+            },
         ],
         header_params: &[],
         body: BodyKind::None,
@@ -308,6 +332,30 @@ pub static OPERATIONS: &[OperationInfo] = &[
         query_params: &[
             QueryParam {
                 name: "limit",
+                required: false,
+            },
+            QueryParam {
+                name: "weight_skills",
+                required: false,
+            },
+            QueryParam {
+                name: "weight_experience",
+                required: false,
+            },
+            QueryParam {
+                name: "weight_seniority",
+                required: false,
+            },
+            QueryParam {
+                name: "weight_location",
+                required: false,
+            },
+            QueryParam {
+                name: "weight_salary",
+                required: false,
+            },
+            QueryParam {
+                name: "weight_text",
                 required: false,
             },
         ],
@@ -437,7 +485,27 @@ pub(crate) async fn dispatch(
         "rankJobsForCandidate" => {
             let arg0: String = args.required("candidate_id")?;
             let arg1: Option<::std::num::NonZeroU32> = args.optional("limit")?;
-            finish(api.rank_jobs_for_candidate(&arg0, arg1).await).await
+            let arg2: Option<f64> = args.optional("weight_experience")?;
+            let arg3: Option<f64> = args.optional("weight_location")?;
+            let arg4: Option<f64> = args.optional("weight_salary")?;
+            let arg5: Option<f64> = args.optional("weight_seniority")?;
+            let arg6: Option<f64> = args.optional("weight_skills")?;
+            let arg7: Option<f64> = args.optional("weight_text")?;
+            finish(
+                    api
+                        .rank_jobs_for_candidate(
+                            &arg0,
+                            arg1,
+                            arg2,
+                            arg3,
+                            arg4,
+                            arg5,
+                            arg6,
+                            arg7,
+                        )
+                        .await,
+                )
+                .await
         }
         "createInterviewQuestions" => {
             let arg0: types::InterviewQuestionsRequest = args.required("body")?;
@@ -473,7 +541,27 @@ pub(crate) async fn dispatch(
         "rankCandidatesForJob" => {
             let arg0: String = args.required("job_id")?;
             let arg1: Option<::std::num::NonZeroU32> = args.optional("limit")?;
-            finish(api.rank_candidates_for_job(&arg0, arg1).await).await
+            let arg2: Option<f64> = args.optional("weight_experience")?;
+            let arg3: Option<f64> = args.optional("weight_location")?;
+            let arg4: Option<f64> = args.optional("weight_salary")?;
+            let arg5: Option<f64> = args.optional("weight_seniority")?;
+            let arg6: Option<f64> = args.optional("weight_skills")?;
+            let arg7: Option<f64> = args.optional("weight_text")?;
+            finish(
+                    api
+                        .rank_candidates_for_job(
+                            &arg0,
+                            arg1,
+                            arg2,
+                            arg3,
+                            arg4,
+                            arg5,
+                            arg6,
+                            arg7,
+                        )
+                        .await,
+                )
+                .await
         }
         "createMatch" => {
             let arg0: types::MatchRequest = args.required("body")?;

@@ -2150,17 +2150,29 @@ class Client(SyncTransport):
         candidate_id: str,
         *,
         limit: int | None = None,
+        weight_skills: float | None = None,
+        weight_experience: float | None = None,
+        weight_seniority: float | None = None,
+        weight_location: float | None = None,
+        weight_salary: float | None = None,
+        weight_text: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> RankedMatches:
         """Rank open jobs for a candidate
 
         The `limit` best-fitting open jobs, best first, with the server's
-        default weights.
+        default weights or the `weight_*` given.
 
         ``GET /v1/candidates/{candidate_id}/matches`` (operation ``rankJobsForCandidate``).
 
         :param candidate_id: `cand_…` id
         :param limit: How many results, 1–100 (default 10).
+        :param weight_skills: Weight of skill coverage, 0–1000.
+        :param weight_experience: Weight of experience against the minimum, 0–1000.
+        :param weight_seniority: Weight of seniority distance, 0–1000.
+        :param weight_location: Weight of location and remote fit, 0–1000.
+        :param weight_salary: Weight of salary compatibility, 0–1000.
+        :param weight_text: Weight of text similarity, 0–1000.
         :param extra_headers: additional HTTP headers for this call.
         :returns: the decoded ``RankedMatches``.
         :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
@@ -2169,6 +2181,18 @@ class Client(SyncTransport):
         args['candidate_id'] = _to_json(candidate_id)
         if limit is not None:
             args['limit'] = _to_json(limit)
+        if weight_skills is not None:
+            args['weight_skills'] = _to_json(weight_skills)
+        if weight_experience is not None:
+            args['weight_experience'] = _to_json(weight_experience)
+        if weight_seniority is not None:
+            args['weight_seniority'] = _to_json(weight_seniority)
+        if weight_location is not None:
+            args['weight_location'] = _to_json(weight_location)
+        if weight_salary is not None:
+            args['weight_salary'] = _to_json(weight_salary)
+        if weight_text is not None:
+            args['weight_text'] = _to_json(weight_text)
         data = self._request(
             'rankJobsForCandidate',
             args,
@@ -2501,17 +2525,29 @@ class Client(SyncTransport):
         job_id: str,
         *,
         limit: int | None = None,
+        weight_skills: float | None = None,
+        weight_experience: float | None = None,
+        weight_seniority: float | None = None,
+        weight_location: float | None = None,
+        weight_salary: float | None = None,
+        weight_text: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> RankedMatches:
         """Rank candidates for a job
 
         The `limit` best-fitting candidates, best first, with the server's
-        default weights.
+        default weights or the `weight_*` given.
 
         ``GET /v1/jobs/{job_id}/matches`` (operation ``rankCandidatesForJob``).
 
         :param job_id: `job_…` id
         :param limit: How many results, 1–100 (default 10).
+        :param weight_skills: Weight of skill coverage, 0–1000.
+        :param weight_experience: Weight of experience against the minimum, 0–1000.
+        :param weight_seniority: Weight of seniority distance, 0–1000.
+        :param weight_location: Weight of location and remote fit, 0–1000.
+        :param weight_salary: Weight of salary compatibility, 0–1000.
+        :param weight_text: Weight of text similarity, 0–1000.
         :param extra_headers: additional HTTP headers for this call.
         :returns: the decoded ``RankedMatches``.
         :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
@@ -2520,6 +2556,18 @@ class Client(SyncTransport):
         args['job_id'] = _to_json(job_id)
         if limit is not None:
             args['limit'] = _to_json(limit)
+        if weight_skills is not None:
+            args['weight_skills'] = _to_json(weight_skills)
+        if weight_experience is not None:
+            args['weight_experience'] = _to_json(weight_experience)
+        if weight_seniority is not None:
+            args['weight_seniority'] = _to_json(weight_seniority)
+        if weight_location is not None:
+            args['weight_location'] = _to_json(weight_location)
+        if weight_salary is not None:
+            args['weight_salary'] = _to_json(weight_salary)
+        if weight_text is not None:
+            args['weight_text'] = _to_json(weight_text)
         data = self._request(
             'rankCandidatesForJob',
             args,
@@ -3107,17 +3155,29 @@ class AsyncClient(AsyncTransport):
         candidate_id: str,
         *,
         limit: int | None = None,
+        weight_skills: float | None = None,
+        weight_experience: float | None = None,
+        weight_seniority: float | None = None,
+        weight_location: float | None = None,
+        weight_salary: float | None = None,
+        weight_text: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> RankedMatches:
         """Rank open jobs for a candidate
 
         The `limit` best-fitting open jobs, best first, with the server's
-        default weights.
+        default weights or the `weight_*` given.
 
         ``GET /v1/candidates/{candidate_id}/matches`` (operation ``rankJobsForCandidate``).
 
         :param candidate_id: `cand_…` id
         :param limit: How many results, 1–100 (default 10).
+        :param weight_skills: Weight of skill coverage, 0–1000.
+        :param weight_experience: Weight of experience against the minimum, 0–1000.
+        :param weight_seniority: Weight of seniority distance, 0–1000.
+        :param weight_location: Weight of location and remote fit, 0–1000.
+        :param weight_salary: Weight of salary compatibility, 0–1000.
+        :param weight_text: Weight of text similarity, 0–1000.
         :param extra_headers: additional HTTP headers for this call.
         :returns: the decoded ``RankedMatches``.
         :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
@@ -3126,6 +3186,18 @@ class AsyncClient(AsyncTransport):
         args['candidate_id'] = _to_json(candidate_id)
         if limit is not None:
             args['limit'] = _to_json(limit)
+        if weight_skills is not None:
+            args['weight_skills'] = _to_json(weight_skills)
+        if weight_experience is not None:
+            args['weight_experience'] = _to_json(weight_experience)
+        if weight_seniority is not None:
+            args['weight_seniority'] = _to_json(weight_seniority)
+        if weight_location is not None:
+            args['weight_location'] = _to_json(weight_location)
+        if weight_salary is not None:
+            args['weight_salary'] = _to_json(weight_salary)
+        if weight_text is not None:
+            args['weight_text'] = _to_json(weight_text)
         data = await self._request(
             'rankJobsForCandidate',
             args,
@@ -3459,17 +3531,29 @@ class AsyncClient(AsyncTransport):
         job_id: str,
         *,
         limit: int | None = None,
+        weight_skills: float | None = None,
+        weight_experience: float | None = None,
+        weight_seniority: float | None = None,
+        weight_location: float | None = None,
+        weight_salary: float | None = None,
+        weight_text: float | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> RankedMatches:
         """Rank candidates for a job
 
         The `limit` best-fitting candidates, best first, with the server's
-        default weights.
+        default weights or the `weight_*` given.
 
         ``GET /v1/jobs/{job_id}/matches`` (operation ``rankCandidatesForJob``).
 
         :param job_id: `job_…` id
         :param limit: How many results, 1–100 (default 10).
+        :param weight_skills: Weight of skill coverage, 0–1000.
+        :param weight_experience: Weight of experience against the minimum, 0–1000.
+        :param weight_seniority: Weight of seniority distance, 0–1000.
+        :param weight_location: Weight of location and remote fit, 0–1000.
+        :param weight_salary: Weight of salary compatibility, 0–1000.
+        :param weight_text: Weight of text similarity, 0–1000.
         :param extra_headers: additional HTTP headers for this call.
         :returns: the decoded ``RankedMatches``.
         :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
@@ -3478,6 +3562,18 @@ class AsyncClient(AsyncTransport):
         args['job_id'] = _to_json(job_id)
         if limit is not None:
             args['limit'] = _to_json(limit)
+        if weight_skills is not None:
+            args['weight_skills'] = _to_json(weight_skills)
+        if weight_experience is not None:
+            args['weight_experience'] = _to_json(weight_experience)
+        if weight_seniority is not None:
+            args['weight_seniority'] = _to_json(weight_seniority)
+        if weight_location is not None:
+            args['weight_location'] = _to_json(weight_location)
+        if weight_salary is not None:
+            args['weight_salary'] = _to_json(weight_salary)
+        if weight_text is not None:
+            args['weight_text'] = _to_json(weight_text)
         data = await self._request(
             'rankCandidatesForJob',
             args,

@@ -305,3 +305,38 @@ async fn rankings_follow_new_and_deleted_records() {
     );
     assert!(!jobs.contains(&extra), "{jobs:?}");
 }
+
+#[tokio::test]
+async fn ranking_takes_weights_in_the_query() {
+    let app = TestApp::new(false).await.unwrap();
+    let (strong, _weak, backend, _chef) = seed(&app).await;
+    let r = app
+        .get(&format!(
+            "/v1/jobs/{backend}/matches?limit=1&weight_skills=0&weight_experience=0&weight_seniority=0&weight_location=0&weight_salary=0&weight_text=2"
+        ))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.bytes)
+    );
+    let m = &r.json()["items"][0];
+    assert_eq!(m["candidate_id"], strong.as_str());
+    assert_eq!(m["weights"]["text"], 2.0);
+    assert_eq!(m["weights"]["skills"], 0.0);
+    // Text alone decides the score now.
+    assert_eq!(m["score"], m["breakdown"]["text"]);
+
+    let r = app
+        .get(&format!("/v1/candidates/{strong}/matches?weight_salary=-1"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let problem = r.json();
+    assert_eq!(problem["code"], "validation_failed");
+    assert_eq!(problem["errors"][0]["field"], "weight_salary");
+    let r = app
+        .get(&format!("/v1/candidates/{strong}/matches?weight_text=abc"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -21,6 +21,7 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::models::{RemotePolicy, Seniority, Verdict, round2};
 use crate::state::{AppState, now_ms, rfc3339};
 use crate::storage::{CandidateRecord, JobRecord};
+use utoipa::IntoParams;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -56,6 +57,59 @@ pub struct MatchWeightsInput {
     pub salary: Option<f64>,
     #[schema(minimum = 0)]
     pub text: Option<f64>,
+}
+
+/// Parameters of the two ranking operations: how many results, and
+/// weights for this request (omitted ones keep the server's defaults).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RankParams {
+    /// How many results, 1–100 (default 10).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// Weight of skill coverage, 0–1000.
+    #[param(minimum = 0, maximum = 1000)]
+    pub weight_skills: Option<f64>,
+    /// Weight of experience against the minimum, 0–1000.
+    #[param(minimum = 0, maximum = 1000)]
+    pub weight_experience: Option<f64>,
+    /// Weight of seniority distance, 0–1000.
+    #[param(minimum = 0, maximum = 1000)]
+    pub weight_seniority: Option<f64>,
+    /// Weight of location and remote fit, 0–1000.
+    #[param(minimum = 0, maximum = 1000)]
+    pub weight_location: Option<f64>,
+    /// Weight of salary compatibility, 0–1000.
+    #[param(minimum = 0, maximum = 1000)]
+    pub weight_salary: Option<f64>,
+    /// Weight of text similarity, 0–1000.
+    #[param(minimum = 0, maximum = 1000)]
+    pub weight_text: Option<f64>,
+}
+
+impl RankParams {
+    /// The limit and the effective weights; errors name the query
+    /// parameter (`weight_skills`, …).
+    fn validate(&self, defaults: DomainWeights) -> Result<(usize, DomainWeights), ApiError> {
+        let limit = TopParams { limit: self.limit }.validate()?;
+        let input = MatchWeightsInput {
+            skills: self.weight_skills,
+            experience: self.weight_experience,
+            seniority: self.weight_seniority,
+            location: self.weight_location,
+            salary: self.weight_salary,
+            text: self.weight_text,
+        };
+        let weights = effective_weights(defaults, Some(input)).map_err(|mut err| {
+            for e in &mut err.errors {
+                if let Some(name) = e.field.strip_prefix("weights.") {
+                    e.field = format!("weight_{name}");
+                }
+            }
+            err
+        })?;
+        Ok((limit, weights))
+    }
 }
 
 /// Score one candidate against one job.
@@ -274,19 +328,19 @@ pub async fn create_match(
 /// Rank candidates for a job
 ///
 /// The `limit` best-fitting candidates, best first, with the server's
-/// default weights.
+/// default weights or the `weight_*` given.
 #[utoipa::path(
     get,
     path = "/jobs/{job_id}/matches",
     tag = "matches",
     operation_id = "rankCandidatesForJob",
-    params(("job_id" = String, Path, description = "`job_…` id"), TopParams),
+    params(("job_id" = String, Path, description = "`job_…` id"), RankParams),
     responses(
         (status = 200, description = "The best candidates, best first", body = RankedMatches),
         (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key lacks the matches:read scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid `limit`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid `limit` or weight", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
@@ -295,11 +349,10 @@ pub async fn rank_candidates_for_job(
     State(state): State<AppState>,
     _auth: Authorized<scope::MatchesRead>,
     Path(job_id): Path<String>,
-    ApiQuery(params): ApiQuery<TopParams>,
+    ApiQuery(params): ApiQuery<RankParams>,
 ) -> Result<Json<RankedMatches>, ApiError> {
-    let limit = params.validate()?;
+    let (limit, weights) = params.validate(state.settings().match_weights)?;
     let job = load_job(&state, &job_id).await?;
-    let weights = state.settings().match_weights;
     let indexes = state.indexes().read(state.storage()).await?;
     let ranked = tokio::task::spawn_blocking(move || {
         let now = rfc3339(now_ms());
@@ -321,19 +374,19 @@ pub async fn rank_candidates_for_job(
 /// Rank open jobs for a candidate
 ///
 /// The `limit` best-fitting open jobs, best first, with the server's
-/// default weights.
+/// default weights or the `weight_*` given.
 #[utoipa::path(
     get,
     path = "/candidates/{candidate_id}/matches",
     tag = "matches",
     operation_id = "rankJobsForCandidate",
-    params(("candidate_id" = String, Path, description = "`cand_…` id"), TopParams),
+    params(("candidate_id" = String, Path, description = "`cand_…` id"), RankParams),
     responses(
         (status = 200, description = "The best open jobs, best first", body = RankedMatches),
         (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key lacks the matches:read scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such candidate", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid `limit`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid `limit` or weight", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
@@ -342,11 +395,10 @@ pub async fn rank_jobs_for_candidate(
     State(state): State<AppState>,
     _auth: Authorized<scope::MatchesRead>,
     Path(candidate_id): Path<String>,
-    ApiQuery(params): ApiQuery<TopParams>,
+    ApiQuery(params): ApiQuery<RankParams>,
 ) -> Result<Json<RankedMatches>, ApiError> {
-    let limit = params.validate()?;
+    let (limit, weights) = params.validate(state.settings().match_weights)?;
     let candidate = load_candidate(&state, &candidate_id).await?;
-    let weights = state.settings().match_weights;
     let indexes = state.indexes().read(state.storage()).await?;
     let ranked = tokio::task::spawn_blocking(move || {
         let now = rfc3339(now_ms());
