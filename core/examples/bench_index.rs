@@ -1,9 +1,9 @@
 //! Speed and memory of the job index on a generated corpus, for comparison
 //! with `core/eval/sklearn_baseline.py bench` on the same files.
 //!
-//! `cargo run --release -p mismatch-core --example bench_index -- [--jobs N] [--queries Q] [--dir DIR]`
+//! `cargo run --release -p mismatch-core --example bench_index -- [--jobs N] [--queries Q] [--dir DIR] [--reuse]`
 //!
-//! Writes `DIR/jobs.tsv` (N jobs generated from the O*NET occupations,
+//! Writes (unless `--reuse`) `DIR/jobs.tsv` (N jobs generated from the O*NET occupations,
 //! seeded) and `DIR/queries.tsv` (Q synthetic resumes), reads them back,
 //! builds a `JobIndex` and ranks the top 10 jobs for every query. Memory is
 //! the peak resident set during the build minus the resident set before it
@@ -55,6 +55,7 @@ fn job_profile(j: synth::SyntheticJob) -> JobProfile {
 
 fn main() {
     let (mut n_jobs, mut n_queries) = (100_000usize, 1_000usize);
+    let mut generate = true;
     let mut dir = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../target/matching-bench"
@@ -66,10 +67,19 @@ fn main() {
             "--jobs" => n_jobs = value().parse().expect("--jobs N"),
             "--queries" => n_queries = value().parse().expect("--queries Q"),
             "--dir" => dir = PathBuf::from(value()),
+            "--reuse" => generate = false,
             other => panic!("unknown argument {other}"),
         }
     }
     fs::create_dir_all(&dir).expect("create output dir");
+    if generate {
+        write_corpus(&dir, n_jobs, n_queries);
+    }
+    run(&dir);
+}
+
+/// Writes `n_jobs` generated jobs and `n_queries` resumes into `dir`.
+fn write_corpus(dir: &std::path::Path, n_jobs: usize, n_queries: usize) {
     let occupations = synth::occupations();
     let skills: Vec<String> = SkillVocabulary::global()
         .skills()
@@ -90,7 +100,10 @@ fn main() {
     }
     fs::write(dir.join("jobs.tsv"), jobs_tsv).expect("write jobs.tsv");
     fs::write(dir.join("queries.tsv"), queries_tsv).expect("write queries.tsv");
+}
 
+/// Loads the files, builds the index and times the queries.
+fn run(dir: &std::path::Path) {
     // Load what the baseline loads: the job texts (as profiles) and queries.
     mismatch_core::warm_up();
     let jobs: Vec<JobProfile> = fs::read_to_string(dir.join("jobs.tsv"))

@@ -42,6 +42,9 @@ const B: f32 = 0.75;
 /// Postings per skip entry.
 const BLOCK: usize = 64;
 
+/// Document numbers scored together by `top_k` (a multiple of 64).
+const WINDOW: usize = 4096;
+
 /// How much one query term counts, times its IDF. Words are sublinear in
 /// their count (a word repeated in a long resume is evidence, but not
 /// proportionally more); skills count by their weight (1 named, less when
@@ -90,7 +93,8 @@ fn skill_term(key: &str) -> String {
 /// that no token is allocated twice.
 #[derive(Default)]
 pub(crate) struct TermBag {
-    texts: Vec<String>,
+    /// Lower-cased texts with the frequency each occurrence counts for.
+    texts: Vec<(String, f32)>,
     skills: Vec<(String, f32)>,
 }
 
@@ -101,7 +105,12 @@ impl TermBag {
 
     /// Adds every token of `text` once per occurrence.
     pub(crate) fn add_text(&mut self, text: &str) {
-        self.texts.push(text.to_ascii_lowercase());
+        self.add_text_weighted(text, 1.0);
+    }
+
+    /// Adds every token of `text` with frequency `weight` per occurrence.
+    pub(crate) fn add_text_weighted(&mut self, text: &str, weight: f32) {
+        self.texts.push((text.to_ascii_lowercase(), weight));
     }
 
     /// Adds `weight` to the pseudo-term of a skill key.
@@ -114,9 +123,9 @@ impl TermBag {
     /// Calls `f` with every term occurrence (skills with their weight).
     fn for_each(&self, mut f: impl FnMut(&str, f32)) {
         let mut buf = String::new();
-        for text in &self.texts {
+        for (text, weight) in &self.texts {
             for token in token_slices(text) {
-                f(fold_plural(token, &mut buf), 1.0);
+                f(fold_plural(token, &mut buf), *weight);
             }
         }
         for (term, weight) in &self.skills {
@@ -277,6 +286,7 @@ pub(crate) struct InvertedIndex {
     live_flags: Vec<bool>,
     live: u32,
     live_len: f64,
+    scratch: Vec<(u32, f32)>,
 }
 
 /// Heap entry ordered so that `BinaryHeap` (a max-heap) keeps the worst
@@ -339,8 +349,11 @@ impl InvertedIndex {
 
     /// Distinct terms of a bag with their frequencies, interning new terms
     /// when `intern` (documents) or skipping them (queries).
-    fn resolve(&mut self, bag: &TermBag, intern: bool) -> Vec<(u32, f32)> {
-        let mut occurrences: Vec<(u32, f32)> = Vec::new();
+    /// The result is left in `self.scratch`, reused from document to
+    /// document so that indexing allocates nothing per document.
+    fn resolve(&mut self, bag: &TermBag, intern: bool) {
+        let mut occurrences = std::mem::take(&mut self.scratch);
+        occurrences.clear();
         bag.for_each(|term, weight| {
             let id = match self.term_ids.get(term) {
                 Some(&id) => id,
@@ -354,7 +367,8 @@ impl InvertedIndex {
             };
             occurrences.push((id, weight));
         });
-        merge_runs(occurrences)
+        merge_runs(&mut occurrences);
+        self.scratch = occurrences;
     }
 
     fn lookup(&self, bag: &TermBag) -> Vec<(u32, f32, bool)> {
@@ -369,7 +383,8 @@ impl InvertedIndex {
             .iter()
             .filter_map(|(t, _)| self.term_ids.get(t.as_str()).copied())
             .collect();
-        merge_runs(occurrences)
+        merge_runs(&mut occurrences);
+        occurrences
             .into_iter()
             .map(|(id, tf)| (id, tf, skill_terms.contains(&id)))
             .collect()
@@ -378,9 +393,9 @@ impl InvertedIndex {
     /// Adds a document under the next number, which it returns.
     pub(crate) fn insert(&mut self, bag: &TermBag) -> u32 {
         let doc = u32::try_from(self.lens.len()).expect("fewer than 2^32 documents");
-        let terms = self.resolve(bag, true);
-        let len: f32 = terms.iter().map(|(_, tf)| tf).sum();
-        for (id, tf) in terms {
+        self.resolve(bag, true);
+        let len: f32 = self.scratch.iter().map(|(_, tf)| tf).sum();
+        for &(id, tf) in &self.scratch {
             let p = &mut self.postings[id as usize];
             p.push(doc, encode_tf(tf), len);
             p.df += 1;
@@ -399,7 +414,8 @@ impl InvertedIndex {
             return;
         }
         self.live_flags[doc as usize] = false;
-        for (id, _) in self.resolve(bag, false) {
+        self.resolve(bag, false);
+        for &(id, _) in &self.scratch {
             let p = &mut self.postings[id as usize];
             p.df = p.df.saturating_sub(1);
         }
@@ -459,7 +475,8 @@ impl InvertedIndex {
     /// exceeds the sum of the smallest bounds, documents that contain only
     /// those terms are never visited; those terms are looked up (by skips
     /// and binary search) only for documents that can still enter the top
-    /// k. The result equals that of scoring every document.
+    /// k. The result equals that of scoring every document (up to float
+    /// summation order).
     pub(crate) fn top_k(&self, query: &TermBag, k: usize) -> Vec<DocScore> {
         if k == 0 || self.live == 0 {
             return Vec::new();
@@ -499,6 +516,12 @@ impl InvertedIndex {
         // Terms before `essential` cannot lift a document into the top k on
         // their own.
         let mut essential = 0;
+        // Essential terms are scored a window of document numbers at a time
+        // into an accumulator (tight loops over one list each, rather than
+        // finding the smallest current document among all lists for every
+        // document); a bitmap says which slots were touched, in order.
+        let mut acc = vec![0.0f32; WINDOW];
+        let mut touched = [0u64; WINDOW / 64];
         loop {
             while essential < terms.len() && bound_below[essential + 1] <= threshold {
                 essential += 1;
@@ -506,48 +529,61 @@ impl InvertedIndex {
             if essential == terms.len() {
                 break;
             }
-            let next = terms[essential..]
+            let start = terms[essential..]
                 .iter()
                 .map(|t| t.cursor.doc)
                 .min()
                 .unwrap_or(u32::MAX);
-            if next == u32::MAX {
+            if start == u32::MAX {
                 break;
             }
-            let norm = base + per_len * self.lens[next as usize];
-            let mut score = 0.0f32;
+            let end = start.saturating_add(WINDOW as u32);
             for t in &mut terms[essential..] {
-                if t.cursor.doc == next {
+                while t.cursor.doc < end {
+                    let doc = t.cursor.doc;
+                    let slot = (doc - start) as usize;
                     let tf = t.cursor.tf();
-                    score += t.weight * tf * (K1 + 1.0) / (tf + norm);
+                    let norm = base + per_len * self.lens[doc as usize];
+                    acc[slot] += t.weight * tf * (K1 + 1.0) / (tf + norm);
+                    touched[slot / 64] |= 1 << (slot % 64);
                     t.cursor.next();
                 }
             }
-            if !self.live_flags[next as usize] {
-                continue;
-            }
-            // Non-essential terms, strongest first, while they can still
-            // make a difference.
-            for i in (0..essential).rev() {
-                if score + bound_below[i + 1] <= threshold {
-                    break;
+            for (word_index, word) in touched.iter_mut().enumerate() {
+                let mut bits = std::mem::take(word);
+                while bits != 0 {
+                    let slot = word_index * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let mut score = std::mem::take(&mut acc[slot]);
+                    let doc = start + slot as u32;
+                    if !self.live_flags[doc as usize] {
+                        continue;
+                    }
+                    // Non-essential terms, strongest first, while they can
+                    // still make a difference.
+                    let norm = base + per_len * self.lens[doc as usize];
+                    for i in (0..essential).rev() {
+                        if score + bound_below[i + 1] <= threshold {
+                            break;
+                        }
+                        let t = &mut terms[i];
+                        t.cursor.seek(doc);
+                        if t.cursor.doc == doc {
+                            let tf = t.cursor.tf();
+                            score += t.weight * tf * (K1 + 1.0) / (tf + norm);
+                        }
+                    }
+                    if heap.len() < k {
+                        heap.push(Ranked { score, doc });
+                        if heap.len() == k {
+                            threshold = heap.peek().map_or(0.0, |r| r.score);
+                        }
+                    } else if score > threshold {
+                        heap.pop();
+                        heap.push(Ranked { score, doc });
+                        threshold = heap.peek().map_or(0.0, |r| r.score);
+                    }
                 }
-                let t = &mut terms[i];
-                t.cursor.seek(next);
-                if t.cursor.doc == next {
-                    let tf = t.cursor.tf();
-                    score += t.weight * tf * (K1 + 1.0) / (tf + norm);
-                }
-            }
-            if heap.len() < k {
-                heap.push(Ranked { score, doc: next });
-                if heap.len() == k {
-                    threshold = heap.peek().map_or(0.0, |r| r.score);
-                }
-            } else if score > threshold {
-                heap.pop();
-                heap.push(Ranked { score, doc: next });
-                threshold = heap.peek().map_or(0.0, |r| r.score);
             }
         }
         let mut hits: Vec<Ranked> = heap.into_vec();
@@ -596,16 +632,16 @@ impl InvertedIndex {
 }
 
 /// Sums the frequencies of equal term ids.
-fn merge_runs(mut occurrences: Vec<(u32, f32)>) -> Vec<(u32, f32)> {
+fn merge_runs(occurrences: &mut Vec<(u32, f32)>) {
     occurrences.sort_unstable_by_key(|&(id, _)| id);
-    let mut merged: Vec<(u32, f32)> = Vec::with_capacity(occurrences.len());
-    for (id, w) in occurrences {
-        match merged.last_mut() {
-            Some((last, total)) if *last == id => *total += w,
-            _ => merged.push((id, w)),
+    occurrences.dedup_by(|later, kept| {
+        if later.0 == kept.0 {
+            kept.1 += later.1;
+            true
+        } else {
+            false
         }
-    }
-    merged
+    });
 }
 
 #[cfg(test)]
@@ -684,7 +720,7 @@ mod tests {
 
     #[test]
     fn maxscore_top_k_equals_exhaustive_scoring() {
-        let docs = corpus(3_000);
+        let docs = corpus(12_000);
         let mut index = InvertedIndex::default();
         for d in &docs {
             index.insert(&bag(d));
