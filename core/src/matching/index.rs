@@ -46,33 +46,6 @@ const REQUIRED_SKILL_TF: f32 = 2.0;
 /// skill they do.
 const IMPLIED_SKILL_TF: f32 = 0.5;
 
-/// Most skill names remembered per thread by [`cached_skill_key`].
-const SKILL_KEY_CACHE: usize = 1 << 16;
-
-thread_local! {
-    static SKILL_KEYS: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Box<str>>> =
-        std::cell::RefCell::default();
-}
-
-/// `skill_key`, remembered: indexing 100,000 jobs resolves the same few
-/// thousand skill names through the vocabulary over and over, and that
-/// lookup (Unicode folding, allocation) was a third of the build time.
-/// Bounded, since names come from users; forgotten wholesale when full.
-fn cached_skill_key(name: &str) -> String {
-    SKILL_KEYS.with(|cache| {
-        if let Some(key) = cache.borrow().get(name) {
-            return key.to_string();
-        }
-        let key = skill_key(name);
-        let mut cache = cache.borrow_mut();
-        if cache.len() >= SKILL_KEY_CACHE {
-            cache.clear();
-        }
-        cache.insert(Box::from(name), Box::from(key.as_str()));
-        key
-    })
-}
-
 /// How many documents the retrieval stage hands to the full score for a
 /// top-`k` request.
 pub fn shortlist_size(k: usize) -> usize {
@@ -94,7 +67,7 @@ fn job_terms(job: &JobProfile) -> TermBag {
         (&job.nice_to_have_skills, 1.0),
     ] {
         for name in names.iter().filter(|n| !n.trim().is_empty()) {
-            let key = cached_skill_key(name);
+            let key = skill_key(name);
             if !seen.contains(&key) {
                 bag.add_skill(&key, tf);
                 seen.push(key);
@@ -111,7 +84,7 @@ fn candidate_terms(candidate: &CandidateProfile) -> TermBag {
     let named: Vec<String> = candidate
         .skills
         .iter()
-        .map(|s| cached_skill_key(&s.name))
+        .map(|s| skill_key(&s.name))
         .collect();
     let mut implied: Vec<&String> = Vec::new();
     for key in &named {
