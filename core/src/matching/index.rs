@@ -617,4 +617,39 @@ mod tests {
         assert!(index.retrieve(&rust_job, 5).iter().all(|h| h.key != "bo"));
         assert_eq!(index.len(), 301);
     }
+
+    #[test]
+    fn repeated_ids_keep_the_last_and_mass_removal_compacts() {
+        let mut jobs: Vec<JobProfile> = filler(3_000).collect();
+        jobs.push(job("filler7", "Rust Engineer", "Rust services", &["Rust"]));
+        let mut index = JobIndex::build(jobs);
+        assert_eq!(index.len(), 3_000);
+        assert_eq!(index.get("filler7").unwrap().title, "Rust Engineer");
+        let rustacean = candidate("c", "Rust services", &["Rust"]);
+        assert_eq!(index.retrieve(&rustacean, 1)[0].key, "filler7");
+
+        // Removing most jobs triggers a compaction; lookups, retrieval and
+        // further updates still work on the renumbered slots.
+        for i in (0..3_000).filter(|i| i % 10 != 7) {
+            assert!(index.remove(&format!("filler{i}")).is_some(), "{i}");
+        }
+        assert_eq!(index.len(), 300);
+        assert!(index.store.items.len() < 3_000, "compacted");
+        assert_eq!(index.get("filler17").unwrap().title, "Forklift Driver");
+        assert_eq!(index.retrieve(&rustacean, 1)[0].key, "filler7");
+        index.insert(job(
+            "filler17",
+            "Rust Lead",
+            "Rust services and teams",
+            &["Rust"],
+        ));
+        let top: Vec<String> = index
+            .retrieve(&rustacean, 2)
+            .into_iter()
+            .map(|h| h.key)
+            .collect();
+        assert_eq!(top.len(), 2);
+        assert!(top.contains(&"filler7".to_owned()) && top.contains(&"filler17".to_owned()));
+        assert!(index.get("filler3").is_none());
+    }
 }
