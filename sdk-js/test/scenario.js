@@ -140,6 +140,44 @@ export async function runScenario(sdk, env) {
     ),
   };
 
+  // A job needing Go, which the candidate lacks, besides their Python.
+  const platform = await client.createJob({
+    title: `Platform engineer (Go, Python) ${env.stamp}`,
+    description: 'Go and Python services on Kubernetes.',
+    required_skills: ['Go', 'Python'],
+    nice_to_have_skills: ['Rust'],
+    seniority: 'senior',
+  });
+  const interviewRequest = { candidate_id: candidate.id, job_id: platform.id, per_level: 3 };
+  const plan = await client.createInterviewQuestions(interviewRequest);
+  const again = await client.createInterviewQuestions(interviewRequest);
+  const questionFacts = (p) =>
+    ['basic', 'intermediate', 'advanced'].flatMap((level) =>
+      p[level].map((q) => ({
+        group: level,
+        id: q.id,
+        level: q.level,
+        skill: q.skill ?? null,
+        reason: q.reason,
+        goodAnswerPoints: q.good_answer.length,
+      })),
+    );
+  facts.interview = {
+    questions: questionFacts(plan),
+    repeated: questionFacts(again),
+    firstTarget: plan.targets[0] ? { skill: plan.targets[0].skill, candidateHas: plan.targets[0].candidate_has } : null,
+  };
+  const analytics = await client.getJobAnalytics(platform.id);
+  const dist = analytics.score_distribution;
+  facts.analytics = {
+    requiredSkills: analytics.required_skills.map((s) => ({ skill: s.skill, share: s.share })),
+    count: dist.count,
+    verdictTotal: dist.by_verdict.reduce((n, b) => n + b.count, 0),
+    binTotal: dist.bins.reduce((n, b) => n + b.count, 0),
+    bins: dist.bins.length,
+    salary: { low: analytics.salary_benchmark.low, high: analytics.salary_benchmark.high, position: analytics.salary_benchmark.position },
+  };
+
   facts.notFound = await expectFailure(sdk, client.getCandidate(`cand_missing${env.stamp}`));
   facts.invalidJob = await expectFailure(sdk, client.createJob({ title: '', description: 'no title' }));
 
@@ -225,6 +263,34 @@ export function checkScenario(assert, facts) {
   assert.equal(m.badCsv.threw, true);
   assert.equal(m.badCsv.isValidationError, true);
   assert.deepEqual(m.badCsv.fieldErrors.map((e) => e.field), ['rows[1].years_experience']);
+
+  const questions = facts.interview.questions;
+  assert.ok(questions.length > 0, 'interview questions were selected');
+  for (const q of questions) {
+    assert.equal(q.level, q.group, `question ${q.id} sits in its level's group`);
+    assert.ok(q.reason.length > 0, `question ${q.id} has a reason`);
+    assert.ok(q.goodAnswerPoints > 0, `question ${q.id} says what a good answer covers`);
+  }
+  for (const group of ['basic', 'intermediate', 'advanced']) {
+    assert.ok(questions.filter((q) => q.group === group).length <= 3, `at most 3 ${group} questions`);
+  }
+  const go = questions.filter((q) => q.skill === 'Go');
+  assert.ok(go.length > 0, 'the missing skill Go is targeted');
+  assert.ok(go.every((q) => q.level === 'basic'), 'a missing skill is probed at the basic level');
+  assert.match(go[0].reason, /the candidate lacks/);
+  assert.ok(questions.some((q) => q.skill === 'Python'), 'the key skill Python is targeted');
+  assert.deepEqual(facts.interview.firstTarget, { skill: 'Go', candidateHas: false });
+  assert.deepEqual(facts.interview.repeated, questions, 'same input, same questions');
+
+  const a = facts.analytics;
+  assert.deepEqual(a.requiredSkills.map((s) => s.skill).sort(), ['Go', 'Python']);
+  assert.ok(a.requiredSkills[0].share <= a.requiredSkills[1].share, 'rarest required skill first');
+  assert.ok(a.count >= 1, 'the candidates were scored');
+  assert.equal(a.verdictTotal, a.count, 'every scored candidate is in one verdict band');
+  assert.equal(a.binTotal, a.count, 'every scored candidate is in one score bin');
+  assert.equal(a.bins, 10);
+  assert.ok(a.salary.low <= a.salary.high);
+  assert.equal(a.salary.position, 'unknown', 'the job states no salary');
 
   assert.equal(facts.notFound.threw, true);
   assert.equal(facts.notFound.name, 'NotFoundError');
