@@ -3,6 +3,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::both_backends;
 use crate::support::{TestApp, fixture};
 
 /// Jane (Python, PostgreSQL, Kubernetes, … no Go), a painter, and a job
@@ -43,9 +44,14 @@ fn questions(body: &Value) -> Vec<&Value> {
         .collect()
 }
 
-#[tokio::test]
-async fn questions_target_missing_and_key_skills_deterministically() {
-    let app = TestApp::new(false).await.unwrap();
+both_backends!(
+    questions_target_missing_and_key_skills,
+    |app: TestApp| async move {
+        questions_target_missing_and_key_skills_deterministically(app).await;
+    }
+);
+
+async fn questions_target_missing_and_key_skills_deterministically(app: TestApp) {
     let (jane, _, job) = seed(&app).await;
     let request = json!({"candidate_id": jane, "job_id": job, "per_level": 2});
     let r = app.post("/v1/interview-questions", request.clone()).await;
@@ -147,9 +153,11 @@ async fn interview_questions_need_a_recruiter_and_valid_input() {
     assert!(r.status.is_client_error());
 }
 
-#[tokio::test]
-async fn analytics_rank_skills_and_describe_scores_and_salary() {
-    let app = TestApp::new(false).await.unwrap();
+both_backends!(analytics, |app: TestApp| async move {
+    analytics_rank_skills_and_describe_scores_and_salary(app).await;
+});
+
+async fn analytics_rank_skills_and_describe_scores_and_salary(app: TestApp) {
     let (_, _, job) = seed(&app).await;
     let viewer = app.key_with_role("viewer").await;
     let r = app
