@@ -6,9 +6,12 @@
 //! (named, or implied by a named skill such as SQL by PostgreSQL), so these
 //! numbers agree with the match explanations.
 
+use std::collections::HashSet;
+
 use crate::matching::{self, CandidateProfile, JobProfile, MatchWeights, Verdict};
 use crate::profile::Seniority;
 use crate::salary::{SalaryFeatures, SalaryModel, SalaryPrediction};
+use crate::skills::SkillVocabulary;
 
 /// Width of the score histogram's bins.
 const BIN_WIDTH: f32 = 10.0;
@@ -127,12 +130,17 @@ pub fn analyse_job(
             .filter(|(_, r)| list(r).iter().any(|m| m == skill))
             .count()
     };
-    let rarity = |skills: &[String], list: fn(&matching::MatchResult) -> &Vec<String>| {
-        let mut seen = std::collections::HashSet::new();
+    // Matching lists a skill once, under its first spelling, even when the
+    // job names it twice ("k8s" and "Kubernetes", or required and nice to
+    // have); the same rule here keeps the counts in step with it.
+    let vocab = SkillVocabulary::global();
+    let key = |s: &str| vocab.canonical(s).unwrap_or(s).to_lowercase();
+    let mut seen = HashSet::new();
+    let mut rarity = |skills: &[String], list: fn(&matching::MatchResult) -> &Vec<String>| {
         let mut out: Vec<SkillRarity> = skills
             .iter()
             .map(|s| s.trim())
-            .filter(|s| !s.is_empty() && seen.insert(s.to_lowercase()))
+            .filter(|s| !s.is_empty() && seen.insert(key(s)))
             .map(|skill| {
                 let with = candidates.len() - missing(skill, list);
                 SkillRarity {
@@ -149,10 +157,12 @@ pub fn analyse_job(
         out.sort_by_key(|r| r.candidates_with);
         out
     };
+    let required_skills = rarity(&job.required_skills, |r| &r.missing_required_skills);
+    let nice_to_have_skills = rarity(&job.nice_to_have_skills, |r| &r.missing_nice_to_have_skills);
     let scores: Vec<f32> = results.iter().map(|(_, r)| r.score).collect();
     JobAnalytics {
-        required_skills: rarity(&job.required_skills, |r| &r.missing_required_skills),
-        nice_to_have_skills: rarity(&job.nice_to_have_skills, |r| &r.missing_nice_to_have_skills),
+        required_skills,
+        nice_to_have_skills,
         scores: distribution(&scores),
         salary: salary_benchmark(job, model),
     }
@@ -412,6 +422,32 @@ mod tests {
         assert_eq!(banded, 3);
         let binned: usize = a.scores.bins.iter().map(|b| b.count).sum();
         assert_eq!(binned, 3);
+    }
+
+    #[test]
+    fn a_skill_named_twice_is_counted_once() {
+        let mut j = job();
+        j.required_skills = vec!["k8s".into(), "Kubernetes".into(), "Python".into()];
+        j.nice_to_have_skills = vec!["python".into(), "Rust".into()];
+        let candidates = [candidate("a", &["Python"]), candidate("b", &["Kubernetes"])];
+        let a = analyse_job(
+            &j,
+            &candidates,
+            &MatchWeights::default(),
+            SalaryModel::default_model(),
+        );
+        let required: Vec<_> = a
+            .required_skills
+            .iter()
+            .map(|r| (r.skill.as_str(), r.candidates_with))
+            .collect();
+        assert_eq!(required, [("k8s", 1), ("Python", 1)]);
+        let nice: Vec<_> = a
+            .nice_to_have_skills
+            .iter()
+            .map(|r| r.skill.as_str())
+            .collect();
+        assert_eq!(nice, ["Rust"]);
     }
 
     #[test]
