@@ -134,6 +134,15 @@ pub struct CandidateRecord {
     pub created_at: i64,
 }
 
+/// See [`Storage::ranking_marker`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RankingMarker {
+    pub candidates: i64,
+    pub last_candidate: Option<String>,
+    pub jobs: i64,
+    pub last_job_update: Option<i64>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobRecord {
     pub id: String,
@@ -478,6 +487,26 @@ impl Storage {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// A cheap fingerprint of what the rankings read: it changes when any
+    /// process creates or deletes a candidate, or creates, updates or
+    /// deletes a job (ids and `updated_at` only grow).
+    pub async fn ranking_marker(&self) -> Result<RankingMarker> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM candidates) AS candidates, \
+                    (SELECT MAX(id) FROM candidates) AS last_candidate, \
+                    (SELECT COUNT(*) FROM jobs) AS jobs, \
+                    (SELECT MAX(updated_at) FROM jobs) AS last_job_update",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(RankingMarker {
+            candidates: row.try_get("candidates")?,
+            last_candidate: row.try_get("last_candidate")?,
+            jobs: row.try_get("jobs")?,
+            last_job_update: row.try_get("last_job_update")?,
+        })
     }
 
     pub async fn count_candidates(&self) -> Result<i64> {

@@ -340,3 +340,69 @@ async fn ranking_takes_weights_in_the_query() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// Two server processes on one database: a change made through one shows in
+/// the other's rankings (its indexes notice the storage fingerprint moved).
+#[tokio::test]
+async fn rankings_see_changes_made_by_another_process() {
+    for postgres in [false, true] {
+        if let Some(app) = TestApp::new(postgres).await {
+            two_processes(app).await;
+        }
+    }
+}
+
+async fn two_processes(mut app: TestApp) {
+    let (strong, weak, backend, _chef) = seed(&app).await;
+    let primary = app.router.clone();
+    let replica = mismatch_server::app(mismatch_server::AppState::new(
+        app.state.storage().clone(),
+        Settings::default(),
+    ));
+    let ranked = |v: Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["candidate_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let path = format!("/v1/jobs/{backend}/matches");
+    assert_eq!(
+        ranked(app.get(&path).await.json()),
+        [strong.clone(), weak.clone()]
+    );
+    app.router = replica.clone();
+    assert_eq!(
+        ranked(app.get(&path).await.json()),
+        [strong.clone(), weak.clone()]
+    );
+
+    // Created through the primary, seen by the replica.
+    app.router = primary.clone();
+    let newcomer: Value = app
+        .post(
+            "/v1/candidates",
+            json!({"text": "Kim Backend\nSenior backend engineer, 9 years of experience.\nSkills: Python (9 years), PostgreSQL, Kubernetes, Terraform"}),
+        )
+        .await
+        .json();
+    let newcomer = newcomer["id"].as_str().unwrap().to_owned();
+    app.router = replica.clone();
+    assert!(ranked(app.get(&path).await.json()).contains(&newcomer));
+
+    // Deleted through the replica, gone from the primary.
+    let r = app
+        .call(
+            axum::http::Method::DELETE,
+            &format!("/v1/candidates/{strong}"),
+            Some(&app.admin_key.clone()),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    app.router = primary;
+    let after = ranked(app.get(&path).await.json());
+    assert!(!after.contains(&strong), "{after:?}");
+    assert_eq!(after.len(), 2);
+}

@@ -236,7 +236,10 @@ pub async fn create_candidate(
     }
     let record = record_from_parsed(state.new_id("cand"), parsed, None);
     state.storage().insert_candidate(&record).await?;
-    state.indexes().upsert_candidate(&record).await;
+    state
+        .indexes()
+        .upsert_candidate(state.storage(), &record)
+        .await;
     Ok((StatusCode::CREATED, Json(record.into())))
 }
 
@@ -347,7 +350,10 @@ pub async fn upload_candidate(
     };
     let record = record_from_parsed(state.new_id("cand"), parsed, Some(source));
     state.storage().insert_candidate(&record).await?;
-    state.indexes().upsert_candidate(&record).await;
+    state
+        .indexes()
+        .upsert_candidate(state.storage(), &record)
+        .await;
     Ok((StatusCode::CREATED, Json(record.into())))
 }
 
@@ -456,6 +462,9 @@ pub async fn delete_candidate(
     if !is_id(&candidate_id, "cand") || !state.storage().delete_candidate(&candidate_id).await? {
         return Err(not_found());
     }
-    state.indexes().remove_candidate(&candidate_id).await;
+    state
+        .indexes()
+        .remove_candidate(state.storage(), &candidate_id)
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }

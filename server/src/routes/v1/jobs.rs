@@ -286,7 +286,7 @@ pub async fn create_job(
         return Err(ApiError::validation_many(errors));
     }
     state.storage().insert_job(&job).await?;
-    state.indexes().upsert_job(&job).await;
+    state.indexes().upsert_job(state.storage(), &job).await;
     Ok((StatusCode::CREATED, Json(job.into())))
 }
 
@@ -439,7 +439,7 @@ pub async fn update_job(
     if !state.storage().update_job(&job).await? {
         return Err(ApiError::not_found(format!("job {job_id} does not exist")));
     }
-    state.indexes().upsert_job(&job).await;
+    state.indexes().upsert_job(state.storage(), &job).await;
     Ok(Json(job.into()))
 }
 
@@ -467,6 +467,6 @@ pub async fn delete_job(
     if !is_id(&job_id, "job") || !state.storage().delete_job(&job_id).await? {
         return Err(ApiError::not_found(format!("job {job_id} does not exist")));
     }
-    state.indexes().remove_job(&job_id).await;
+    state.indexes().remove_job(state.storage(), &job_id).await;
     Ok(StatusCode::NO_CONTENT)
 }
