@@ -260,3 +260,57 @@ pub async fn get_job_analytics(
     .map_err(ApiError::internal)?;
     Ok(Json(response))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mismatch_core::matching::MatchWeights;
+
+    fn job(currency: &str) -> JobRecord {
+        JobRecord {
+            id: "job_01ARZ3NDEKTSV4RRFFQ69G5FAV".into(),
+            title: "Backend Engineer".into(),
+            company: None,
+            description: "Python services".into(),
+            required_skills: vec!["Python".into()],
+            nice_to_have_skills: vec![],
+            seniority: Some("senior".into()),
+            min_years: 5.0,
+            location: None,
+            remote: "remote".into(),
+            salary_min: Some(10_000),
+            salary_max: Some(20_000),
+            currency: currency.into(),
+            status: "open".into(),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn analyse(j: &JobRecord) -> JobAnalytics {
+        let a = analytics::analyse_job(
+            &job_profile(j),
+            &[],
+            &MatchWeights::default(),
+            SalaryModel::default_model(),
+        );
+        to_response(j, a)
+    }
+
+    #[test]
+    fn ranges_in_another_currency_are_not_compared() {
+        let same = analyse(&job("USD"));
+        assert_eq!(same.salary_benchmark.position, MarketPosition::Below);
+        let other = analyse(&job("EUR"));
+        assert_eq!(other.salary_benchmark.position, MarketPosition::Unknown);
+        assert!(
+            other.salary_benchmark.explanation.contains("EUR"),
+            "{}",
+            other.salary_benchmark.explanation
+        );
+        assert_eq!(other.salary_benchmark.job_currency, "EUR");
+        assert_eq!(other.score_distribution.count, 0);
+        assert_eq!(other.score_distribution.mean, None);
+        assert_eq!(other.required_skills[0].share, 0.0);
+    }
+}
