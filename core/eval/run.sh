@@ -13,10 +13,12 @@ cd "$(dirname "$0")/../.."
 full=""
 jobs=10000
 queries=200
+exact=10
 if [ "${1:-}" = "--full" ]; then
     full="--full"
     jobs=100000
     queries=1000
+    exact=20
 fi
 
 py="${PYTHON:-target/evalenv/bin/python}"
@@ -33,10 +35,10 @@ echo "scikit-learn $("$py" -c 'import sklearn; print(sklearn.__version__)')"
 echo
 echo "## Evaluation: synthetic resumes -> source O*NET occupation (1,016 jobs)"
 printf '%-30s | %6s | %8s | %9s | %7s | %8s | %8s\n' system queries recall@1 recall@10 MRR@10 "p50 ms" "p95 ms"
-target/release/examples/eval $full --dir target/matching-eval | grep -v '^#'
+target/release/examples/eval $full --dir target/matching-eval
 "$py" core/eval/sklearn_baseline.py eval target/matching-eval
 echo
 echo "## Speed: top-10 jobs per resume over $jobs generated jobs"
 printf '%-30s | %7s | %9s | %8s | %6s | %8s | %8s\n' system jobs "build ms" "mem MB" queries "p50 ms" "p95 ms"
-target/release/examples/bench_index --jobs "$jobs" --queries "$queries" --dir target/matching-bench
+target/release/examples/bench_index --jobs "$jobs" --queries "$queries" --exact "$exact" --dir target/matching-bench
 "$py" core/eval/sklearn_baseline.py bench target/matching-bench

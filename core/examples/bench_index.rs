@@ -1,7 +1,7 @@
 //! Speed and memory of the job index on a generated corpus, for comparison
 //! with `core/eval/sklearn_baseline.py bench` on the same files.
 //!
-//! `cargo run --release -p mismatch-core --example bench_index -- [--jobs N] [--queries Q] [--dir DIR] [--reuse]`
+//! `cargo run --release -p mismatch-core --example bench_index -- [--jobs N] [--queries Q] [--dir DIR] [--reuse] [--exact N]`
 //!
 //! Writes (unless `--reuse`) `DIR/jobs.tsv` (N jobs generated from the O*NET occupations,
 //! seeded) and `DIR/queries.tsv` (Q synthetic resumes), reads them back,
@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use mismatch_core::matching::index::JobIndex;
-use mismatch_core::matching::{CandidateProfile, JobProfile, MatchWeights};
+use mismatch_core::matching::{CandidateProfile, JobProfile, MatchWeights, rank_jobs};
 use mismatch_core::skills::SkillVocabulary;
 use mismatch_core::{RemotePolicy, Seniority};
 
@@ -56,6 +56,7 @@ fn job_profile(j: synth::SyntheticJob) -> JobProfile {
 fn main() {
     let (mut n_jobs, mut n_queries) = (100_000usize, 1_000usize);
     let mut generate = true;
+    let mut exact = 0usize;
     let mut dir = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../target/matching-bench"
@@ -68,6 +69,7 @@ fn main() {
             "--queries" => n_queries = value().parse().expect("--queries Q"),
             "--dir" => dir = PathBuf::from(value()),
             "--reuse" => generate = false,
+            "--exact" => exact = value().parse().expect("--exact N"),
             other => panic!("unknown argument {other}"),
         }
     }
@@ -75,7 +77,7 @@ fn main() {
     if generate {
         write_corpus(&dir, n_jobs, n_queries);
     }
-    run(&dir);
+    run(&dir, exact);
 }
 
 /// Writes `n_jobs` generated jobs and `n_queries` resumes into `dir`.
@@ -102,16 +104,22 @@ fn write_corpus(dir: &std::path::Path, n_jobs: usize, n_queries: usize) {
     fs::write(dir.join("queries.tsv"), queries_tsv).expect("write queries.tsv");
 }
 
-/// Loads the files, builds the index and times the queries.
-fn run(dir: &std::path::Path) {
-    // Load what the baseline loads: the job texts (as profiles) and queries.
-    mismatch_core::warm_up();
-    let jobs: Vec<JobProfile> = fs::read_to_string(dir.join("jobs.tsv"))
+fn load_jobs(dir: &std::path::Path) -> Vec<JobProfile> {
+    fs::read_to_string(dir.join("jobs.tsv"))
         .expect("read jobs.tsv")
         .lines()
         .filter_map(synth::SyntheticJob::from_tsv)
         .map(job_profile)
-        .collect();
+        .collect()
+}
+
+/// Loads the files, builds the index and times the queries; then, for the
+/// first `exact` queries, compares the indexed top 10 with scoring every
+/// job (slow: 100,000 full scores per query).
+fn run(dir: &std::path::Path, exact: usize) {
+    // Load what the baseline loads: the job texts (as profiles) and queries.
+    mismatch_core::warm_up();
+    let jobs = load_jobs(dir);
     let queries: Vec<CandidateProfile> = fs::read_to_string(dir.join("queries.tsv"))
         .expect("read queries.tsv")
         .lines()
@@ -149,6 +157,34 @@ fn run(dir: &std::path::Path) {
             queries.len(),
             synth::percentile(times, 0.5),
             synth::percentile(times, 0.95)
+        );
+    }
+    if exact > 0 {
+        let jobs = load_jobs(dir);
+        let (mut overlap, mut same_top, mut scan_ms) = (0usize, 0usize, 0.0);
+        let sample = &queries[..exact.min(queries.len())];
+        for q in sample {
+            let ours: Vec<&str> = index
+                .rank(q, &weights, 10)
+                .into_iter()
+                .map(|(j, _)| j.id.as_str())
+                .collect();
+            let t = Instant::now();
+            let scan: Vec<&str> = rank_jobs(q, &jobs, &weights, 10)
+                .into_iter()
+                .map(|(i, _)| jobs[i].id.as_str())
+                .collect();
+            scan_ms += t.elapsed().as_secs_f64() * 1e3;
+            overlap += ours.iter().filter(|id| scan.contains(id)).count();
+            same_top += usize::from(ours.first() == scan.first());
+        }
+        let m = sample.len().max(1) as f64;
+        println!(
+            "# index vs scan over {} queries: {:.4} of the scan's top 10 found, same best job in {:.4}; scan {:.1} ms per query",
+            sample.len(),
+            overlap as f64 / (10.0 * m),
+            same_top as f64 / m,
+            scan_ms / m
         );
     }
 }
