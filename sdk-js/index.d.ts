@@ -1353,7 +1353,7 @@ export interface SalaryPredictionRequest {
 /**
  * A permission that can be granted to a key.
  */
-export type Scope = "candidates:read" | "candidates:write" | "jobs:read" | "jobs:write" | "matches:read" | "salary:read" | "interviews:read" | "api_keys:manage";
+export type Scope = "candidates:read" | "candidates:write" | "jobs:read" | "jobs:write" | "matches:read" | "salary:read" | "salary_models:write" | "interviews:read" | "api_keys:manage";
 
 /**
  * Scores in `[from, to)`; the last bin includes 100.

@@ -1131,6 +1131,8 @@ used, or the shipped model when there is none.*/
         MatchesRead,
         #[serde(rename = "salary:read")]
         SalaryRead,
+        #[serde(rename = "salary_models:write")]
+        SalaryModelsWrite,
         #[serde(rename = "interviews:read")]
         InterviewsRead,
         #[serde(rename = "api_keys:manage")]
@@ -1145,6 +1147,7 @@ used, or the shipped model when there is none.*/
                 Self::JobsWrite => f.write_str("jobs:write"),
                 Self::MatchesRead => f.write_str("matches:read"),
                 Self::SalaryRead => f.write_str("salary:read"),
+                Self::SalaryModelsWrite => f.write_str("salary_models:write"),
                 Self::InterviewsRead => f.write_str("interviews:read"),
                 Self::ApiKeysManage => f.write_str("api_keys:manage"),
             }
@@ -1162,6 +1165,7 @@ used, or the shipped model when there is none.*/
                 "jobs:write" => Ok(Self::JobsWrite),
                 "matches:read" => Ok(Self::MatchesRead),
                 "salary:read" => Ok(Self::SalaryRead),
+                "salary_models:write" => Ok(Self::SalaryModelsWrite),
                 "interviews:read" => Ok(Self::InterviewsRead),
                 "api_keys:manage" => Ok(Self::ApiKeysManage),
                 _ => Err("invalid value".into()),

@@ -99,6 +99,9 @@ pub enum Scope {
     MatchesRead,
     #[serde(rename = "salary:read")]
     SalaryRead,
+    /// Training salary models changes what every later prediction says.
+    #[serde(rename = "salary_models:write")]
+    SalaryModelsWrite,
     /// Interview questions: recruiters and admins only, as the questions
     /// reveal what the candidate lacks.
     #[serde(rename = "interviews:read")]
@@ -108,13 +111,14 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 8] = [
+    pub const ALL: [Scope; 9] = [
         Scope::CandidatesRead,
         Scope::CandidatesWrite,
         Scope::JobsRead,
         Scope::JobsWrite,
         Scope::MatchesRead,
         Scope::SalaryRead,
+        Scope::SalaryModelsWrite,
         Scope::InterviewsRead,
         Scope::ApiKeysManage,
     ];
@@ -127,6 +131,7 @@ impl Scope {
             Scope::JobsWrite => "jobs:write",
             Scope::MatchesRead => "matches:read",
             Scope::SalaryRead => "salary:read",
+            Scope::SalaryModelsWrite => "salary_models:write",
             Scope::InterviewsRead => "interviews:read",
             Scope::ApiKeysManage => "api_keys:manage",
         }
@@ -204,6 +209,7 @@ pub mod scope {
         JobsWrite,
         MatchesRead,
         SalaryRead,
+        SalaryModelsWrite,
         InterviewsRead,
         ApiKeysManage
     );

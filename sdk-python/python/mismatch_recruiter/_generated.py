@@ -1707,7 +1707,7 @@ class SalaryPredictionRequest:
 Role = Literal['admin', 'recruiter', 'viewer']
 """What a user (and a key acting for it) may do; see the API guide."""
 
-Scope = Literal['candidates:read', 'candidates:write', 'jobs:read', 'jobs:write', 'matches:read', 'salary:read', 'interviews:read', 'api_keys:manage']
+Scope = Literal['candidates:read', 'candidates:write', 'jobs:read', 'jobs:write', 'matches:read', 'salary:read', 'salary_models:write', 'interviews:read', 'api_keys:manage']
 """A permission that can be granted to a key."""
 
 Seniority = Literal['intern', 'junior', 'mid', 'senior', 'lead', 'principal']

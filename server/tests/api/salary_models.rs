@@ -237,6 +237,27 @@ both_backends!(bad_csv_names_row_and_column, |app: TestApp| async move {
     train_as(&app, &viewer, "v", "text/csv", offers_csv(40, 1.0))
         .await
         .assert_problem(403, "forbidden");
+
+    // Training needs its own scope: a key narrowed to writing jobs may not,
+    // a key narrowed to salary_models:write may.
+    for (scopes, expected) in [
+        (json!(["jobs:write"]), 403),
+        (json!(["salary_models:write"]), 201),
+    ] {
+        let created = app
+            .post("/v1/api-keys", json!({"name": "narrow", "scopes": scopes}))
+            .await;
+        let key = ok(&created, StatusCode::CREATED)["key"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let r = train_as(&app, &key, "narrow", "text/csv", offers_csv(40, 1.0)).await;
+        if expected == 403 {
+            r.assert_problem(403, "forbidden");
+        } else {
+            ok(&r, StatusCode::CREATED);
+        }
+    }
 });
 
 #[test]

@@ -325,7 +325,7 @@ fn fitted_cache() -> std::sync::MutexGuard<'static, HashMap<String, Arc<SalaryMo
         (status = 201, description = "The new model version", body = SalaryModelVersion),
         (status = 400, description = "Unreadable body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the jobs:write scope", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key lacks the salary_models:write scope", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body larger than the limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not text/csv", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid CSV: the field names the row and column (`rows[3].salary`), or `name`", body = Problem, content_type = "application/problem+json"),
@@ -335,7 +335,7 @@ fn fitted_cache() -> std::sync::MutexGuard<'static, HashMap<String, Arc<SalaryMo
 )]
 pub async fn create_salary_model(
     State(state): State<AppState>,
-    auth: Authorized<scope::JobsWrite>,
+    auth: Authorized<scope::SalaryModelsWrite>,
     ApiQuery(params): ApiQuery<CreateSalaryModelParams>,
     request: Request,
 ) -> Result<(StatusCode, Json<SalaryModelVersion>), ApiError> {
