@@ -46,6 +46,15 @@ const REQUIRED_SKILL_TF: f32 = 2.0;
 /// skill they do.
 const IMPLIED_SKILL_TF: f32 = 0.5;
 
+/// Pseudo-skill of a job that lists no skills. The full score gives such a
+/// job 100 on skills for every candidate, as if all its skills matched; in
+/// retrieval it must not lose to jobs whose skills the candidate lacks, so
+/// candidate queries carry this term too. (Not a possible skill key: keys
+/// are canonical names.)
+const NO_SKILLS: &str = "\u{0}none";
+/// Query weight of [`NO_SKILLS`], in skill units.
+const NO_SKILLS_QUERY_WEIGHT: f32 = 8.0;
+
 /// How many documents the retrieval stage hands to the full score for a
 /// top-`k` request.
 pub fn shortlist_size(k: usize) -> usize {
@@ -74,6 +83,17 @@ fn job_terms(job: &JobProfile) -> TermBag {
             }
         }
     }
+    if seen.is_empty() {
+        bag.add_flag(NO_SKILLS);
+    }
+    bag
+}
+
+/// A candidate's query against jobs: its terms, plus the pseudo-skill of
+/// jobs that list no skills (see [`NO_SKILLS`]).
+fn candidate_query(candidate: &CandidateProfile) -> TermBag {
+    let mut bag = candidate_terms(candidate);
+    bag.add_skill(NO_SKILLS, NO_SKILLS_QUERY_WEIGHT);
     bag
 }
 
@@ -337,7 +357,7 @@ impl JobIndex {
     /// The retrieval stage alone: the `n` jobs with the highest BM25 score
     /// for the candidate's text and skills, best first.
     pub fn retrieve(&self, candidate: &CandidateProfile, n: usize) -> Vec<Hit> {
-        self.store.retrieve(&candidate_terms(candidate), n)
+        self.store.retrieve(&candidate_query(candidate), n)
     }
 
     /// The `k` best jobs for a candidate by the full score, best first;
@@ -349,7 +369,7 @@ impl JobIndex {
         k: usize,
     ) -> Vec<(&JobProfile, MatchResult)> {
         let prepared = PreparedCandidate::new(candidate);
-        let jobs = self.store.shortlist(|| candidate_terms(candidate), k);
+        let jobs = self.store.shortlist(|| candidate_query(candidate), k);
         let scored = jobs.into_iter().map(|job| {
             (
                 job,

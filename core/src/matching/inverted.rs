@@ -96,6 +96,9 @@ pub(crate) struct TermBag {
     /// Lower-cased texts with the frequency each occurrence counts for.
     texts: Vec<(String, f32)>,
     skills: Vec<(String, f32)>,
+    /// Skill pseudo-terms posted with frequency 1 that do not count towards
+    /// the document's length (markers such as "lists no skills").
+    flags: Vec<String>,
 }
 
 impl TermBag {
@@ -120,7 +123,13 @@ impl TermBag {
         }
     }
 
-    /// Calls `f` with every term occurrence (skills with their weight).
+    /// Posts the pseudo-term of `key` without lengthening the document.
+    pub(crate) fn add_flag(&mut self, key: &str) {
+        self.flags.push(skill_term(key));
+    }
+
+    /// Calls `f` with every term occurrence (skills with their weight),
+    /// flags excepted.
     fn for_each(&self, mut f: impl FnMut(&str, f32)) {
         let mut buf = String::new();
         for (text, weight) in &self.texts {
@@ -400,6 +409,21 @@ impl InvertedIndex {
             p.push(doc, encode_tf(tf), len);
             p.df += 1;
         }
+        for flag in &bag.flags {
+            let next = self.postings.len() as u32;
+            let id = *self
+                .term_ids
+                .entry(Box::from(flag.as_str()))
+                .or_insert(next);
+            if id == next {
+                self.postings.push(Postings::default());
+            }
+            let p = &mut self.postings[id as usize];
+            if p.last != doc || p.len() == 0 {
+                p.push(doc, encode_tf(1.0), len);
+                p.df += 1;
+            }
+        }
         self.lens.push(len);
         self.live_flags.push(true);
         self.live += 1;
@@ -415,7 +439,17 @@ impl InvertedIndex {
         }
         self.live_flags[doc as usize] = false;
         self.resolve(bag, false);
-        for &(id, _) in &self.scratch {
+        let flags = bag
+            .flags
+            .iter()
+            .filter_map(|f| self.term_ids.get(f.as_str()).copied());
+        let ids: Vec<u32> = self
+            .scratch
+            .iter()
+            .map(|&(id, _)| id)
+            .chain(flags)
+            .collect();
+        for id in ids {
             let p = &mut self.postings[id as usize];
             p.df = p.df.saturating_sub(1);
         }
@@ -487,7 +521,10 @@ impl InvertedIndex {
             .into_iter()
             .filter_map(|(id, qtf, is_skill)| {
                 let p = &self.postings[id as usize];
-                if p.df == 0 {
+                // A term in every live document is no evidence for any of
+                // them (its IDF is ~0); dropping it also keeps rounding
+                // noise from reordering near-ties.
+                if p.df == 0 || p.df >= self.live {
                     return None;
                 }
                 let weight = query_weight(is_skill, qtf, self.idf(p.df));
@@ -604,7 +641,7 @@ impl InvertedIndex {
         let mut scores = vec![0.0f32; self.lens.len()];
         for (id, qtf, is_skill) in self.lookup(query) {
             let p = &self.postings[id as usize];
-            if p.df == 0 {
+            if p.df == 0 || p.df >= self.live {
                 continue;
             }
             let weight = query_weight(is_skill, qtf, self.idf(p.df));
