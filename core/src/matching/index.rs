@@ -672,4 +672,32 @@ mod tests {
         assert!(top.contains(&"filler7".to_owned()) && top.contains(&"filler17".to_owned()));
         assert!(index.get("filler3").is_none());
     }
+
+    #[test]
+    fn jobs_without_skills_are_not_buried_under_skill_mismatches() {
+        // 200 warehouse jobs requiring a skill the candidate lacks, and one
+        // that lists none: the full score gives the latter 100 on skills,
+        // so retrieval must shortlist it.
+        let mut jobs: Vec<JobProfile> = (0..200)
+            .map(|i| {
+                job(
+                    &format!("w{i}"),
+                    "Warehouse Operative",
+                    "Pick and pack orders in the warehouse",
+                    &["Python"],
+                )
+            })
+            .collect();
+        jobs.push(job(
+            "open",
+            "Warehouse Operative",
+            "Pick and pack orders in the warehouse",
+            &[],
+        ));
+        let index = JobIndex::build(jobs);
+        let picker = candidate("p", "Picked and packed orders in a warehouse", &[]);
+        assert_eq!(index.retrieve(&picker, 1)[0].key, "open");
+        let ranked = index.rank(&picker, &MatchWeights::default(), 1);
+        assert_eq!(ranked[0].0.id, "open");
+    }
 }
