@@ -86,9 +86,14 @@ pub(crate) fn idf(token: &str) -> f32 {
 
 /// A sparse, L2-normalised TF-IDF vector (sublinear term frequency), kept
 /// sorted by token so that a cosine is one merge rather than many lookups.
+/// The tokens live in one lower-cased string and are referred to by range,
+/// so a vector costs two allocations however many tokens it has (ranking
+/// builds one per shortlisted job for every query).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TfIdf {
-    weights: Vec<(Box<str>, f32)>,
+    text: String,
+    /// (start, end) of each distinct token in `text`, with its weight.
+    weights: Vec<(u32, u32, f32)>,
 }
 
 impl TfIdf {
@@ -97,17 +102,28 @@ impl TfIdf {
         // Sorting and counting runs is cheaper than hashing every token.
         let mut all: Vec<&str> = token_slices(&lower).collect();
         all.sort_unstable();
-        let mut weights: Vec<(Box<str>, f32)> = Vec::new();
+        let base = lower.as_ptr() as usize;
+        let mut weights: Vec<(u32, u32, f32)> = Vec::new();
         for run in all.chunk_by(|a, b| a == b) {
             let token = run[0];
             let tf = 1.0 + (run.len() as f32).ln();
-            weights.push((Box::from(token), tf * idf(token)));
+            // Tokens are slices of `lower`, so their offsets locate them.
+            let start = token.as_ptr() as usize - base;
+            weights.push((start as u32, (start + token.len()) as u32, tf * idf(token)));
         }
-        let norm = weights.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+        let norm = weights.iter().map(|(_, _, w)| w * w).sum::<f32>().sqrt();
         if norm > 0.0 {
-            weights.iter_mut().for_each(|(_, w)| *w /= norm);
+            weights.iter_mut().for_each(|(_, _, w)| *w /= norm);
         }
-        TfIdf { weights }
+        TfIdf {
+            text: lower,
+            weights,
+        }
+    }
+
+    fn token(&self, i: usize) -> &str {
+        let (start, end, _) = self.weights[i];
+        &self.text[start as usize..end as usize]
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -116,15 +132,15 @@ impl TfIdf {
 
     /// Cosine similarity and the shared tokens that contribute most to it.
     pub(crate) fn cosine(&self, other: &TfIdf) -> (f32, Vec<String>) {
-        let (a, b) = (&self.weights, &other.weights);
         let mut shared: Vec<(f32, &str)> = Vec::new();
         let (mut i, mut j) = (0, 0);
-        while i < a.len() && j < b.len() {
-            match a[i].0.cmp(&b[j].0) {
+        while i < self.weights.len() && j < other.weights.len() {
+            let (a, b) = (self.token(i), other.token(j));
+            match a.cmp(b) {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
                 std::cmp::Ordering::Equal => {
-                    shared.push((a[i].1 * b[j].1, &a[i].0));
+                    shared.push((self.weights[i].2 * other.weights[j].2, a));
                     i += 1;
                     j += 1;
                 }
