@@ -576,6 +576,11 @@ export interface CandidateSource {
 }
 
 /**
+ * An optional job field that a patch can clear.
+ */
+export type ClearableJobField = "company" | "seniority" | "location" | "salary_min" | "salary_max";
+
+/**
  * Request to create an API key.
  */
 export interface CreateApiKey {
@@ -852,10 +857,15 @@ export interface JobPage {
 }
 
 /**
- * Changes to a job: only the fields present are changed; `null` clears an
- * optional field.
+ * Changes to a job: only the fields present are changed. To remove an
+ * optional value, name it in `clear` (or send it as `null`).
  */
 export interface JobPatch {
+  /**
+   * Optional fields to remove. A field may not be both set and cleared.
+   * (Typed clients drop `null` fields, so they clear through this list.)
+   */
+  clear?: ClearableJobField[];
   title?: string | null;
   company?: string | null;
   description?: string | null;

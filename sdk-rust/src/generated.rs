@@ -106,6 +106,73 @@ pub mod types {
         pub filename: ::std::option::Option<::std::string::String>,
         pub format: DocumentFormat,
     }
+    ///An optional job field that a patch can clear.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ClearableJobField {
+        #[serde(rename = "company")]
+        Company,
+        #[serde(rename = "seniority")]
+        Seniority,
+        #[serde(rename = "location")]
+        Location,
+        #[serde(rename = "salary_min")]
+        SalaryMin,
+        #[serde(rename = "salary_max")]
+        SalaryMax,
+    }
+    impl ::std::fmt::Display for ClearableJobField {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Company => f.write_str("company"),
+                Self::Seniority => f.write_str("seniority"),
+                Self::Location => f.write_str("location"),
+                Self::SalaryMin => f.write_str("salary_min"),
+                Self::SalaryMax => f.write_str("salary_max"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ClearableJobField {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "company" => Ok(Self::Company),
+                "seniority" => Ok(Self::Seniority),
+                "location" => Ok(Self::Location),
+                "salary_min" => Ok(Self::SalaryMin),
+                "salary_max" => Ok(Self::SalaryMax),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ClearableJobField {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ClearableJobField {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///Request to create an API key.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(deny_unknown_fields)]
@@ -418,11 +485,15 @@ first), each with the level chosen for it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next_cursor: ::std::option::Option<::std::string::String>,
     }
-    /**Changes to a job: only the fields present are changed; `null` clears an
-optional field.*/
+    /**Changes to a job: only the fields present are changed. To remove an
+optional value, name it in `clear` (or send it as `null`).*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[serde(deny_unknown_fields)]
     pub struct JobPatch {
+        /**Optional fields to remove. A field may not be both set and cleared.
+(Typed clients drop `null` fields, so they clear through this list.)*/
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub clear: ::std::vec::Vec<ClearableJobField>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub company: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]

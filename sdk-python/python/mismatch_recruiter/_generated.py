@@ -33,6 +33,7 @@ __all__ = [
     'Candidate',
     'CandidatePage',
     'CandidateSource',
+    'ClearableJobField',
     'Client',
     'CreateApiKey',
     'CreateCandidate',
@@ -1093,10 +1094,13 @@ class JobPage:
 
 @dataclass(kw_only=True)
 class JobPatch:
-    """Changes to a job: only the fields present are changed; `null` clears an
-    optional field.
+    """Changes to a job: only the fields present are changed. To remove an
+    optional value, name it in `clear` (or send it as `null`).
     """
 
+    #: Optional fields to remove. A field may not be both set and cleared.
+    #: (Typed clients drop `null` fields, so they clear through this list.)
+    clear: list[ClearableJobField] | None = None
     title: str | None = None
     company: str | None = None
     description: str | None = None
@@ -1115,6 +1119,7 @@ class JobPatch:
     def from_dict(cls, data: Mapping[str, Any]) -> JobPatch:
         """Builds the model from decoded JSON; unknown keys are ignored."""
         return cls(
+            clear=data.get('clear'),
             title=data.get('title'),
             company=data.get('company'),
             description=data.get('description'),
@@ -1133,6 +1138,8 @@ class JobPatch:
     def to_dict(self) -> dict[str, Any]:
         """The JSON object for this model; unset optional fields are left out."""
         out: dict[str, Any] = {}
+        if self.clear is not None:
+            out['clear'] = _to_json(self.clear)
         if self.title is not None:
             out['title'] = _to_json(self.title)
         if self.company is not None:
@@ -1718,6 +1725,9 @@ EducationLevel = Literal['high_school', 'associate', 'bachelor', 'master', 'doct
 
 DocumentFormat = Literal['plain_text', 'pdf', 'docx']
 """Format of an uploaded resume."""
+
+ClearableJobField = Literal['company', 'seniority', 'location', 'salary_min', 'salary_max']
+"""An optional job field that a patch can clear."""
 
 RemotePolicy = Literal['onsite', 'hybrid', 'remote']
 """Where the work happens."""
@@ -2424,6 +2434,7 @@ class Client(SyncTransport):
         self,
         job_id: str,
         *,
+        clear: list[ClearableJobField] | None = None,
         title: str | None = None,
         company: str | None = None,
         description: str | None = None,
@@ -2447,6 +2458,7 @@ class Client(SyncTransport):
         ``PATCH /v1/jobs/{job_id}`` (operation ``updateJob``).
 
         :param job_id: `job_…` id
+        :param clear: Optional fields to remove. A field may not be both set and cleared. (Typed clients drop `null` fields, so they clear through this list.)
         :param extra_headers: additional HTTP headers for this call.
         :returns: the decoded ``Job``.
         :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
@@ -2454,6 +2466,8 @@ class Client(SyncTransport):
         args: dict[str, Any] = {}
         args['job_id'] = _to_json(job_id)
         body: dict[str, Any] = {}
+        if clear is not None:
+            body['clear'] = _to_json(clear)
         if title is not None:
             body['title'] = _to_json(title)
         if company is not None:
@@ -3430,6 +3444,7 @@ class AsyncClient(AsyncTransport):
         self,
         job_id: str,
         *,
+        clear: list[ClearableJobField] | None = None,
         title: str | None = None,
         company: str | None = None,
         description: str | None = None,
@@ -3453,6 +3468,7 @@ class AsyncClient(AsyncTransport):
         ``PATCH /v1/jobs/{job_id}`` (operation ``updateJob``).
 
         :param job_id: `job_…` id
+        :param clear: Optional fields to remove. A field may not be both set and cleared. (Typed clients drop `null` fields, so they clear through this list.)
         :param extra_headers: additional HTTP headers for this call.
         :returns: the decoded ``Job``.
         :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
@@ -3460,6 +3476,8 @@ class AsyncClient(AsyncTransport):
         args: dict[str, Any] = {}
         args['job_id'] = _to_json(job_id)
         body: dict[str, Any] = {}
+        if clear is not None:
+            body['clear'] = _to_json(clear)
         if title is not None:
             body['title'] = _to_json(title)
         if company is not None:

@@ -71,6 +71,41 @@ both_backends!(job_lifecycle, |app: TestApp| async move {
     assert_eq!(updated["salary_max"], 110000);
     assert_ne!(updated["updated_at"], job["updated_at"]);
 
+    // `clear` removes optional values (what typed clients send instead of
+    // null); clearing a field that the same patch sets is rejected.
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/v1/jobs/{id}"),
+            Some(&app.admin_key.clone()),
+            Some(json!({"clear": ["salary_max", "location"]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let cleared = r.json();
+    assert_eq!(cleared["salary_max"], json!(null));
+    assert_eq!(cleared["location"], json!(null));
+    assert_eq!(cleared["salary_min"], 80000);
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/v1/jobs/{id}"),
+            Some(&app.admin_key.clone()),
+            Some(json!({"clear": ["company"], "company": "Acme"})),
+        )
+        .await;
+    assert_eq!(
+        r.assert_problem(422, "validation_failed")["errors"][0]["field"],
+        "clear[0]"
+    );
+    app.call(
+        Method::PATCH,
+        &format!("/v1/jobs/{id}"),
+        Some(&app.admin_key.clone()),
+        Some(json!({"salary_max": 110000})),
+    )
+    .await;
+
     // Status filter.
     let open = app.get("/v1/jobs?status=open").await.json();
     let open_ids: Vec<&str> = open["items"]

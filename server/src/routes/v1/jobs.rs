@@ -55,11 +55,26 @@ pub struct CreateJob {
     pub status: Option<JobStatus>,
 }
 
-/// Changes to a job: only the fields present are changed; `null` clears an
-/// optional field.
+/// An optional job field that a patch can clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClearableJobField {
+    Company,
+    Seniority,
+    Location,
+    SalaryMin,
+    SalaryMax,
+}
+
+/// Changes to a job: only the fields present are changed. To remove an
+/// optional value, name it in `clear` (or send it as `null`).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JobPatch {
+    /// Optional fields to remove. A field may not be both set and cleared.
+    /// (Typed clients drop `null` fields, so they clear through this list.)
+    #[serde(default)]
+    pub clear: Vec<ClearableJobField>,
     pub title: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
@@ -388,10 +403,32 @@ pub async fn update_job(
     State(state): State<AppState>,
     _auth: Authorized<scope::JobsWrite>,
     Path(job_id): Path<String>,
-    ApiJson(patch): ApiJson<JobPatch>,
+    ApiJson(mut patch): ApiJson<JobPatch>,
 ) -> Result<Json<Job>, ApiError> {
     let mut job = load_job(&state, &job_id).await?;
     let mut errors = Vec::new();
+    for (i, field) in patch.clear.iter().enumerate() {
+        let also_set = match field {
+            ClearableJobField::Company => matches!(patch.company, Some(Some(_))),
+            ClearableJobField::Seniority => matches!(patch.seniority, Some(Some(_))),
+            ClearableJobField::Location => matches!(patch.location, Some(Some(_))),
+            ClearableJobField::SalaryMin => matches!(patch.salary_min, Some(Some(_))),
+            ClearableJobField::SalaryMax => matches!(patch.salary_max, Some(Some(_))),
+        };
+        if also_set {
+            errors.push(FieldError {
+                field: format!("clear[{i}]"),
+                message: "this field is also set in the same patch".to_owned(),
+            });
+        }
+        match field {
+            ClearableJobField::Company => patch.company = Some(None),
+            ClearableJobField::Seniority => patch.seniority = Some(None),
+            ClearableJobField::Location => patch.location = Some(None),
+            ClearableJobField::SalaryMin => patch.salary_min = Some(None),
+            ClearableJobField::SalaryMax => patch.salary_max = Some(None),
+        }
+    }
     if let Some(title) = patch.title {
         job.title = title.trim().to_owned();
     }
