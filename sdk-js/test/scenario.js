@@ -12,6 +12,7 @@ function errorFacts(sdk, err) {
     status: err?.status ?? null,
     code: err?.code ?? null,
     requestId: err?.requestId ?? null,
+    attempts: err?.attempts ?? null,
     isMismatchError: err instanceof sdk.MismatchError,
     isNotFoundError: err instanceof sdk.NotFoundError,
     isValidationError: err instanceof sdk.ValidationError,
@@ -315,6 +316,7 @@ export function checkScenario(assert, facts) {
   assert.equal(facts.noRetry.name, 'ServerError');
   assert.ok(facts.noRetry.isServerError);
   assert.equal(facts.noRetry.status, 503);
+  assert.equal(facts.noRetry.attempts, 1);
 
   assert.ok(facts.interceptor.operations.includes('createCandidate'));
   assert.equal(facts.interceptor.first.operationId, 'createCandidate');

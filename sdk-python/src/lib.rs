@@ -240,6 +240,7 @@ fn build_exception(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
     kwargs.set_item("code", err.code())?;
     kwargs.set_item("request_id", err.request_id())?;
     kwargs.set_item("body", body)?;
+    kwargs.set_item("attempts", err.attempts())?;
     let exception = py
         .import("mismatch_recruiter._errors")?
         .getattr("_from_native")?

@@ -204,6 +204,7 @@ def test_no_retries_through_flaky_proxy_raises_server_error(live: Live, recruite
         with pytest.raises(mm.ServerError) as info:
             flaky.create_job(title=f"Never created {unique}")
     assert info.value.status == 503
+    assert info.value.attempts == 1
 
 
 def test_replaying_an_idempotency_key_returns_the_first_result(client: mm.Client, unique: str) -> None:

@@ -119,10 +119,10 @@ def test_errors_survive_pickling(kind: str) -> None:
     import pickle
 
     err = _from_native(kind=kind, message="m", status=None if kind in ("timeout", "connection") else 500,
-                       code="c", request_id="r", body={"errors": []})
+                       code="c", request_id="r", body={"errors": []}, attempts=3)
     copy = pickle.loads(pickle.dumps(err))
     assert type(copy) is type(err)
-    assert (copy.message, copy.status, copy.code, copy.request_id, copy.body) == (
-        err.message, err.status, err.code, err.request_id, err.body,
+    assert (copy.message, copy.status, copy.code, copy.request_id, copy.body, copy.attempts) == (
+        err.message, err.status, err.code, err.request_id, err.body, 3,
     )
     assert str(copy) == str(err)

@@ -133,7 +133,8 @@ impl Client {
             }),
             Err(err) => Err(err
                 .with_request_id(context.request_id())
-                .with_response_status(context.last_status())),
+                .with_response_status(context.last_status())
+                .with_attempts(context.attempts())),
         }
     }
 }

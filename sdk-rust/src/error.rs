@@ -121,6 +121,8 @@ struct Inner {
     message: String,
     request_id: Option<String>,
     body: Option<Value>,
+    /// HTTP attempts made by `Client::call` before giving up, if any were made.
+    attempts: Option<u32>,
     source: Option<Source>,
 }
 
@@ -134,6 +136,7 @@ impl Error {
             message: message.into(),
             request_id: None,
             body: None,
+            attempts: None,
             source: None,
         })
     }
@@ -172,6 +175,7 @@ impl Error {
             message,
             request_id,
             body,
+            attempts: None,
             source: None,
         })
     }
@@ -222,6 +226,13 @@ impl Error {
         self
     }
 
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        if attempts > 0 {
+            self.inner.attempts = Some(attempts);
+        }
+        self
+    }
+
     pub(crate) fn with_status(mut self, status: u16) -> Self {
         self.inner.status.get_or_insert(status);
         self
@@ -250,6 +261,12 @@ impl Error {
     /// The server's request id (`x-request-id`), to quote in support requests.
     pub fn request_id(&self) -> Option<&str> {
         self.inner.request_id.as_deref()
+    }
+
+    /// How many HTTP attempts `Client::call` made, retries included; `None`
+    /// when the error came before any request was sent (or from `api()`).
+    pub fn attempts(&self) -> Option<u32> {
+        self.inner.attempts
     }
 
     /// The decoded error body (a problem document), if any.

@@ -159,6 +159,7 @@ async fn max_retries_zero_gives_a_server_error_after_one_attempt() {
     assert_eq!(err.code(), Some("unavailable"));
     assert_eq!(err.request_id(), Some("req-503"));
     assert_eq!(server.seen().len(), 1);
+    assert_eq!(err.attempts(), Some(1));
 }
 
 #[tokio::test]
@@ -177,6 +178,7 @@ async fn retries_stop_after_max_retries() {
     assert_eq!(err.kind(), ErrorKind::Server);
     assert_eq!(err.message(), "still broken");
     assert_eq!(server.seen().len(), 3, "1 attempt + 2 retries");
+    assert_eq!(err.attempts(), Some(3));
 }
 
 #[tokio::test]
@@ -288,6 +290,7 @@ async fn bad_arguments_fail_before_any_request() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(err.message().contains("noSuchOperation"));
+    assert_eq!(err.attempts(), None, "nothing was sent");
 
     let err = client
         .call("getCandidate", json!({}), CallOptions::default())
@@ -477,6 +480,9 @@ async fn every_operation_dispatches_to_its_method_and_path() {
             let value = format!("x_{name}");
             path = path.replace(&format!("{{{name}}}"), &value);
             args.insert((*name).to_owned(), json!(value));
+        }
+        for param in op.query_params.iter().filter(|p| p.required) {
+            args.insert(param.name.to_owned(), json!(format!("q_{}", param.name)));
         }
         let mut options = CallOptions::default();
         match op.body {

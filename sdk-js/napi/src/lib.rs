@@ -52,7 +52,7 @@ impl NativeOutcome {
             status: err.status().map(u32::from),
             body_json: err.body().map(|b| b.to_string()),
             request_id: err.request_id().map(str::to_owned),
-            attempts: None,
+            attempts: err.attempts(),
             kind: Some(err.kind().as_str().to_owned()),
             code: err.code().map(str::to_owned),
             message: Some(err.message().to_owned()),

@@ -146,7 +146,7 @@ impl CallOutcome {
             status: err.status(),
             body_json: err.body().map(|b| b.to_string()),
             request_id: err.request_id().map(str::to_owned),
-            attempts: None,
+            attempts: err.attempts(),
             kind: Some(err.kind().into()),
             code: err.code().map(str::to_owned),
             message: Some(summary(err.message()).to_owned()),

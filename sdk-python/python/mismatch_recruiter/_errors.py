@@ -41,6 +41,8 @@ class MismatchError(Exception):
     code: str | None
     request_id: str | None
     body: Any
+    #: HTTP attempts the client made, retries included (None if no request was sent).
+    attempts: int | None = None
 
     def __init__(
         self,
@@ -61,7 +63,10 @@ class MismatchError(Exception):
     def __reduce__(self) -> tuple[Any, ...]:
         # Exceptions pickle through their positional args by default, which would
         # lose the keyword-only fields (and fail for APIError, whose status is required).
-        return (_rebuild, (type(self), self.message, self.status, self.code, self.request_id, self.body))
+        return (
+            _rebuild,
+            (type(self), self.message, self.status, self.code, self.request_id, self.body, self.attempts),
+        )
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -186,9 +191,11 @@ def _rebuild(
     code: str | None,
     request_id: str | None,
     body: Any,
+    attempts: int | None = None,
 ) -> MismatchError:
     err = cls.__new__(cls, message)
     MismatchError.__init__(err, message, status=status, code=code, request_id=request_id, body=body)
+    err.attempts = attempts
     return err
 
 
@@ -238,12 +245,18 @@ def _from_native(
     code: str | None = None,
     request_id: str | None = None,
     body: Any = None,
+    attempts: int | None = None,
 ) -> MismatchError:
     """Builds the exception for an error classified by the Rust SDK."""
     cls = _class_for(kind, status)
+    err: MismatchError
     if issubclass(cls, APIError):
         if status is None:
             # An API error always has a status; without one treat it as a decode failure.
-            return ResponseDecodeError(message, code=code, request_id=request_id, body=body)
-        return cls(message, status=status, code=code, request_id=request_id, body=body)
-    return cls(message, status=status, code=code, request_id=request_id, body=body)
+            err = ResponseDecodeError(message, code=code, request_id=request_id, body=body)
+        else:
+            err = cls(message, status=status, code=code, request_id=request_id, body=body)
+    else:
+        err = cls(message, status=status, code=code, request_id=request_id, body=body)
+    err.attempts = attempts
+    return err
