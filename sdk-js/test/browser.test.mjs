@@ -84,7 +84,7 @@ test('browser build: interceptors, retries and typed errors against a stand-in s
       [
         ['getLiveness', 200, 1],
         ['getLiveness', 200, 2],
-        ['getCandidate', 404, null],
+        ['getCandidate', 404, 1],
       ],
     );
 
