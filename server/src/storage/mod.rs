@@ -310,31 +310,8 @@ impl Storage {
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<Page<ApiKeyRecord>> {
-        let mut conditions = Vec::new();
-        let mut binds: Vec<&str> = Vec::new();
-        if let Some(user_id) = user_id {
-            binds.push(user_id);
-            conditions.push(format!("user_id = ${}", binds.len()));
-        }
-        if let Some(cursor) = cursor {
-            binds.push(cursor);
-            conditions.push(format!("id < ${}", binds.len()));
-        }
-        let sql = format!(
-            "SELECT {API_KEY_COLUMNS} FROM api_keys {} ORDER BY id DESC LIMIT {}",
-            where_clause(&conditions),
-            i64::from(limit) + 1
-        );
-        let mut query = sqlx::query(audited(sql));
-        for b in binds {
-            query = query.bind(b);
-        }
-        let rows = query.fetch_all(&self.pool).await?;
-        let items = rows
-            .iter()
-            .map(api_key_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        Ok(paginate(items, limit, |k| k.id.clone()))
+        let filters: Vec<_> = user_id.map(|u| ("user_id", u)).into_iter().collect();
+        self.page(&filters, cursor, limit).await
     }
 
     /// Marks a key revoked; returns false if it was already revoked or absent.
@@ -448,30 +425,7 @@ impl Storage {
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<Page<CandidateRecord>> {
-        let rows = match cursor {
-            Some(cursor) => {
-                let sql = format!(
-                    "SELECT {CANDIDATE_COLUMNS} FROM candidates WHERE id < $1 ORDER BY id DESC LIMIT {}",
-                    i64::from(limit) + 1
-                );
-                sqlx::query(audited(sql))
-                    .bind(cursor)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            None => {
-                let sql = format!(
-                    "SELECT {CANDIDATE_COLUMNS} FROM candidates ORDER BY id DESC LIMIT {}",
-                    i64::from(limit) + 1
-                );
-                sqlx::query(audited(sql)).fetch_all(&self.pool).await?
-            }
-        };
-        let items = rows
-            .iter()
-            .map(candidate_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        Ok(paginate(items, limit, |c| c.id.clone()))
+        self.page(&[], cursor, limit).await
     }
 
     /// Every candidate, oldest first (for ranking).
@@ -588,28 +542,8 @@ impl Storage {
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<Page<JobRecord>> {
-        let mut conditions = Vec::new();
-        let mut binds: Vec<&str> = Vec::new();
-        if let Some(status) = status {
-            binds.push(status);
-            conditions.push(format!("status = ${}", binds.len()));
-        }
-        if let Some(cursor) = cursor {
-            binds.push(cursor);
-            conditions.push(format!("id < ${}", binds.len()));
-        }
-        let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM jobs {} ORDER BY id DESC LIMIT {}",
-            where_clause(&conditions),
-            i64::from(limit) + 1
-        );
-        let mut query = sqlx::query(audited(sql));
-        for b in binds {
-            query = query.bind(b);
-        }
-        let rows = query.fetch_all(&self.pool).await?;
-        let items = rows.iter().map(job_from_row).collect::<Result<Vec<_>>>()?;
-        Ok(paginate(items, limit, |j| j.id.clone()))
+        let filters: Vec<_> = status.map(|st| ("status", st)).into_iter().collect();
+        self.page(&filters, cursor, limit).await
     }
 
     /// Every open job, oldest first (for ranking).
@@ -740,6 +674,85 @@ async fn insert_api_key_tx(tx: &mut Transaction<'_, Any>, key: &ApiKeyRecord) ->
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// A record type listed page by page, newest first (ids are ULID-based, so
+/// they sort by creation time).
+trait Listed: Sized {
+    const TABLE: &'static str;
+    const COLUMNS: &'static str;
+    fn from_row(row: &AnyRow) -> Result<Self>;
+    fn id(&self) -> &str;
+}
+
+impl Listed for ApiKeyRecord {
+    const TABLE: &'static str = "api_keys";
+    const COLUMNS: &'static str = API_KEY_COLUMNS;
+    fn from_row(row: &AnyRow) -> Result<Self> {
+        api_key_from_row(row)
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Listed for CandidateRecord {
+    const TABLE: &'static str = "candidates";
+    const COLUMNS: &'static str = CANDIDATE_COLUMNS;
+    fn from_row(row: &AnyRow) -> Result<Self> {
+        candidate_from_row(row)
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Listed for JobRecord {
+    const TABLE: &'static str = "jobs";
+    const COLUMNS: &'static str = JOB_COLUMNS;
+    fn from_row(row: &AnyRow) -> Result<Self> {
+        job_from_row(row)
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Storage {
+    /// One keyset-paginated page of `T`, newest first: the rows matching every
+    /// `(column, value)` filter whose id sorts below `cursor`. Filter columns
+    /// are constants of this module; values are bound.
+    async fn page<T: Listed>(
+        &self,
+        filters: &[(&'static str, &str)],
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<T>> {
+        let mut conditions = Vec::new();
+        let mut binds: Vec<&str> = Vec::new();
+        for (column, value) in filters {
+            binds.push(value);
+            conditions.push(format!("{column} = ${}", binds.len()));
+        }
+        if let Some(cursor) = cursor {
+            binds.push(cursor);
+            conditions.push(format!("id < ${}", binds.len()));
+        }
+        let sql = format!(
+            "SELECT {} FROM {} {} ORDER BY id DESC LIMIT {}",
+            T::COLUMNS,
+            T::TABLE,
+            where_clause(&conditions),
+            i64::from(limit) + 1
+        );
+        let mut query = sqlx::query(audited(sql));
+        for b in binds {
+            query = query.bind(b);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let items = rows.iter().map(T::from_row).collect::<Result<Vec<_>>>()?;
+        Ok(paginate(items, limit, |item| item.id().to_owned()))
+    }
 }
 
 /// Marks a query text built at run time as reviewed: every dynamic query in
