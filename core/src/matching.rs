@@ -343,17 +343,21 @@ fn skill_key(name: &str) -> String {
     })
 }
 
-struct PreparedCandidate<'a> {
-    profile: &'a CandidateProfile,
+/// What scoring needs of a candidate beyond its profile fields (skill keys,
+/// the parts of its place), worked out once per candidate: an index keeps it
+/// with the profile.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CandidateParts {
     skills: HashSet<String>,
+    /// `place_parts` of the location.
+    place: Vec<String>,
     /// Skills implied by the named ones but not named themselves, with the
     /// name of a skill that implies each.
     implied: HashMap<String, String>,
-    text: TfIdf,
 }
 
-impl<'a> PreparedCandidate<'a> {
-    fn new(profile: &'a CandidateProfile) -> Self {
+impl CandidateParts {
+    pub(crate) fn of(profile: &CandidateProfile) -> Self {
         let skills: HashSet<String> = profile.skills.iter().map(|s| skill_key(&s.name)).collect();
         let mut implied = HashMap::new();
         for mention in &profile.skills {
@@ -366,12 +370,24 @@ impl<'a> PreparedCandidate<'a> {
                 }
             }
         }
-        PreparedCandidate {
-            profile,
+        CandidateParts {
             skills,
             implied,
-            text: TfIdf::new(&profile.text),
+            place: profile
+                .location
+                .as_deref()
+                .map(place_parts)
+                .unwrap_or_default(),
         }
+    }
+
+    /// Mean credit over a list of job skills, 0–1 (1 for an empty list).
+    fn cover(&self, skills: &[(String, String)]) -> f32 {
+        if skills.is_empty() {
+            return 1.0;
+        }
+        let credit: f32 = skills.iter().map(|(key, _)| self.credit(key)).sum();
+        credit / skills.len() as f32
     }
 
     /// Credit for one job skill: 1 if named, `IMPLIED_CREDIT` if implied.
@@ -386,15 +402,24 @@ impl<'a> PreparedCandidate<'a> {
     }
 }
 
-struct PreparedJob<'a> {
-    profile: &'a JobProfile,
-    required: Vec<(String, String)>,
-    nice: Vec<(String, String)>,
-    text: TfIdf,
+/// The TF-IDF vector of a candidate's resume.
+pub(crate) fn candidate_text(profile: &CandidateProfile) -> TfIdf {
+    TfIdf::new(&profile.text)
 }
 
-impl<'a> PreparedJob<'a> {
-    fn new(profile: &'a JobProfile) -> Self {
+/// What scoring needs of a job beyond its profile fields, worked out once
+/// per job: an index keeps it with the profile.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct JobParts {
+    /// Skills as (key, name) pairs, deduplicated by key across both lists.
+    required: Vec<(String, String)>,
+    nice: Vec<(String, String)>,
+    /// `place_parts` of the location.
+    place: Vec<String>,
+}
+
+impl JobParts {
+    pub(crate) fn of(profile: &JobProfile) -> Self {
         let mut seen = HashSet::new();
         let mut dedup = |names: &[String]| -> Vec<(String, String)> {
             names
@@ -406,18 +431,66 @@ impl<'a> PreparedJob<'a> {
         };
         let required = dedup(&profile.required_skills);
         let nice = dedup(&profile.nice_to_have_skills);
-        let text = TfIdf::new(&format!(
-            "{}\n{}\n{}\n{}",
-            profile.title,
-            profile.description,
-            profile.required_skills.join(", "),
-            profile.nice_to_have_skills.join(", ")
-        ));
-        PreparedJob {
-            profile,
+        JobParts {
             required,
             nice,
-            text,
+            place: profile
+                .location
+                .as_deref()
+                .map(place_parts)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The TF-IDF vector of a job: title, description and skill names.
+pub(crate) fn job_text(profile: &JobProfile) -> TfIdf {
+    TfIdf::new(&format!(
+        "{}\n{}\n{}\n{}",
+        profile.title,
+        profile.description,
+        profile.required_skills.join(", "),
+        profile.nice_to_have_skills.join(", ")
+    ))
+}
+
+/// Text similarity of a pair, however its vectors were kept.
+pub(crate) struct TextFit {
+    pub(crate) cosine: f32,
+    /// Shared tokens that contribute most, largest first.
+    pub(crate) shared: Vec<String>,
+    /// Whether both texts have tokens to compare.
+    pub(crate) compared: bool,
+}
+
+struct PreparedCandidate<'a> {
+    profile: &'a CandidateProfile,
+    skills: CandidateParts,
+    text: TfIdf,
+}
+
+impl<'a> PreparedCandidate<'a> {
+    fn new(profile: &'a CandidateProfile) -> Self {
+        PreparedCandidate {
+            profile,
+            skills: CandidateParts::of(profile),
+            text: candidate_text(profile),
+        }
+    }
+}
+
+struct PreparedJob<'a> {
+    profile: &'a JobProfile,
+    skills: JobParts,
+    text: TfIdf,
+}
+
+impl<'a> PreparedJob<'a> {
+    fn new(profile: &'a JobProfile) -> Self {
+        PreparedJob {
+            profile,
+            skills: JobParts::of(profile),
+            text: job_text(profile),
         }
     }
 }
@@ -427,26 +500,42 @@ fn score_prepared(
     job: &PreparedJob<'_>,
     weights: &MatchWeights,
 ) -> MatchResult {
+    let (cosine, shared) = candidate.text.cosine(&job.text);
+    let text = TextFit {
+        cosine,
+        shared,
+        compared: !candidate.text.is_empty() && !job.text.is_empty(),
+    };
+    score_parts(
+        candidate.profile,
+        &candidate.skills,
+        job.profile,
+        &job.skills,
+        text,
+        weights,
+    )
+}
+
+/// The full score of a pair from its parts, whether worked out for this
+/// pair alone or kept by an index: both give the same result.
+pub(crate) fn score_parts(
+    c: &CandidateProfile,
+    candidate: &CandidateParts,
+    j: &JobProfile,
+    job: &JobParts,
+    text: TextFit,
+    weights: &MatchWeights,
+) -> MatchResult {
     // Sentences tagged with their factor (indices as in `factor_weights`).
     let mut explanation: Vec<(usize, String)> = Vec::new();
     // Factors that scored by default because there was nothing to compare:
     // their sentences are information, neither evidence nor gaps.
     let mut neutral = [false; 6];
-    let c = candidate.profile;
-    let j = job.profile;
 
     // Skills.
     let required = SkillCoverage::of(candidate, &job.required);
     let nice = SkillCoverage::of(candidate, &job.nice);
     neutral[0] = job.required.is_empty() && job.nice.is_empty();
-    let skills_score = match (job.required.is_empty(), job.nice.is_empty()) {
-        (true, true) => 100.0,
-        (false, true) => 100.0 * required.cover,
-        (true, false) => 100.0 * nice.cover,
-        (false, false) => {
-            100.0 * (REQUIRED_SHARE * required.cover + (1.0 - REQUIRED_SHARE) * nice.cover)
-        }
-    };
     explanation.push((0, required.sentence(job.required.len(), "required")));
     if !job.nice.is_empty() {
         explanation.push((0, nice.sentence(job.nice.len(), "nice-to-have")));
@@ -455,12 +544,6 @@ fn score_prepared(
     // Experience: a smoothstep from 0 (no experience) to 100 (the minimum).
     let years = c.years_experience.max(0.0);
     neutral[1] = j.min_years <= 0.0;
-    let experience_score = if j.min_years <= 0.0 {
-        100.0
-    } else {
-        let r = (years / j.min_years).clamp(0.0, 1.0);
-        100.0 * r * r * (3.0 - 2.0 * r)
-    };
     explanation.push((
         1,
         if j.min_years <= 0.0 {
@@ -481,16 +564,6 @@ fn score_prepared(
 
     // Seniority: being below the level hurts more than being above it.
     neutral[2] = j.seniority.is_none();
-    let seniority_score = match j.seniority {
-        None => 100.0,
-        Some(wanted) => {
-            let diff = i16::from(c.seniority.level()) - i16::from(wanted.level());
-            let below = [100.0, 60.0, 25.0, 5.0];
-            let above = [100.0, 80.0, 50.0, 25.0];
-            let table = if diff < 0 { below } else { above };
-            table[usize::from(diff.unsigned_abs()).min(3)]
-        }
-    };
     explanation.push((
         2,
         match j.seniority {
@@ -520,23 +593,41 @@ fn score_prepared(
 
     neutral[3] = j.remote != RemotePolicy::Remote
         && j.location.as_deref().is_none_or(|l| l.trim().is_empty());
-    let (location_score, location_sentence) =
-        location_fit(c.location.as_deref(), j.location.as_deref(), j.remote);
-    explanation.push((3, location_sentence));
+    let (_, relation) = location_score(
+        c.location.as_deref(),
+        &candidate.place,
+        j.location.as_deref(),
+        &job.place,
+        j.remote,
+    );
+    explanation.push((
+        3,
+        location_sentence(
+            c.location.as_deref(),
+            j.location.as_deref(),
+            j.remote,
+            relation,
+        ),
+    ));
 
     neutral[4] =
         c.salary_expectation.is_none() || (j.salary_min.is_none() && j.salary_max.is_none());
-    let (salary_score, salary_sentence) =
-        salary_fit(c.salary_expectation, j.salary_min, j.salary_max);
-    explanation.push((4, salary_sentence));
+    explanation.push((
+        4,
+        salary_fit(c.salary_expectation, j.salary_min, j.salary_max).1,
+    ));
 
     // Text similarity.
-    let (cosine, shared) = candidate.text.cosine(&job.text);
-    let text_score = 100.0 * (cosine / TEXT_COSINE_FOR_FULL_SCORE).min(1.0);
-    neutral[5] = candidate.text.is_empty() || job.text.is_empty();
+    let TextFit {
+        cosine,
+        shared,
+        compared,
+    } = text;
+    let text_score = text_score(cosine);
+    neutral[5] = !compared;
     explanation.push((
         5,
-        if candidate.text.is_empty() || job.text.is_empty() {
+        if !compared {
             "No text to compare".to_owned()
         } else if shared.is_empty() {
             "Resume and job description share no significant terms".to_owned()
@@ -553,14 +644,7 @@ fn score_prepared(
         },
     ));
 
-    let breakdown = MatchBreakdown {
-        skills: clamp_score(skills_score),
-        experience: clamp_score(experience_score),
-        seniority: clamp_score(seniority_score),
-        location: clamp_score(location_score),
-        salary: clamp_score(salary_score),
-        text: clamp_score(text_score),
-    };
+    let breakdown = breakdown(c, candidate, j, job, cosine);
     let blended = blend(&breakdown, weights);
     let mut matched_skills = required.matched;
     matched_skills.extend(nice.matched);
@@ -573,6 +657,81 @@ fn score_prepared(
         verdict: Verdict::from_score(blended),
         explanation: order_explanation(explanation, &breakdown, weights, neutral),
     }
+}
+
+/// The blended score of a pair alone, without the sentences: what ranking a
+/// shortlist needs; only the pairs returned are explained. Always equal to
+/// the `score` of [`score_parts`] for the same pair.
+pub(crate) fn score_value(
+    c: &CandidateProfile,
+    candidate: &CandidateParts,
+    j: &JobProfile,
+    job: &JobParts,
+    cosine: f32,
+    weights: &MatchWeights,
+) -> f32 {
+    blend(&breakdown(c, candidate, j, job, cosine), weights)
+}
+
+/// The six factor scores: the one place they are computed, for scores
+/// with and without sentences alike.
+fn breakdown(
+    c: &CandidateProfile,
+    candidate: &CandidateParts,
+    j: &JobProfile,
+    job: &JobParts,
+    cosine: f32,
+) -> MatchBreakdown {
+    let required = candidate.cover(&job.required);
+    let nice = candidate.cover(&job.nice);
+    let skills = match (job.required.is_empty(), job.nice.is_empty()) {
+        (true, true) => 100.0,
+        (false, true) => 100.0 * required,
+        (true, false) => 100.0 * nice,
+        (false, false) => 100.0 * (REQUIRED_SHARE * required + (1.0 - REQUIRED_SHARE) * nice),
+    };
+    // Experience: a smoothstep from 0 (no experience) to 100 (the minimum).
+    let years = c.years_experience.max(0.0);
+    let experience = if j.min_years <= 0.0 {
+        100.0
+    } else {
+        let r = (years / j.min_years).clamp(0.0, 1.0);
+        100.0 * r * r * (3.0 - 2.0 * r)
+    };
+    // Seniority: being below the level hurts more than being above it.
+    let seniority = match j.seniority {
+        None => 100.0,
+        Some(wanted) => {
+            let diff = i16::from(c.seniority.level()) - i16::from(wanted.level());
+            let below = [100.0, 60.0, 25.0, 5.0];
+            let above = [100.0, 80.0, 50.0, 25.0];
+            let table = if diff < 0 { below } else { above };
+            table[usize::from(diff.unsigned_abs()).min(3)]
+        }
+    };
+    let (location, _) = location_score(
+        c.location.as_deref(),
+        &candidate.place,
+        j.location.as_deref(),
+        &job.place,
+        j.remote,
+    );
+    MatchBreakdown {
+        skills: clamp_score(skills),
+        experience: clamp_score(experience),
+        seniority: clamp_score(seniority),
+        location: clamp_score(location),
+        salary: clamp_score(salary_score(
+            c.salary_expectation,
+            j.salary_min,
+            j.salary_max,
+        )),
+        text: clamp_score(text_score(cosine)),
+    }
+}
+
+fn text_score(cosine: f32) -> f32 {
+    100.0 * (cosine / TEXT_COSINE_FOR_FULL_SCORE).min(1.0)
 }
 
 /// The factor scores in a fixed order: skills, experience, seniority,
@@ -668,22 +827,17 @@ struct SkillCoverage {
     missing: Vec<String>,
     /// (job skill, candidate skill it was inferred from).
     inferred: Vec<(String, String)>,
-    /// Mean credit, 0–1 (1 for an empty list).
-    cover: f32,
 }
 
 impl SkillCoverage {
-    fn of(candidate: &PreparedCandidate<'_>, skills: &[(String, String)]) -> SkillCoverage {
+    fn of(candidate: &CandidateParts, skills: &[(String, String)]) -> SkillCoverage {
         let mut coverage = SkillCoverage {
             matched: Vec::new(),
             missing: Vec::new(),
             inferred: Vec::new(),
-            cover: 1.0,
         };
-        let mut credit = 0.0;
         for (key, name) in skills {
             let c = candidate.credit(key);
-            credit += c;
             if c == 0.0 {
                 coverage.missing.push(name.clone());
                 continue;
@@ -692,9 +846,6 @@ impl SkillCoverage {
             if let Some(source) = candidate.implied.get(key).filter(|_| c < 1.0) {
                 coverage.inferred.push((name.clone(), source.clone()));
             }
-        }
-        if !skills.is_empty() {
-            coverage.cover = credit / skills.len() as f32;
         }
         coverage
     }
@@ -843,24 +994,30 @@ fn place_parts(place: &str) -> Vec<String> {
     parts
 }
 
+/// The location factor with its sentence, for one pair on its own.
+#[cfg(test)]
 fn location_fit(candidate: Option<&str>, job: Option<&str>, remote: RemotePolicy) -> (f32, String) {
-    if remote == RemotePolicy::Remote {
-        return (100.0, "Remote role: location does not matter".to_owned());
+    let c = candidate.map(place_parts).unwrap_or_default();
+    let j = job.map(place_parts).unwrap_or_default();
+    let (score, relation) = location_score(candidate, &c, job, &j, remote);
+    (score, location_sentence(candidate, job, remote, relation))
+}
+
+/// The location factor and, when both places are known, how they relate;
+/// `c` and `j` are the `place_parts` of the two places.
+fn location_score(
+    candidate: Option<&str>,
+    c: &[String],
+    job: Option<&str>,
+    j: &[String],
+    remote: RemotePolicy,
+) -> (f32, Option<&'static str>) {
+    if remote == RemotePolicy::Remote || job.is_none_or(|p| p.trim().is_empty()) {
+        return (100.0, None);
     }
-    let Some(job_place) = job.filter(|p| !p.trim().is_empty()) else {
-        return (100.0, "The job names no location".to_owned());
-    };
-    let Some(cand_place) = candidate.filter(|p| !p.trim().is_empty()) else {
-        return (
-            50.0,
-            format!(
-                "Candidate location unknown (job is {} in {job_place})",
-                remote.as_str()
-            ),
-        );
-    };
-    let c = place_parts(cand_place);
-    let j = place_parts(job_place);
+    if candidate.is_none_or(|p| p.trim().is_empty()) {
+        return (50.0, None);
+    }
     let same_city = !c.is_empty() && c.first() == j.first();
     let same_region = c.iter().any(|p| j.contains(p));
     let (score, relation) = match (same_city, same_region, remote) {
@@ -870,9 +1027,30 @@ fn location_fit(candidate: Option<&str>, job: Option<&str>, remote: RemotePolicy
         (false, false, RemotePolicy::Hybrid) => (25.0, "different region, hybrid role"),
         (false, false, _) => (10.0, "different region, onsite role"),
     };
-    (
-        score,
-        format!("Location {cand_place} vs {job_place}: {relation}"),
+    (score, Some(relation))
+}
+
+fn location_sentence(
+    candidate: Option<&str>,
+    job: Option<&str>,
+    remote: RemotePolicy,
+    relation: Option<&str>,
+) -> String {
+    if remote == RemotePolicy::Remote {
+        return "Remote role: location does not matter".to_owned();
+    }
+    let Some(job_place) = job.filter(|p| !p.trim().is_empty()) else {
+        return "The job names no location".to_owned();
+    };
+    let Some(cand_place) = candidate.filter(|p| !p.trim().is_empty()) else {
+        return format!(
+            "Candidate location unknown (job is {} in {job_place})",
+            remote.as_str()
+        );
+    };
+    format!(
+        "Location {cand_place} vs {job_place}: {}",
+        relation.unwrap_or_default()
     )
 }
 
@@ -896,11 +1074,9 @@ fn salary_fit(expectation: Option<u32>, min: Option<u32>, max: Option<u32>) -> (
     };
     match max {
         Some(hi) if expected > hi && hi > 0 => {
-            // Gaussian decay: 10 % over the maximum still scores ~78, 30 % ~10.
             let over = (expected - hi) as f32 / hi as f32;
-            let score = 100.0 * (-(over / 0.2).powi(2)).exp();
             (
-                score,
+                salary_score(expectation, min, max),
                 format!(
                     "Salary expectation {} is {:.0}% above the maximum of the range {range}",
                     thousands(expected),
@@ -915,6 +1091,18 @@ fn salary_fit(expectation: Option<u32>, min: Option<u32>, max: Option<u32>) -> (
                 thousands(expected)
             ),
         ),
+    }
+}
+
+/// The salary factor: 100 unless the expectation is above the maximum of
+/// the range, then a Gaussian decay: 10 % over still scores ~78, 30 % ~10.
+fn salary_score(expectation: Option<u32>, min: Option<u32>, max: Option<u32>) -> f32 {
+    match (expectation, min, max) {
+        (Some(expected), _, Some(hi)) if expected > hi && hi > 0 => {
+            let over = (expected - hi) as f32 / hi as f32;
+            100.0 * (-(over / 0.2).powi(2)).exp()
+        }
+        _ => 100.0,
     }
 }
 

@@ -37,9 +37,10 @@ use rustc_hash::FxHasher;
 
 use super::inverted::{InvertedIndex, TermBag};
 use super::{
-    CandidateProfile, IMPLICATIONS, JobProfile, MatchResult, MatchWeights, PreparedCandidate,
-    PreparedJob, score_prepared, skill_key,
+    CandidateParts, CandidateProfile, IMPLICATIONS, JobParts, JobProfile, MatchResult,
+    MatchWeights, TextFit, candidate_text, job_text, score_parts, score_value, skill_key,
 };
+use crate::text::{IdVector, TfIdf, TokenTable};
 
 /// Documents retrieved for full scoring per requested result.
 const SHORTLIST_PER_RESULT: usize = 5;
@@ -133,15 +134,55 @@ fn candidate_terms(candidate: &CandidateProfile) -> TermBag {
     bag
 }
 
+/// How a [`Store`] handles one kind of profile.
+struct Kind<P, S> {
+    terms: fn(&P) -> TermBag,
+    id: fn(&P) -> &str,
+    parts: fn(&P) -> S,
+    text: fn(&P) -> TfIdf,
+}
+
+impl<P, S> Clone for Kind<P, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P, S> Copy for Kind<P, S> {}
+
+const JOBS: Kind<JobProfile, JobParts> = Kind {
+    terms: job_terms,
+    id: |j| &j.id,
+    parts: JobParts::of,
+    text: job_text,
+};
+
+const CANDIDATES: Kind<CandidateProfile, CandidateParts> = Kind {
+    terms: candidate_terms,
+    id: |c| &c.id,
+    parts: CandidateParts::of,
+    text: candidate_text,
+};
+
+/// A profile with what the full score needs of it alone, worked out when it
+/// is indexed rather than for every query that shortlists it (building the
+/// TF-IDF vector was most of the cost of scoring a pair).
+struct Entry<P, S> {
+    profile: P,
+    parts: S,
+    text: IdVector,
+}
+
 /// Profiles in an inverted index, findable by id. Slot `i` of `items` is
 /// document number `i` of the index; the id table stores only slot
 /// numbers and hashes the ids where they already live, in the profiles.
-struct Store<P> {
+struct Store<P, S> {
     index: InvertedIndex,
-    items: Vec<Option<P>>,
+    items: Vec<Option<Entry<P, S>>>,
     by_id: HashTable<u32>,
-    terms: fn(&P) -> TermBag,
-    id: fn(&P) -> &str,
+    /// Token ids of the cached text vectors.
+    tokens: TokenTable,
+    kind: Kind<P, S>,
 }
 
 fn hash_id(id: &str) -> u64 {
@@ -150,42 +191,58 @@ fn hash_id(id: &str) -> u64 {
     h.finish()
 }
 
-impl<P> Store<P> {
-    fn new(terms: fn(&P) -> TermBag, id: fn(&P) -> &str) -> Self {
+impl<P, S> Store<P, S> {
+    fn new(kind: Kind<P, S>) -> Self {
         Store {
             index: InvertedIndex::default(),
             items: Vec::new(),
             by_id: HashTable::new(),
-            terms,
-            id,
+            tokens: TokenTable::default(),
+            kind,
         }
     }
 
-    /// Takes ownership of `items` without copying them (the vector is
-    /// reused as the slot table), then indexes each; a repeated id replaces
-    /// the earlier profile.
-    fn build(items: Vec<P>, terms: fn(&P) -> TermBag, id: fn(&P) -> &str) -> Self {
-        let mut store = Store::new(terms, id);
-        store.items = items.into_iter().map(Some).collect();
-        store.by_id.reserve(store.items.len(), |_| 0);
-        for slot in 0..store.items.len() {
-            let Some(item) = &store.items[slot] else {
-                continue;
-            };
-            let doc = store.index.insert(&terms(item));
-            debug_assert_eq!(doc as usize, slot);
-            let key = id(item);
+    fn entry(&mut self, profile: P) -> Entry<P, S> {
+        let text = (self.kind.text)(&profile).interned(&mut self.tokens);
+        Entry {
+            parts: (self.kind.parts)(&profile),
+            profile,
+            text,
+        }
+    }
+
+    /// Indexes each of `items` (moved, not deep-copied); a repeated id
+    /// replaces the earlier profile.
+    fn build(items: Vec<P>, kind: Kind<P, S>) -> Self {
+        let mut store = Store::new(kind);
+        let id = kind.id;
+        store.items.reserve(items.len());
+        store.by_id.reserve(items.len(), |_| 0);
+        for item in items {
+            let entry = store.entry(item);
+            let doc = store.index.insert(&(kind.terms)(&entry.profile));
+            debug_assert_eq!(doc as usize, store.items.len());
+            store.items.push(Some(entry));
+            let key = id(&store.items[doc as usize]
+                .as_ref()
+                .expect("just pushed")
+                .profile);
             let hash = hash_id(key);
             let items = &store.items;
-            if let Ok(entry) = store.by_id.find_entry(hash, |&d| {
-                items[d as usize].as_ref().is_some_and(|p| id(p) == key)
+            if let Ok(found) = store.by_id.find_entry(hash, |&d| {
+                d != doc
+                    && items[d as usize]
+                        .as_ref()
+                        .is_some_and(|e| id(&e.profile) == key)
             }) {
-                let (earlier, _) = entry.remove();
+                let (earlier, _) = found.remove();
                 store.drop_slot(earlier);
             }
             let items = &store.items;
             store.by_id.insert_unique(hash, doc, |&d| {
-                items[d as usize].as_ref().map_or(0, |p| hash_id(id(p)))
+                items[d as usize]
+                    .as_ref()
+                    .map_or(0, |e| hash_id(id(&e.profile)))
             });
         }
         store
@@ -193,45 +250,52 @@ impl<P> Store<P> {
 
     fn slot(&self, key: &str) -> Option<u32> {
         let items = &self.items;
-        let id = self.id;
+        let id = self.kind.id;
         self.by_id
             .find(hash_id(key), |&d| {
-                items[d as usize].as_ref().is_some_and(|p| id(p) == key)
+                items[d as usize]
+                    .as_ref()
+                    .is_some_and(|e| id(&e.profile) == key)
             })
             .copied()
     }
 
     fn get(&self, key: &str) -> Option<&P> {
-        self.items[self.slot(key)? as usize].as_ref()
+        Some(&self.items[self.slot(key)? as usize].as_ref()?.profile)
     }
 
     /// Removes the profile in `slot` from the index and the slot table.
     fn drop_slot(&mut self, slot: u32) -> Option<P> {
-        let item = self.items[slot as usize].take()?;
-        self.index.remove(slot, &(self.terms)(&item));
-        Some(item)
+        let entry = self.items[slot as usize].take()?;
+        self.index.remove(slot, &(self.kind.terms)(&entry.profile));
+        Some(entry.profile)
     }
 
     fn insert(&mut self, item: P) {
-        let key = (self.id)(&item).to_owned();
+        let key = (self.kind.id)(&item).to_owned();
         self.remove(&key);
-        let doc = self.index.insert(&(self.terms)(&item));
+        let entry = self.entry(item);
+        let doc = self.index.insert(&(self.kind.terms)(&entry.profile));
         debug_assert_eq!(doc as usize, self.items.len());
-        self.items.push(Some(item));
+        self.items.push(Some(entry));
         let items = &self.items;
-        let id = self.id;
+        let id = self.kind.id;
         self.by_id.insert_unique(hash_id(&key), doc, |&d| {
-            items[d as usize].as_ref().map_or(0, |p| hash_id(id(p)))
+            items[d as usize]
+                .as_ref()
+                .map_or(0, |e| hash_id(id(&e.profile)))
         });
     }
 
     fn remove(&mut self, key: &str) -> Option<P> {
         let items = &self.items;
-        let id = self.id;
+        let id = self.kind.id;
         let entry = self
             .by_id
             .find_entry(hash_id(key), |&d| {
-                items[d as usize].as_ref().is_some_and(|p| id(p) == key)
+                items[d as usize]
+                    .as_ref()
+                    .is_some_and(|e| id(&e.profile) == key)
             })
             .ok()?;
         let (slot, _) = entry.remove();
@@ -243,18 +307,27 @@ impl<P> Store<P> {
     }
 
     /// Renumbers densely after many removals: the index drops dead
-    /// postings, the slot table its empty slots, in the same order.
+    /// postings, the slot table its empty slots, in the same order; the
+    /// token table is rebuilt from the live vectors, forgetting tokens only
+    /// removed documents had.
     fn compact(&mut self) {
         self.index.compact();
         self.items.retain(Option::is_some);
+        let old = std::mem::take(&mut self.tokens);
+        for entry in self.items.iter_mut().flatten() {
+            entry.text = entry.text.moved(&old, &mut self.tokens);
+        }
         let items = &self.items;
-        let id = self.id;
+        let id = self.kind.id;
         self.by_id.clear();
         for (slot, item) in items.iter().enumerate() {
-            if let Some(p) = item {
-                self.by_id.insert_unique(hash_id(id(p)), slot as u32, |&d| {
-                    items[d as usize].as_ref().map_or(0, |p| hash_id(id(p)))
-                });
+            if let Some(e) = item {
+                self.by_id
+                    .insert_unique(hash_id(id(&e.profile)), slot as u32, |&d| {
+                        items[d as usize]
+                            .as_ref()
+                            .map_or(0, |e| hash_id(id(&e.profile)))
+                    });
             }
         }
     }
@@ -268,9 +341,9 @@ impl<P> Store<P> {
             .top_k(query, n)
             .into_iter()
             .filter_map(|h| {
-                let item = self.items[h.doc as usize].as_ref()?;
+                let entry = self.items[h.doc as usize].as_ref()?;
                 Some(Hit {
-                    key: (self.id)(item).to_owned(),
+                    key: (self.kind.id)(&entry.profile).to_owned(),
                     score: h.score,
                 })
             })
@@ -281,20 +354,20 @@ impl<P> Store<P> {
     /// are few, otherwise the BM25 shortlist, topped up with other
     /// profiles when fewer than the shortlist size share a term with the
     /// query.
-    fn shortlist(&self, query: impl FnOnce() -> TermBag, k: usize) -> Vec<&P> {
+    fn shortlist(&self, query: impl FnOnce() -> TermBag, k: usize) -> Vec<&Entry<P, S>> {
         let n = shortlist_size(k);
         let live = || self.items.iter().flatten();
         if self.len() <= n {
             return live().collect();
         }
         let hits = self.index.top_k(&query(), n);
-        let mut chosen: Vec<&P> = hits
+        let mut chosen: Vec<&Entry<P, S>> = hits
             .iter()
             .filter_map(|h| self.items[h.doc as usize].as_ref())
             .collect();
         if chosen.len() < n {
             let taken: rustc_hash::FxHashSet<u32> = hits.iter().map(|h| h.doc).collect();
-            let extra: Vec<&P> = self
+            let extra: Vec<&Entry<P, S>> = self
                 .items
                 .iter()
                 .enumerate()
@@ -310,7 +383,7 @@ impl<P> Store<P> {
 
 /// Open jobs, searchable by candidate.
 pub struct JobIndex {
-    store: Store<JobProfile>,
+    store: Store<JobProfile, JobParts>,
 }
 
 impl Default for JobIndex {
@@ -323,7 +396,7 @@ impl JobIndex {
     /// An empty index.
     pub fn new() -> Self {
         JobIndex {
-            store: Store::new(job_terms, |j| &j.id),
+            store: Store::new(JOBS),
         }
     }
 
@@ -331,7 +404,7 @@ impl JobIndex {
     /// last job.
     pub fn build(jobs: Vec<JobProfile>) -> Self {
         JobIndex {
-            store: Store::build(jobs, job_terms, |j| &j.id),
+            store: Store::build(jobs, JOBS),
         }
     }
 
@@ -374,21 +447,34 @@ impl JobIndex {
         weights: &MatchWeights,
         k: usize,
     ) -> Vec<(&JobProfile, MatchResult)> {
-        let prepared = PreparedCandidate::new(candidate);
+        let parts = CandidateParts::of(candidate);
+        let text = candidate_text(candidate);
+        let tokens = &self.store.tokens;
+        let query = text.dense(tokens);
         let jobs = self.store.shortlist(|| candidate_query(candidate), k);
-        let scored = jobs.into_iter().map(|job| {
-            (
-                job,
-                score_prepared(&prepared, &PreparedJob::new(job), weights),
-            )
+        let values = jobs.iter().map(|job| {
+            let cosine = query.dot(&job.text);
+            score_value(candidate, &parts, &job.profile, &job.parts, cosine, weights)
         });
-        best(scored, k)
+        best(&jobs, values, k)
+            .into_iter()
+            .map(|job| {
+                let (cosine, shared) = query.cosine(&job.text, tokens);
+                let fit = TextFit {
+                    cosine,
+                    shared,
+                    compared: !text.is_empty() && !job.text.is_empty(),
+                };
+                let result = score_parts(candidate, &parts, &job.profile, &job.parts, fit, weights);
+                (&job.profile, result)
+            })
+            .collect()
     }
 }
 
 /// Candidates, searchable by job.
 pub struct CandidateIndex {
-    store: Store<CandidateProfile>,
+    store: Store<CandidateProfile, CandidateParts>,
 }
 
 impl Default for CandidateIndex {
@@ -401,7 +487,7 @@ impl CandidateIndex {
     /// An empty index.
     pub fn new() -> Self {
         CandidateIndex {
-            store: Store::new(candidate_terms, |c| &c.id),
+            store: Store::new(CANDIDATES),
         }
     }
 
@@ -409,7 +495,7 @@ impl CandidateIndex {
     /// keeps the last candidate.
     pub fn build(candidates: Vec<CandidateProfile>) -> Self {
         CandidateIndex {
-            store: Store::build(candidates, candidate_terms, |c| &c.id),
+            store: Store::build(candidates, CANDIDATES),
         }
     }
 
@@ -452,24 +538,57 @@ impl CandidateIndex {
         weights: &MatchWeights,
         k: usize,
     ) -> Vec<(&CandidateProfile, MatchResult)> {
-        let prepared = PreparedJob::new(job);
+        let parts = JobParts::of(job);
+        let text = job_text(job);
+        let tokens = &self.store.tokens;
+        let query = text.dense(tokens);
         let candidates = self.store.shortlist(|| job_terms(job), k);
-        let scored = candidates.into_iter().map(|candidate| {
-            (
-                candidate,
-                score_prepared(&PreparedCandidate::new(candidate), &prepared, weights),
+        let values = candidates.iter().map(|candidate| {
+            let cosine = query.dot(&candidate.text);
+            score_value(
+                &candidate.profile,
+                &candidate.parts,
+                job,
+                &parts,
+                cosine,
+                weights,
             )
         });
-        best(scored, k)
+        best(&candidates, values, k)
+            .into_iter()
+            .map(|candidate| {
+                let (cosine, shared) = query.cosine(&candidate.text, tokens);
+                let fit = TextFit {
+                    cosine,
+                    shared,
+                    compared: !candidate.text.is_empty() && !text.is_empty(),
+                };
+                let result = score_parts(
+                    &candidate.profile,
+                    &candidate.parts,
+                    job,
+                    &parts,
+                    fit,
+                    weights,
+                );
+                (&candidate.profile, result)
+            })
+            .collect()
     }
 }
 
-fn best<T>(scored: impl Iterator<Item = (T, MatchResult)>, k: usize) -> Vec<(T, MatchResult)> {
-    let mut all: Vec<(T, MatchResult)> = scored.collect();
+/// The `k` shortlisted entries with the highest scores, best first; equal
+/// scores keep shortlist order. Only these get their explanation.
+fn best<'e, P, S>(
+    shortlist: &[&'e Entry<P, S>],
+    scores: impl Iterator<Item = f32>,
+    k: usize,
+) -> Vec<&'e Entry<P, S>> {
+    let mut all: Vec<(usize, f32)> = scores.enumerate().collect();
     // Stable: equal scores keep shortlist order.
-    all.sort_by(|a, b| b.1.score.total_cmp(&a.1.score));
+    all.sort_by(|a, b| b.1.total_cmp(&a.1));
     all.truncate(k);
-    all
+    all.into_iter().map(|(i, _)| shortlist[i]).collect()
 }
 
 /// A scored document: its id and BM25 score.
@@ -584,6 +703,143 @@ mod tests {
         );
         assert_eq!(ranked[0].1.score, direct.score);
         assert_eq!(ranked[0].1.explanation, direct.explanation);
+    }
+
+    /// Varied jobs and candidates: every factor takes several values.
+    fn varied(n: usize) -> (Vec<JobProfile>, Vec<CandidateProfile>) {
+        let texts = [
+            (
+                "Backend Engineer",
+                "Python services on PostgreSQL; Kubernetes, AWS, Redis caching.",
+            ),
+            (
+                "Data Engineer",
+                "Spark and SQL pipelines, Airflow, Python, data quality.",
+            ),
+            (
+                "Frontend Developer",
+                "React, TypeScript and CSS user interfaces; accessibility.",
+            ),
+            (
+                "Pastry Chef",
+                "Bake bread, pastries and cakes in a hotel kitchen.",
+            ),
+            (
+                "Nurse",
+                "Care for patients on a hospital ward, give medication.",
+            ),
+            ("", ""),
+        ];
+        let skills = [
+            "Python",
+            "PostgreSQL",
+            "SQL",
+            "React",
+            "Redux",
+            "Kubernetes",
+            "AWS",
+            "Baking",
+        ];
+        let places = [
+            Some("Berlin, Germany"),
+            Some("Munich, DE"),
+            Some("Austin, TX"),
+            None,
+            Some(""),
+        ];
+        let levels = [Seniority::Junior, Seniority::Mid, Seniority::Senior];
+        let policies = [
+            RemotePolicy::Onsite,
+            RemotePolicy::Hybrid,
+            RemotePolicy::Remote,
+        ];
+        let pick = |i: usize, m: usize| -> Vec<String> {
+            (0..i % 4)
+                .map(|j| skills[(i * 3 + j * m) % skills.len()].to_owned())
+                .collect()
+        };
+        let jobs = (0..n)
+            .map(|i| {
+                let (title, description) = texts[i % texts.len()];
+                JobProfile {
+                    id: format!("j{i}"),
+                    title: title.into(),
+                    description: format!("{description} Team {}.", i % 7),
+                    required_skills: pick(i, 5),
+                    nice_to_have_skills: pick(i + 1, 3),
+                    seniority: (i % 4 != 0).then(|| levels[i % 3]),
+                    min_years: (i % 5) as f32 * 1.5,
+                    location: places[i % places.len()].map(str::to_owned),
+                    remote: policies[i % 3],
+                    salary_min: (i % 3 != 0).then_some(50_000 + 1_000 * (i as u32 % 40)),
+                    salary_max: (i % 2 == 0).then_some(80_000 + 1_000 * (i as u32 % 30)),
+                }
+            })
+            .collect();
+        let candidates = (0..n)
+            .map(|i| {
+                let (title, description) = texts[(i * 5 + 1) % texts.len()];
+                CandidateProfile {
+                    id: format!("c{i}"),
+                    skills: pick(i + 2, 7)
+                        .into_iter()
+                        .map(|name| SkillMention { name, years: None })
+                        .collect(),
+                    years_experience: (i % 9) as f32 * 0.7,
+                    seniority: levels[(i / 3) % 3],
+                    location: places[(i / 2) % places.len()].map(str::to_owned),
+                    salary_expectation: (i % 4 != 0).then_some(60_000 + 2_500 * (i as u32 % 20)),
+                    text: format!("{title}. {description} Also {}.", skills[i % skills.len()]),
+                }
+            })
+            .collect();
+        (jobs, candidates)
+    }
+
+    /// Same score, breakdown, skills and sentences, to the bit.
+    fn same(a: &MatchResult, b: &MatchResult) {
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        assert_eq!(a.score.to_bits(), b.score.to_bits());
+    }
+
+    #[test]
+    fn cached_parts_score_every_pair_exactly_like_score() {
+        let (jobs, candidates) = varied(1_200);
+        let w = MatchWeights::default();
+        let mut job_index = JobIndex::build(jobs.clone());
+        let mut candidate_index = CandidateIndex::build(candidates.clone());
+        let check = |job_index: &JobIndex, candidate_index: &CandidateIndex| {
+            // A k this large puts every document on the shortlist.
+            for c in candidates.iter().step_by(40) {
+                let ranked = job_index.rank(c, &w, job_index.len());
+                assert_eq!(ranked.len(), job_index.len());
+                for (job, result) in ranked {
+                    same(&result, &super::super::score(c, job, &w));
+                }
+                // Through a shortlist: the best k, each scored as alone.
+                let top = job_index.rank(c, &w, 10);
+                assert!(top.windows(2).all(|p| p[0].1.score >= p[1].1.score));
+                for (job, result) in top {
+                    same(&result, &super::super::score(c, job, &w));
+                }
+            }
+            for j in jobs.iter().step_by(40) {
+                let ranked = candidate_index.rank(j, &w, candidate_index.len());
+                assert_eq!(ranked.len(), candidate_index.len());
+                for (c, result) in ranked {
+                    same(&result, &super::super::score(c, j, &w));
+                }
+            }
+        };
+        check(&job_index, &candidate_index);
+        // Removals compact the indexes, which rebuild their token tables.
+        for i in 0..1_100 {
+            assert!(job_index.remove(&format!("j{i}")).is_some());
+            assert!(candidate_index.remove(&format!("c{i}")).is_some());
+        }
+        assert!(job_index.store.items.len() < 1_200, "compacted");
+        assert!(candidate_index.store.items.len() < 1_200, "compacted");
+        check(&job_index, &candidate_index);
     }
 
     #[test]
