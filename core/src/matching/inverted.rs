@@ -22,7 +22,6 @@
 //! looser, never wrong, and compaction tightens them again.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 use rustc_hash::FxHashMap;
 
@@ -298,28 +297,63 @@ pub(crate) struct InvertedIndex {
     scratch: Vec<(u32, f32)>,
 }
 
-/// Heap entry ordered so that `BinaryHeap` (a max-heap) keeps the worst
-/// of the current top-k on top; ties prefer the earlier document.
-#[derive(PartialEq)]
-struct Ranked {
-    score: f32,
-    doc: u32,
+/// Better first: higher score, then the earlier document.
+fn better(a: &DocScore, b: &DocScore) -> Ordering {
+    b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc))
 }
 
-impl Eq for Ranked {}
+/// The best `k` documents offered so far, offered in increasing document
+/// order. Rather than a heap updated for every document that beats the
+/// k-th best, candidates are collected and cut back to the best `k` by one
+/// selection whenever `k` more have come in: the threshold (the k-th best
+/// score once there are `k`) is then up to date only after a cut, so it is
+/// lower in between, which only lets more documents through, never loses
+/// one. A document equal to the threshold comes after the `k` that set it
+/// and loses the tie, so it is not kept.
+struct Best {
+    k: usize,
+    kept: Vec<DocScore>,
+    /// A score no better than the k-th best so far; 0 before there are `k`.
+    threshold: f32,
+}
 
-impl Ord for Ranked {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .score
-            .total_cmp(&self.score)
-            .then(self.doc.cmp(&other.doc))
+impl Best {
+    fn new(k: usize) -> Self {
+        Best {
+            k,
+            kept: Vec::with_capacity(2 * k + 1),
+            threshold: 0.0,
+        }
     }
-}
 
-impl PartialOrd for Ranked {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+    fn offer(&mut self, score: f32, doc: u32) {
+        if self.kept.len() < self.k || score > self.threshold {
+            self.kept.push(DocScore { doc, score });
+            if self.kept.len() == self.k {
+                self.threshold = self
+                    .kept
+                    .iter()
+                    .map(|d| d.score)
+                    .fold(f32::INFINITY, f32::min);
+            } else if self.kept.len() >= 2 * self.k {
+                self.prune();
+            }
+        }
+    }
+
+    /// Cuts back to the best `k`, tightening the threshold.
+    fn prune(&mut self) {
+        if self.kept.len() > self.k {
+            self.kept.select_nth_unstable_by(self.k - 1, better);
+            self.kept.truncate(self.k);
+            self.threshold = self.kept[self.k - 1].score;
+        }
+    }
+
+    fn into_sorted(mut self) -> Vec<DocScore> {
+        self.prune();
+        self.kept.sort_unstable_by(better);
+        self.kept
     }
 }
 
@@ -548,8 +582,7 @@ impl InvertedIndex {
 
         // K1 · (1 − B + B · len / avg): the length part of BM25.
         let (base, per_len) = (K1 * (1.0 - B), K1 * B / avg_len);
-        let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
-        let mut threshold = 0.0f32;
+        let mut best = Best::new(k);
         // Terms before `essential` cannot lift a document into the top k on
         // their own.
         let mut essential = 0;
@@ -560,6 +593,8 @@ impl InvertedIndex {
         let mut acc = vec![0.0f32; WINDOW];
         let mut touched = [0u64; WINDOW / 64];
         loop {
+            best.prune();
+            let threshold = best.threshold;
             while essential < terms.len() && bound_below[essential + 1] <= threshold {
                 essential += 1;
             }
@@ -600,7 +635,7 @@ impl InvertedIndex {
                     // still make a difference.
                     let norm = base + per_len * self.lens[doc as usize];
                     for i in (0..essential).rev() {
-                        if score + bound_below[i + 1] <= threshold {
+                        if score + bound_below[i + 1] <= best.threshold {
                             break;
                         }
                         let t = &mut terms[i];
@@ -610,27 +645,11 @@ impl InvertedIndex {
                             score += t.weight * tf * (K1 + 1.0) / (tf + norm);
                         }
                     }
-                    if heap.len() < k {
-                        heap.push(Ranked { score, doc });
-                        if heap.len() == k {
-                            threshold = heap.peek().map_or(0.0, |r| r.score);
-                        }
-                    } else if score > threshold {
-                        heap.pop();
-                        heap.push(Ranked { score, doc });
-                        threshold = heap.peek().map_or(0.0, |r| r.score);
-                    }
+                    best.offer(score, doc);
                 }
             }
         }
-        let mut hits: Vec<Ranked> = heap.into_vec();
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
-        hits.into_iter()
-            .map(|r| DocScore {
-                doc: r.doc,
-                score: r.score,
-            })
-            .collect()
+        best.into_sorted()
     }
 
     /// BM25 of every live document, for tests that check `top_k` against
