@@ -343,14 +343,11 @@ fn skill_key(name: &str) -> String {
     })
 }
 
-/// What scoring needs of a candidate beyond its profile fields (skill keys,
-/// the parts of its place), worked out once per candidate: an index keeps it
-/// with the profile.
+/// What scoring needs of a candidate's skills, worked out once per candidate
+/// and query.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CandidateParts {
     skills: HashSet<String>,
-    /// `place_parts` of the location.
-    place: Vec<String>,
     /// Skills implied by the named ones but not named themselves, with the
     /// name of a skill that implies each.
     implied: HashMap<String, String>,
@@ -370,15 +367,7 @@ impl CandidateParts {
                 }
             }
         }
-        CandidateParts {
-            skills,
-            implied,
-            place: profile
-                .location
-                .as_deref()
-                .map(place_parts)
-                .unwrap_or_default(),
-        }
+        CandidateParts { skills, implied }
     }
 
     /// Mean credit over a list of job skills, 0–1 (1 for an empty list).
@@ -408,14 +397,12 @@ pub(crate) fn candidate_text(profile: &CandidateProfile) -> TfIdf {
 }
 
 /// What scoring needs of a job beyond its profile fields, worked out once
-/// per job: an index keeps it with the profile.
+/// per job and query.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct JobParts {
     /// Skills as (key, name) pairs, deduplicated by key across both lists.
     required: Vec<(String, String)>,
     nice: Vec<(String, String)>,
-    /// `place_parts` of the location.
-    place: Vec<String>,
 }
 
 impl JobParts {
@@ -431,15 +418,7 @@ impl JobParts {
         };
         let required = dedup(&profile.required_skills);
         let nice = dedup(&profile.nice_to_have_skills);
-        JobParts {
-            required,
-            nice,
-            place: profile
-                .location
-                .as_deref()
-                .map(place_parts)
-                .unwrap_or_default(),
-        }
+        JobParts { required, nice }
     }
 }
 
@@ -593,13 +572,7 @@ pub(crate) fn score_parts(
 
     neutral[3] = j.remote != RemotePolicy::Remote
         && j.location.as_deref().is_none_or(|l| l.trim().is_empty());
-    let (_, relation) = location_score(
-        c.location.as_deref(),
-        &candidate.place,
-        j.location.as_deref(),
-        &job.place,
-        j.remote,
-    );
+    let (_, relation) = location_score(c.location.as_deref(), j.location.as_deref(), j.remote);
     explanation.push((
         3,
         location_sentence(
@@ -709,13 +682,7 @@ fn breakdown(
             table[usize::from(diff.unsigned_abs()).min(3)]
         }
     };
-    let (location, _) = location_score(
-        c.location.as_deref(),
-        &candidate.place,
-        j.location.as_deref(),
-        &job.place,
-        j.remote,
-    );
+    let (location, _) = location_score(c.location.as_deref(), j.location.as_deref(), j.remote);
     MatchBreakdown {
         skills: clamp_score(skills),
         experience: clamp_score(experience),
@@ -997,27 +964,27 @@ fn place_parts(place: &str) -> Vec<String> {
 /// The location factor with its sentence, for one pair on its own.
 #[cfg(test)]
 fn location_fit(candidate: Option<&str>, job: Option<&str>, remote: RemotePolicy) -> (f32, String) {
-    let c = candidate.map(place_parts).unwrap_or_default();
-    let j = job.map(place_parts).unwrap_or_default();
-    let (score, relation) = location_score(candidate, &c, job, &j, remote);
+    let (score, relation) = location_score(candidate, job, remote);
     (score, location_sentence(candidate, job, remote, relation))
 }
 
-/// The location factor and, when both places are known, how they relate;
-/// `c` and `j` are the `place_parts` of the two places.
+/// The location factor and, when both places are known, how they relate.
 fn location_score(
     candidate: Option<&str>,
-    c: &[String],
     job: Option<&str>,
-    j: &[String],
     remote: RemotePolicy,
 ) -> (f32, Option<&'static str>) {
-    if remote == RemotePolicy::Remote || job.is_none_or(|p| p.trim().is_empty()) {
+    let Some(job) = job.filter(|p| !p.trim().is_empty()) else {
+        return (100.0, None);
+    };
+    if remote == RemotePolicy::Remote {
         return (100.0, None);
     }
-    if candidate.is_none_or(|p| p.trim().is_empty()) {
+    let Some(candidate) = candidate.filter(|p| !p.trim().is_empty()) else {
         return (50.0, None);
-    }
+    };
+    let c = place_parts(candidate);
+    let j = place_parts(job);
     let same_city = !c.is_empty() && c.first() == j.first();
     let same_region = c.iter().any(|p| j.contains(p));
     let (score, relation) = match (same_city, same_region, remote) {

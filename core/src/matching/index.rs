@@ -135,54 +135,51 @@ fn candidate_terms(candidate: &CandidateProfile) -> TermBag {
 }
 
 /// How a [`Store`] handles one kind of profile.
-struct Kind<P, S> {
+struct Kind<P> {
     terms: fn(&P) -> TermBag,
     id: fn(&P) -> &str,
-    parts: fn(&P) -> S,
     text: fn(&P) -> TfIdf,
 }
 
-impl<P, S> Clone for Kind<P, S> {
+impl<P> Clone for Kind<P> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<P, S> Copy for Kind<P, S> {}
+impl<P> Copy for Kind<P> {}
 
-const JOBS: Kind<JobProfile, JobParts> = Kind {
+const JOBS: Kind<JobProfile> = Kind {
     terms: job_terms,
     id: |j| &j.id,
-    parts: JobParts::of,
     text: job_text,
 };
 
-const CANDIDATES: Kind<CandidateProfile, CandidateParts> = Kind {
+const CANDIDATES: Kind<CandidateProfile> = Kind {
     terms: candidate_terms,
     id: |c| &c.id,
-    parts: CandidateParts::of,
     text: candidate_text,
 };
 
-/// A profile with what the full score needs of it alone, worked out when it
-/// is indexed rather than for every query that shortlists it (building the
-/// TF-IDF vector was most of the cost of scoring a pair).
-struct Entry<P, S> {
+/// A profile with its TF-IDF vector, built when it is indexed rather than
+/// for every query that shortlists it: that was most of the cost of
+/// scoring a pair. (Skill keys and places are cheap to work out per pair
+/// and would cost more memory than time kept.)
+struct Entry<P> {
     profile: P,
-    parts: S,
     text: IdVector,
 }
 
 /// Profiles in an inverted index, findable by id. Slot `i` of `items` is
 /// document number `i` of the index; the id table stores only slot
 /// numbers and hashes the ids where they already live, in the profiles.
-struct Store<P, S> {
+struct Store<P> {
     index: InvertedIndex,
-    items: Vec<Option<Entry<P, S>>>,
+    items: Vec<Option<Entry<P>>>,
     by_id: HashTable<u32>,
     /// Token ids of the cached text vectors.
     tokens: TokenTable,
-    kind: Kind<P, S>,
+    kind: Kind<P>,
 }
 
 fn hash_id(id: &str) -> u64 {
@@ -191,8 +188,8 @@ fn hash_id(id: &str) -> u64 {
     h.finish()
 }
 
-impl<P, S> Store<P, S> {
-    fn new(kind: Kind<P, S>) -> Self {
+impl<P> Store<P> {
+    fn new(kind: Kind<P>) -> Self {
         Store {
             index: InvertedIndex::default(),
             items: Vec::new(),
@@ -202,18 +199,14 @@ impl<P, S> Store<P, S> {
         }
     }
 
-    fn entry(&mut self, profile: P) -> Entry<P, S> {
+    fn entry(&mut self, profile: P) -> Entry<P> {
         let text = (self.kind.text)(&profile).interned(&mut self.tokens);
-        Entry {
-            parts: (self.kind.parts)(&profile),
-            profile,
-            text,
-        }
+        Entry { profile, text }
     }
 
     /// Indexes each of `items` (moved, not deep-copied); a repeated id
     /// replaces the earlier profile.
-    fn build(items: Vec<P>, kind: Kind<P, S>) -> Self {
+    fn build(items: Vec<P>, kind: Kind<P>) -> Self {
         let mut store = Store::new(kind);
         let id = kind.id;
         store.items.reserve(items.len());
@@ -354,20 +347,20 @@ impl<P, S> Store<P, S> {
     /// are few, otherwise the BM25 shortlist, topped up with other
     /// profiles when fewer than the shortlist size share a term with the
     /// query.
-    fn shortlist(&self, query: impl FnOnce() -> TermBag, k: usize) -> Vec<&Entry<P, S>> {
+    fn shortlist(&self, query: impl FnOnce() -> TermBag, k: usize) -> Vec<&Entry<P>> {
         let n = shortlist_size(k);
         let live = || self.items.iter().flatten();
         if self.len() <= n {
             return live().collect();
         }
         let hits = self.index.top_k(&query(), n);
-        let mut chosen: Vec<&Entry<P, S>> = hits
+        let mut chosen: Vec<&Entry<P>> = hits
             .iter()
             .filter_map(|h| self.items[h.doc as usize].as_ref())
             .collect();
         if chosen.len() < n {
             let taken: rustc_hash::FxHashSet<u32> = hits.iter().map(|h| h.doc).collect();
-            let extra: Vec<&Entry<P, S>> = self
+            let extra: Vec<&Entry<P>> = self
                 .items
                 .iter()
                 .enumerate()
@@ -383,7 +376,7 @@ impl<P, S> Store<P, S> {
 
 /// Open jobs, searchable by candidate.
 pub struct JobIndex {
-    store: Store<JobProfile, JobParts>,
+    store: Store<JobProfile>,
 }
 
 impl Default for JobIndex {
@@ -452,20 +445,23 @@ impl JobIndex {
         let tokens = &self.store.tokens;
         let query = text.dense(tokens);
         let jobs = self.store.shortlist(|| candidate_query(candidate), k);
-        let values = jobs.iter().map(|job| {
+        let job_parts: Vec<JobParts> = jobs.iter().map(|j| JobParts::of(&j.profile)).collect();
+        let values = jobs.iter().zip(&job_parts).map(|(job, job_parts)| {
             let cosine = query.dot(&job.text);
-            score_value(candidate, &parts, &job.profile, &job.parts, cosine, weights)
+            score_value(candidate, &parts, &job.profile, job_parts, cosine, weights)
         });
-        best(&jobs, values, k)
+        best(values, k)
             .into_iter()
-            .map(|job| {
+            .map(|i| {
+                let job = jobs[i];
                 let (cosine, shared) = query.cosine(&job.text, tokens);
                 let fit = TextFit {
                     cosine,
                     shared,
                     compared: !text.is_empty() && !job.text.is_empty(),
                 };
-                let result = score_parts(candidate, &parts, &job.profile, &job.parts, fit, weights);
+                let result =
+                    score_parts(candidate, &parts, &job.profile, &job_parts[i], fit, weights);
                 (&job.profile, result)
             })
             .collect()
@@ -474,7 +470,7 @@ impl JobIndex {
 
 /// Candidates, searchable by job.
 pub struct CandidateIndex {
-    store: Store<CandidateProfile, CandidateParts>,
+    store: Store<CandidateProfile>,
 }
 
 impl Default for CandidateIndex {
@@ -543,20 +539,28 @@ impl CandidateIndex {
         let tokens = &self.store.tokens;
         let query = text.dense(tokens);
         let candidates = self.store.shortlist(|| job_terms(job), k);
-        let values = candidates.iter().map(|candidate| {
-            let cosine = query.dot(&candidate.text);
-            score_value(
-                &candidate.profile,
-                &candidate.parts,
-                job,
-                &parts,
-                cosine,
-                weights,
-            )
-        });
-        best(&candidates, values, k)
+        let candidate_parts: Vec<CandidateParts> = candidates
+            .iter()
+            .map(|c| CandidateParts::of(&c.profile))
+            .collect();
+        let values = candidates
+            .iter()
+            .zip(&candidate_parts)
+            .map(|(candidate, candidate_parts)| {
+                let cosine = query.dot(&candidate.text);
+                score_value(
+                    &candidate.profile,
+                    candidate_parts,
+                    job,
+                    &parts,
+                    cosine,
+                    weights,
+                )
+            });
+        best(values, k)
             .into_iter()
-            .map(|candidate| {
+            .map(|i| {
+                let candidate = candidates[i];
                 let (cosine, shared) = query.cosine(&candidate.text, tokens);
                 let fit = TextFit {
                     cosine,
@@ -565,7 +569,7 @@ impl CandidateIndex {
                 };
                 let result = score_parts(
                     &candidate.profile,
-                    &candidate.parts,
+                    &candidate_parts[i],
                     job,
                     &parts,
                     fit,
@@ -577,18 +581,14 @@ impl CandidateIndex {
     }
 }
 
-/// The `k` shortlisted entries with the highest scores, best first; equal
-/// scores keep shortlist order. Only these get their explanation.
-fn best<'e, P, S>(
-    shortlist: &[&'e Entry<P, S>],
-    scores: impl Iterator<Item = f32>,
-    k: usize,
-) -> Vec<&'e Entry<P, S>> {
+/// Positions of the `k` highest scores, best first; equal scores keep
+/// shortlist order. Only these get their explanation.
+fn best(scores: impl Iterator<Item = f32>, k: usize) -> Vec<usize> {
     let mut all: Vec<(usize, f32)> = scores.enumerate().collect();
     // Stable: equal scores keep shortlist order.
     all.sort_by(|a, b| b.1.total_cmp(&a.1));
     all.truncate(k);
-    all.into_iter().map(|(i, _)| shortlist[i]).collect()
+    all.into_iter().map(|(i, _)| i).collect()
 }
 
 /// A scored document: its id and BM25 score.
