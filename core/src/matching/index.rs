@@ -22,11 +22,18 @@
 //!
 //! The shortlist is five times `k` (at least 50). On the O*NET evaluation a
 //! shortlist of 50 found the source occupation in the top 10 as often as one
-//! of 100 did, at half the scoring time (full scoring, with its sentences,
-//! costs 4–20 µs per pair and dominates a query), and its top 10 held 93 %
-//! of the exhaustive top 10. On generated jobs whose skills are random and
+//! of 100 did, at half the scoring time, and its top 10 held 93 % of the
+//! exhaustive top 10. On generated jobs whose skills are random and
 //! unrelated to their text it held 65 % (BENCHMARKS.md): how close the
 //! result is depends on how much text and skills decide the full score.
+//!
+//! Scoring the shortlist is kept cheap in two ways. Every indexed document
+//! keeps its TF-IDF vector (token ids into a table of the index, 8 bytes a
+//! token), built once on insert: building it per pair was most of the cost
+//! of a full score. And the shortlist is ranked by the score alone; only
+//! the `k` returned get their sentences and skill lists. Both give the
+//! numbers of [`score`] to the bit (the cosine sums the same products in
+//! the same token order), which a test checks pair by pair.
 //!
 //! [`score`]: super::score
 
