@@ -713,6 +713,50 @@ mod tests {
     }
 
     /// Varied jobs and candidates: every factor takes several values.
+    /// `n` words of a pool whose IDFs differ, picked by `i` and `step`: long
+    /// texts share many tokens, so that summing their products in another
+    /// order would show in the last bits of the cosine.
+    fn words(i: usize, step: usize, n: usize) -> String {
+        let pool = [
+            "python",
+            "services",
+            "postgresql",
+            "kubernetes",
+            "software",
+            "manage",
+            "patients",
+            "bread",
+            "warehouse",
+            "design",
+            "customer",
+            "budget",
+            "safety",
+            "reports",
+            "teams",
+            "engineering",
+            "analysis",
+            "cloud",
+            "quality",
+            "training",
+            "schedule",
+            "inventory",
+            "research",
+            "compliance",
+            "marketing",
+            "sales",
+            "legal",
+            "medical",
+            "welding",
+            "accounting",
+            "statistics",
+            "logistics",
+        ];
+        (0..n)
+            .map(|j| pool[(i * step + j * j * 3 + j) % pool.len()])
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     fn varied(n: usize) -> (Vec<JobProfile>, Vec<CandidateProfile>) {
         let texts = [
             (
@@ -771,7 +815,7 @@ mod tests {
                 JobProfile {
                     id: format!("j{i}"),
                     title: title.into(),
-                    description: format!("{description} Team {}.", i % 7),
+                    description: format!("{description} {}", words(i, 7, 30)),
                     required_skills: pick(i, 5),
                     nice_to_have_skills: pick(i + 1, 3),
                     seniority: (i % 4 != 0).then(|| levels[i % 3]),
@@ -796,7 +840,7 @@ mod tests {
                     seniority: levels[(i / 3) % 3],
                     location: places[(i / 2) % places.len()].map(str::to_owned),
                     salary_expectation: (i % 4 != 0).then_some(60_000 + 2_500 * (i as u32 % 20)),
-                    text: format!("{title}. {description} Also {}.", skills[i % skills.len()]),
+                    text: format!("{title}. {description} {}", words(i, 11, 40)),
                 }
             })
             .collect();
@@ -817,11 +861,25 @@ mod tests {
         let mut candidate_index = CandidateIndex::build(candidates.clone());
         let check = |job_index: &JobIndex, candidate_index: &CandidateIndex| {
             // A k this large puts every document on the shortlist.
-            for c in candidates.iter().step_by(40) {
+            for c in candidates.iter().step_by(60) {
                 let ranked = job_index.rank(c, &w, job_index.len());
                 assert_eq!(ranked.len(), job_index.len());
                 for (job, result) in ranked {
                     same(&result, &super::super::score(c, job, &w));
+                }
+                // The cosine and score the shortlist is ranked by.
+                let text = candidate_text(c);
+                let query = text.dense(&job_index.store.tokens);
+                let parts = CandidateParts::of(c);
+                for entry in job_index.store.items.iter().flatten() {
+                    let job = &entry.profile;
+                    let cosine = query.dot(&entry.text);
+                    assert_eq!(cosine.to_bits(), text.cosine(&job_text(job)).0.to_bits());
+                    let value = score_value(c, &parts, job, &JobParts::of(job), cosine, &w);
+                    assert_eq!(
+                        value.to_bits(),
+                        super::super::score(c, job, &w).score.to_bits()
+                    );
                 }
                 // Through a shortlist: the best k, each scored as alone.
                 let top = job_index.rank(c, &w, 10);
@@ -830,7 +888,7 @@ mod tests {
                     same(&result, &super::super::score(c, job, &w));
                 }
             }
-            for j in jobs.iter().step_by(40) {
+            for j in jobs.iter().step_by(60) {
                 let ranked = candidate_index.rank(j, &w, candidate_index.len());
                 assert_eq!(ranked.len(), candidate_index.len());
                 for (c, result) in ranked {
