@@ -149,6 +149,13 @@ export async function runScenario(sdk, env) {
     nice_to_have_skills: ['Rust'],
     seniority: 'senior',
   });
+  // Optional fields are cleared through `clear` (typed clients drop nulls).
+  const placed = await client.updateJob(platform.id, { location: 'Berlin, Germany', salary_max: 150000 });
+  const cleared = await client.updateJob(platform.id, { clear: ['location', 'salary_max'] });
+  facts.clearedJob = {
+    placed: [placed.location, placed.salary_max],
+    cleared: [cleared.location ?? null, cleared.salary_max ?? null],
+  };
   const interviewRequest = { candidate_id: candidate.id, job_id: platform.id, per_level: 3 };
   const plan = await client.createInterviewQuestions(interviewRequest);
   const again = await client.createInterviewQuestions(interviewRequest);
@@ -317,6 +324,8 @@ export function checkScenario(assert, facts) {
   assert.ok(facts.noRetry.isServerError);
   assert.equal(facts.noRetry.status, 503);
   assert.equal(facts.noRetry.attempts, 1);
+  assert.deepEqual(facts.clearedJob.placed, ['Berlin, Germany', 150000]);
+  assert.deepEqual(facts.clearedJob.cleared, [null, null]);
 
   assert.ok(facts.interceptor.operations.includes('createCandidate'));
   assert.equal(facts.interceptor.first.operationId, 'createCandidate');

@@ -219,6 +219,10 @@ def test_job_lifecycle_update_filter_delete(client: mm.Client, unique: str) -> N
     closed = client.update_job(job.id, status="closed", required_skills=["Go", "Rust"])
     assert closed.status == "closed" and closed.required_skills == ["Go", "Rust"]
     assert client.get_job(job.id).status == "closed"
+    placed = client.update_job(job.id, location="Berlin, Germany", salary_max=90000)
+    assert placed.location == "Berlin, Germany" and placed.salary_max == 90000
+    cleared = client.update_job(job.id, clear=["location", "salary_max"])
+    assert cleared.location is None and cleared.salary_max is None
     closed_ids = {j.id for j in client.iter_jobs(limit=50, status="closed")}
     assert job.id in closed_ids
     assert job.id not in {j.id for j in client.iter_jobs(limit=50, status="open")}

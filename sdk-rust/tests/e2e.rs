@@ -165,6 +165,22 @@ async fn recruiting_scenario() {
     )
     .await;
     let backend_id = backend.body["id"].as_str().unwrap().to_owned();
+    // Optional fields are cleared through `clear` (typed clients drop nulls).
+    let placed = call(
+        &client,
+        "updateJob",
+        json!({"job_id": backend_id, "body": {"location": "Berlin, Germany", "salary_max": 150000}}),
+    )
+    .await;
+    assert_eq!(placed.body["location"], "Berlin, Germany");
+    let cleared = call(
+        &client,
+        "updateJob",
+        json!({"job_id": backend_id, "body": {"clear": ["location", "salary_max"]}}),
+    )
+    .await;
+    assert_eq!(cleared.body["location"], Value::Null);
+    assert_eq!(cleared.body["salary_max"], Value::Null);
     let unrelated = call(
         &client,
         "createJob",
