@@ -76,6 +76,46 @@ pub(crate) fn token_slices(lower: &str) -> impl Iterator<Item = &str> {
         })
 }
 
+/// Whether a lower-case token is a stop word.
+pub(crate) fn is_stopword(token: &str) -> bool {
+    IDF.stopwords.contains(token)
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'+' || b == b'#'
+}
+
+/// Calls `f` with every token of `text`, lower-cased into `buf`: the
+/// tokens [`token_slices`] finds in the lower-cased text, in order, except
+/// that stop words are not taken out (see [`is_stopword`]); for callers
+/// that look every token up anyway and can mark stop words there. Reads
+/// bytes rather than chars: token characters are ASCII, and every byte of
+/// a non-ASCII character separates tokens as the character does.
+pub(crate) fn for_each_token(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_token_byte(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_token_byte(bytes[i]) {
+            i += 1;
+        }
+        let token = &bytes[start..i];
+        let keep = token.iter().any(u8::is_ascii_alphanumeric)
+            && (token.len() > 1 || matches!(token[0], b'c' | b'C' | b'r' | b'R'));
+        if keep {
+            buf.clear();
+            // ASCII, so a char boundary at both ends.
+            buf.push_str(&text[start..i]);
+            buf.make_ascii_lowercase();
+            f(buf);
+        }
+    }
+}
+
 /// Inverse document frequency of a token in the background corpus; tokens
 /// the corpus never saw count as seen once (they are rare, hence telling).
 pub(crate) fn idf(token: &str) -> f32 {
@@ -84,11 +124,70 @@ pub(crate) fn idf(token: &str) -> f32 {
     ((idf.docs + 1.0) / (df + 1.0)).ln() + 1.0
 }
 
+/// Weight of a token before normalisation: sublinear term frequency times
+/// inverse document frequency. Every vector kind computes it here, so that
+/// they agree to the bit.
+pub(crate) fn raw_weight(count: u32, idf: f32) -> f32 {
+    (1.0 + (count as f32).ln()) * idf
+}
+
+/// A sum of f32 values that does not depend on the order they come in:
+/// each is truncated to a multiple of 2^-`SHIFT` and added as an integer.
+/// Float addition is not associative, so summing the same values in
+/// another order could change the last bit; vectors kept in different
+/// orders (by token in [`TfIdf`], by word id in an index) would then give
+/// different scores for the same pair. The truncation is far below f32
+/// precision at the magnitudes summed here.
+#[derive(Default)]
+pub(crate) struct ExactSum<const SHIFT: i32>(u128);
+
+impl<const SHIFT: i32> ExactSum<SHIFT> {
+    fn add(&mut self, value: f32) {
+        // Exact in f64; the cast saturates (values here are far below).
+        let scaled = f64::from(value.max(0.0)) * 2f64.powi(SHIFT);
+        self.0 += u128::from(scaled as u64);
+    }
+
+    fn total(&self) -> f64 {
+        self.0 as f64 * 2f64.powi(-SHIFT)
+    }
+}
+
+/// Sum of squared raw weights (each below ~2^14) for a vector's norm.
+pub(crate) type SquareSum = ExactSum<46>;
+/// Sum of products of normalised weights (each at most ~1): a cosine.
+pub(crate) type DotSum = ExactSum<62>;
+
+impl SquareSum {
+    /// Adds the square of a raw weight.
+    pub(crate) fn add_square(&mut self, weight: f32) {
+        self.add(weight * weight);
+    }
+
+    /// The L2 norm of the weights added.
+    pub(crate) fn norm(&self) -> f32 {
+        self.total().sqrt() as f32
+    }
+}
+
+impl DotSum {
+    /// Adds the product of two normalised weights, returning it.
+    pub(crate) fn add_product(&mut self, a: f32, b: f32) -> f32 {
+        let product = a * b;
+        self.add(product);
+        product
+    }
+
+    /// The cosine: the sum, clamped to [0, 1] against rounding.
+    pub(crate) fn cosine(&self) -> f32 {
+        (self.total() as f32).clamp(0.0, 1.0)
+    }
+}
+
 /// A sparse, L2-normalised TF-IDF vector (sublinear term frequency), kept
 /// sorted by token so that a cosine is one merge rather than many lookups.
 /// The tokens live in one lower-cased string and are referred to by range,
-/// so a vector costs two allocations however many tokens it has (ranking
-/// builds one per shortlisted job for every query).
+/// so a vector costs two allocations however many tokens it has.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TfIdf {
     text: String,
@@ -104,14 +203,16 @@ impl TfIdf {
         all.sort_unstable();
         let base = lower.as_ptr() as usize;
         let mut weights: Vec<(u32, u32, f32)> = Vec::new();
+        let mut squares = SquareSum::default();
         for run in all.chunk_by(|a, b| a == b) {
             let token = run[0];
-            let tf = 1.0 + (run.len() as f32).ln();
+            let weight = raw_weight(run.len() as u32, idf(token));
+            squares.add_square(weight);
             // Tokens are slices of `lower`, so their offsets locate them.
             let start = token.as_ptr() as usize - base;
-            weights.push((start as u32, (start + token.len()) as u32, tf * idf(token)));
+            weights.push((start as u32, (start + token.len()) as u32, weight));
         }
-        let norm = weights.iter().map(|(_, _, w)| w * w).sum::<f32>().sqrt();
+        let norm = squares.norm();
         if norm > 0.0 {
             weights.iter_mut().for_each(|(_, _, w)| *w /= norm);
         }
@@ -130,8 +231,14 @@ impl TfIdf {
         self.weights.is_empty()
     }
 
+    /// Every distinct token with its normalised weight, in token order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, f32)> {
+        (0..self.weights.len()).map(|i| (self.token(i), self.weights[i].2))
+    }
+
     /// Cosine similarity and the shared tokens that contribute most to it.
     pub(crate) fn cosine(&self, other: &TfIdf) -> (f32, Vec<String>) {
+        let mut dot = DotSum::default();
         let mut shared: Vec<(f32, &str)> = Vec::new();
         let (mut i, mut j) = (0, 0);
         while i < self.weights.len() && j < other.weights.len() {
@@ -140,146 +247,26 @@ impl TfIdf {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
                 std::cmp::Ordering::Equal => {
-                    shared.push((self.weights[i].2 * other.weights[j].2, a));
+                    let product = dot.add_product(self.weights[i].2, other.weights[j].2);
+                    shared.push((product, a));
                     i += 1;
                     j += 1;
                 }
             }
         }
-        cosine_of_shared(shared)
-    }
-
-    /// This vector with its tokens as ids of `table`, adding the tokens it
-    /// lacks: how an index keeps a document's vector.
-    pub(crate) fn interned(&self, table: &mut TokenTable) -> IdVector {
-        let weights: Vec<(u32, f32)> = (0..self.weights.len())
-            .map(|i| (table.intern(self.token(i)), self.weights[i].2))
-            .collect();
-        IdVector {
-            weights: weights.into_boxed_slice(),
-        }
-    }
-
-    /// This vector as a query against the documents of `table`: its weights
-    /// by token id, 0 for tokens it lacks. Tokens the table does not know
-    /// are left out (no document there has them, so they can add nothing).
-    pub(crate) fn dense(&self, table: &TokenTable) -> DenseQuery {
-        let mut weights = vec![0.0; table.names.len()];
-        for (i, &(_, _, w)) in self.weights.iter().enumerate() {
-            if let Some(id) = table.get(self.token(i)) {
-                weights[id as usize] = w;
-            }
-        }
-        DenseQuery { weights }
+        (dot.cosine(), strongest_shared(shared))
     }
 }
 
-/// The cosine from the products of the shared tokens' weights, which must be
-/// in token order: both vector kinds sum them in that order, so that they
-/// give bit-identical cosines.
-fn cosine_of_shared(mut shared: Vec<(f32, &str)>) -> (f32, Vec<String>) {
-    // Keep in step with `IdVector::dot`.
-    let cosine = shared.iter().map(|(c, _)| c).sum::<f32>().clamp(0.0, 1.0);
+/// The five shared tokens with the largest products, largest first (ties
+/// by token): the same whatever order the products were found in.
+pub(crate) fn strongest_shared(mut shared: Vec<(f32, &str)>) -> Vec<String> {
     shared.sort_by(|x, y| y.0.total_cmp(&x.0).then_with(|| x.1.cmp(y.1)));
-    let top = shared
+    shared
         .into_iter()
         .take(5)
         .map(|(_, t)| t.to_owned())
-        .collect();
-    (cosine, top)
-}
-
-/// Token ids of one index. Its documents' vectors name tokens by a 4-byte id
-/// rather than by their text, which keeps a cached vector at 8 bytes per
-/// distinct token, and compare ids rather than strings. Ids are never
-/// reused while the table lives; an index rebuilds its table when it
-/// compacts, which drops the tokens of removed documents.
-#[derive(Debug, Default)]
-pub(crate) struct TokenTable {
-    ids: FxHashMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
-}
-
-impl TokenTable {
-    fn intern(&mut self, token: &str) -> u32 {
-        if let Some(&id) = self.ids.get(token) {
-            return id;
-        }
-        let id = u32::try_from(self.names.len()).expect("fewer than 2^32 distinct tokens");
-        self.names.push(Box::from(token));
-        self.ids.insert(Box::from(token), id);
-        id
-    }
-
-    fn get(&self, token: &str) -> Option<u32> {
-        self.ids.get(token).copied()
-    }
-
-    fn name(&self, id: u32) -> &str {
-        &self.names[id as usize]
-    }
-}
-
-/// A [`TfIdf`] whose tokens are ids of a [`TokenTable`], still in token
-/// order; the weights are the very same numbers.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct IdVector {
-    weights: Box<[(u32, f32)]>,
-}
-
-impl IdVector {
-    pub(crate) fn is_empty(&self) -> bool {
-        self.weights.is_empty()
-    }
-
-    /// This vector with ids of `to` instead of `from`.
-    pub(crate) fn moved(&self, from: &TokenTable, to: &mut TokenTable) -> IdVector {
-        IdVector {
-            weights: self
-                .weights
-                .iter()
-                .map(|&(id, w)| (to.intern(from.name(id)), w))
-                .collect(),
-        }
-    }
-}
-
-/// A query vector spread out over all token ids of one [`TokenTable`], so
-/// that a document's vector meets it with one load per document token, in
-/// the document's token order: the order [`TfIdf::cosine`] sums in, which
-/// makes the cosines below equal to it to the bit. Costs 4 bytes per token
-/// of the table, per query.
-pub(crate) struct DenseQuery {
-    weights: Vec<f32>,
-}
-
-impl DenseQuery {
-    /// Products of the weights of the shared tokens, in token order.
-    fn shared<'d>(&'d self, doc: &'d IdVector) -> impl Iterator<Item = (f32, u32)> + 'd {
-        doc.weights.iter().filter_map(|&(id, w)| {
-            let q = self.weights[id as usize];
-            // Every weight of a token a vector has is > 0.
-            (q != 0.0).then_some((q * w, id))
-        })
-    }
-
-    /// The cosine alone, as [`DenseQuery::cosine`] computes it.
-    pub(crate) fn dot(&self, doc: &IdVector) -> f32 {
-        self.shared(doc)
-            .map(|(c, _)| c)
-            .sum::<f32>()
-            .clamp(0.0, 1.0)
-    }
-
-    /// The same as [`TfIdf::cosine`] of the query and the document vector
-    /// these were made from, to the bit.
-    pub(crate) fn cosine(&self, doc: &IdVector, table: &TokenTable) -> (f32, Vec<String>) {
-        cosine_of_shared(
-            self.shared(doc)
-                .map(|(c, id)| (c, table.name(id)))
-                .collect(),
-        )
-    }
+        .collect()
 }
 
 #[cfg(test)]
@@ -294,6 +281,25 @@ mod tests {
                 "built", "c++", "c#", "services", "r", "team", "rich", "2024"
             ]
         );
+    }
+
+    #[test]
+    fn byte_tokens_are_the_token_slices_of_the_lowered_text() {
+        for text in [
+            "Built C++ & C# services; the R team, Zürich 2024!",
+            "ÄÖÜ naïve café-résumé -- a b c r Rust/Go ++ # c++11 x",
+            "",
+            "THE And",
+        ] {
+            let mut ours = Vec::new();
+            let mut buf = String::new();
+            for_each_token(text, &mut buf, |t| {
+                if !is_stopword(t) {
+                    ours.push(t.to_owned());
+                }
+            });
+            assert_eq!(ours, tokens(text), "{text}");
+        }
     }
 
     #[test]
@@ -317,39 +323,31 @@ mod tests {
     }
 
     #[test]
-    fn id_vectors_give_the_same_cosines_to_the_bit() {
-        let docs = [
-            "Senior backend engineer: Python, PostgreSQL, Kubernetes on AWS.",
-            "Python data engineer; Spark, SQL, Airflow and AWS pipelines.",
-            "Pastry chef baking bread and cakes",
-            "Kubernetes operator in Go, Terraform, AWS, Python tooling",
-            "",
-        ];
-        let mut table = TokenTable::default();
-        let vectors: Vec<TfIdf> = docs.iter().map(|d| TfIdf::new(d)).collect();
-        let stored: Vec<IdVector> = vectors.iter().map(|v| v.interned(&mut table)).collect();
-        let mut moved_table = TokenTable::default();
-        let moved: Vec<IdVector> = stored
-            .iter()
-            .map(|s| s.moved(&table, &mut moved_table))
-            .collect();
-        for query in docs
-            .iter()
-            .chain(&["python aws cakes unknownword", "go go go"])
-        {
-            let q = TfIdf::new(query);
-            let dense = q.dense(&table);
-            let dense_moved = q.dense(&moved_table);
-            for ((v, s), m) in vectors.iter().zip(&stored).zip(&moved) {
-                let plain = q.cosine(v);
-                assert_eq!(v.is_empty(), s.is_empty());
-                for (d, doc, t) in [(&dense, s, &table), (&dense_moved, m, &moved_table)] {
-                    let cached = d.cosine(doc, t);
-                    assert_eq!(plain.0.to_bits(), cached.0.to_bits(), "{query}");
-                    assert_eq!(plain.0.to_bits(), d.dot(doc).to_bits());
-                    assert_eq!(plain.1, cached.1);
-                }
-            }
+    fn sums_do_not_depend_on_order() {
+        // Values whose float sum changes with the order of addition.
+        let values = [1.0e-3_f32, 0.7, 3.3e-8, 0.299, 1.7e-5, 0.1, 0.05];
+        let mut forward = DotSum::default();
+        let mut backward = DotSum::default();
+        for v in values {
+            forward.add(v);
         }
+        for v in values.iter().rev() {
+            backward.add(*v);
+        }
+        assert_eq!(forward.0, backward.0);
+        let plain: f32 = values.iter().sum();
+        assert!((forward.total() as f32 - plain).abs() < 1e-6);
+        let mut squares = SquareSum::default();
+        squares.add_square(3.0);
+        squares.add_square(4.0);
+        assert_eq!(squares.norm(), 5.0);
+    }
+
+    #[test]
+    fn cosine_is_symmetric_to_the_bit() {
+        let a = TfIdf::new("Senior backend engineer: Python, PostgreSQL, Kubernetes on AWS.");
+        let b = TfIdf::new("Kubernetes operator in Go, Terraform, AWS, Python tooling");
+        assert_eq!(a.cosine(&b).0.to_bits(), b.cosine(&a).0.to_bits());
+        assert_eq!(a.cosine(&b).1, b.cosine(&a).1);
     }
 }

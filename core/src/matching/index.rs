@@ -28,12 +28,14 @@
 //! result is depends on how much text and skills decide the full score.
 //!
 //! Scoring the shortlist is kept cheap in two ways. Every indexed document
-//! keeps its TF-IDF vector (token ids into a table of the index, 8 bytes a
-//! token), built once on insert: building it per pair was most of the cost
-//! of a full score. And the shortlist is ranked by the score alone; only
-//! the `k` returned get their sentences and skill lists. Both give the
-//! numbers of [`score`] to the bit (the cosine sums the same products in
-//! the same token order), which a test checks pair by pair.
+//! keeps what its TF-IDF vector is computed from (its distinct words and
+//! their counts, about two bytes a word, and its norm), gathered in the same
+//! tokenising pass that posts it: building the vector per pair was most of
+//! the cost of a full score. And the shortlist is ranked by the score alone;
+//! only the `k` returned get their sentences and skill lists. Both give the
+//! numbers of [`score`] to the bit (a weight is recomputed by the same
+//! operations, and cosines are sums that do not depend on the order of
+//! their terms), which a test checks pair by pair.
 //!
 //! [`score`]: super::score
 
@@ -47,7 +49,6 @@ use super::{
     CandidateParts, CandidateProfile, IMPLICATIONS, JobParts, JobProfile, MatchResult,
     MatchWeights, TextFit, candidate_text, job_text, score_parts, score_value, skill_key,
 };
-use crate::text::{IdVector, TfIdf, TokenTable};
 
 /// Documents retrieved for full scoring per requested result.
 const SHORTLIST_PER_RESULT: usize = 5;
@@ -77,13 +78,16 @@ pub fn shortlist_size(k: usize) -> usize {
 
 /// The terms of a job: title (twice: it names the job in a few words, and
 /// counting it twice lifted recall@1 on the evaluation), description and
-/// skills. The same bag is the
-/// job's document in a [`JobIndex`] and its query against a
-/// [`CandidateIndex`].
-fn job_terms(job: &JobProfile) -> TermBag {
+/// skills; the skill names are also words of its TF-IDF vector, as in
+/// [`job_text`]. The same bag is the job's document in a [`JobIndex`] and
+/// its query against a [`CandidateIndex`].
+fn job_terms(job: &JobProfile) -> TermBag<'_> {
     let mut bag = TermBag::new();
     bag.add_text_weighted(&job.title, 2.0);
     bag.add_text(&job.description);
+    for name in job.required_skills.iter().chain(&job.nice_to_have_skills) {
+        bag.add_vector_text(name);
+    }
     let mut seen = Vec::new();
     for (names, tf) in [
         (&job.required_skills, REQUIRED_SKILL_TF),
@@ -105,14 +109,14 @@ fn job_terms(job: &JobProfile) -> TermBag {
 
 /// A candidate's query against jobs: its terms, plus the pseudo-skill of
 /// jobs that list no skills (see [`NO_SKILLS`]).
-fn candidate_query(candidate: &CandidateProfile) -> TermBag {
+fn candidate_query(candidate: &CandidateProfile) -> TermBag<'_> {
     let mut bag = candidate_terms(candidate);
     bag.add_skill(NO_SKILLS, NO_SKILLS_QUERY_WEIGHT);
     bag
 }
 
 /// The terms of a candidate: resume text, named and implied skills.
-fn candidate_terms(candidate: &CandidateProfile) -> TermBag {
+fn candidate_terms(candidate: &CandidateProfile) -> TermBag<'_> {
     let mut bag = TermBag::new();
     bag.add_text(&candidate.text);
     let named: Vec<String> = candidate
@@ -143,9 +147,8 @@ fn candidate_terms(candidate: &CandidateProfile) -> TermBag {
 
 /// How a [`Store`] handles one kind of profile.
 struct Kind<P> {
-    terms: fn(&P) -> TermBag,
+    terms: fn(&P) -> TermBag<'_>,
     id: fn(&P) -> &str,
-    text: fn(&P) -> TfIdf,
 }
 
 impl<P> Clone for Kind<P> {
@@ -159,33 +162,20 @@ impl<P> Copy for Kind<P> {}
 const JOBS: Kind<JobProfile> = Kind {
     terms: job_terms,
     id: |j| &j.id,
-    text: job_text,
 };
 
 const CANDIDATES: Kind<CandidateProfile> = Kind {
     terms: candidate_terms,
     id: |c| &c.id,
-    text: candidate_text,
 };
-
-/// A profile with its TF-IDF vector, built when it is indexed rather than
-/// for every query that shortlists it: that was most of the cost of
-/// scoring a pair. (Skill keys and places are cheap to work out per pair
-/// and would cost more memory than time kept.)
-struct Entry<P> {
-    profile: P,
-    text: IdVector,
-}
 
 /// Profiles in an inverted index, findable by id. Slot `i` of `items` is
 /// document number `i` of the index; the id table stores only slot
 /// numbers and hashes the ids where they already live, in the profiles.
 struct Store<P> {
     index: InvertedIndex,
-    items: Vec<Option<Entry<P>>>,
+    items: Vec<Option<P>>,
     by_id: HashTable<u32>,
-    /// Token ids of the cached text vectors.
-    tokens: TokenTable,
     kind: Kind<P>,
 }
 
@@ -201,48 +191,36 @@ impl<P> Store<P> {
             index: InvertedIndex::default(),
             items: Vec::new(),
             by_id: HashTable::new(),
-            tokens: TokenTable::default(),
             kind,
         }
     }
 
-    fn entry(&mut self, profile: P) -> Entry<P> {
-        let text = (self.kind.text)(&profile).interned(&mut self.tokens);
-        Entry { profile, text }
-    }
-
-    /// Indexes each of `items` (moved, not deep-copied); a repeated id
-    /// replaces the earlier profile.
+    /// Takes ownership of `items` without copying them (the vector is
+    /// reused as the slot table), then indexes each; a repeated id replaces
+    /// the earlier profile.
     fn build(items: Vec<P>, kind: Kind<P>) -> Self {
         let mut store = Store::new(kind);
         let id = kind.id;
-        store.items.reserve(items.len());
-        store.by_id.reserve(items.len(), |_| 0);
-        for item in items {
-            let entry = store.entry(item);
-            let doc = store.index.insert(&(kind.terms)(&entry.profile));
-            debug_assert_eq!(doc as usize, store.items.len());
-            store.items.push(Some(entry));
-            let key = id(&store.items[doc as usize]
-                .as_ref()
-                .expect("just pushed")
-                .profile);
+        store.items = items.into_iter().map(Some).collect();
+        store.by_id.reserve(store.items.len(), |_| 0);
+        for slot in 0..store.items.len() {
+            let Some(item) = &store.items[slot] else {
+                continue;
+            };
+            let doc = store.index.insert(&(kind.terms)(item));
+            debug_assert_eq!(doc as usize, slot);
+            let key = id(item);
             let hash = hash_id(key);
             let items = &store.items;
             if let Ok(found) = store.by_id.find_entry(hash, |&d| {
-                d != doc
-                    && items[d as usize]
-                        .as_ref()
-                        .is_some_and(|e| id(&e.profile) == key)
+                items[d as usize].as_ref().is_some_and(|p| id(p) == key)
             }) {
                 let (earlier, _) = found.remove();
                 store.drop_slot(earlier);
             }
             let items = &store.items;
             store.by_id.insert_unique(hash, doc, |&d| {
-                items[d as usize]
-                    .as_ref()
-                    .map_or(0, |e| hash_id(id(&e.profile)))
+                items[d as usize].as_ref().map_or(0, |p| hash_id(id(p)))
             });
         }
         store
@@ -253,37 +231,32 @@ impl<P> Store<P> {
         let id = self.kind.id;
         self.by_id
             .find(hash_id(key), |&d| {
-                items[d as usize]
-                    .as_ref()
-                    .is_some_and(|e| id(&e.profile) == key)
+                items[d as usize].as_ref().is_some_and(|p| id(p) == key)
             })
             .copied()
     }
 
     fn get(&self, key: &str) -> Option<&P> {
-        Some(&self.items[self.slot(key)? as usize].as_ref()?.profile)
+        self.items[self.slot(key)? as usize].as_ref()
     }
 
     /// Removes the profile in `slot` from the index and the slot table.
     fn drop_slot(&mut self, slot: u32) -> Option<P> {
-        let entry = self.items[slot as usize].take()?;
-        self.index.remove(slot, &(self.kind.terms)(&entry.profile));
-        Some(entry.profile)
+        let item = self.items[slot as usize].take()?;
+        self.index.remove(slot, &(self.kind.terms)(&item));
+        Some(item)
     }
 
     fn insert(&mut self, item: P) {
         let key = (self.kind.id)(&item).to_owned();
         self.remove(&key);
-        let entry = self.entry(item);
-        let doc = self.index.insert(&(self.kind.terms)(&entry.profile));
+        let doc = self.index.insert(&(self.kind.terms)(&item));
         debug_assert_eq!(doc as usize, self.items.len());
-        self.items.push(Some(entry));
+        self.items.push(Some(item));
         let items = &self.items;
         let id = self.kind.id;
         self.by_id.insert_unique(hash_id(&key), doc, |&d| {
-            items[d as usize]
-                .as_ref()
-                .map_or(0, |e| hash_id(id(&e.profile)))
+            items[d as usize].as_ref().map_or(0, |p| hash_id(id(p)))
         });
     }
 
@@ -293,9 +266,7 @@ impl<P> Store<P> {
         let entry = self
             .by_id
             .find_entry(hash_id(key), |&d| {
-                items[d as usize]
-                    .as_ref()
-                    .is_some_and(|e| id(&e.profile) == key)
+                items[d as usize].as_ref().is_some_and(|p| id(p) == key)
             })
             .ok()?;
         let (slot, _) = entry.remove();
@@ -307,27 +278,19 @@ impl<P> Store<P> {
     }
 
     /// Renumbers densely after many removals: the index drops dead
-    /// postings, the slot table its empty slots, in the same order; the
-    /// token table is rebuilt from the live vectors, forgetting tokens only
-    /// removed documents had.
+    /// postings and vectors, the slot table its empty slots, in the same
+    /// order.
     fn compact(&mut self) {
         self.index.compact();
         self.items.retain(Option::is_some);
-        let old = std::mem::take(&mut self.tokens);
-        for entry in self.items.iter_mut().flatten() {
-            entry.text = entry.text.moved(&old, &mut self.tokens);
-        }
         let items = &self.items;
         let id = self.kind.id;
         self.by_id.clear();
         for (slot, item) in items.iter().enumerate() {
-            if let Some(e) = item {
-                self.by_id
-                    .insert_unique(hash_id(id(&e.profile)), slot as u32, |&d| {
-                        items[d as usize]
-                            .as_ref()
-                            .map_or(0, |e| hash_id(id(&e.profile)))
-                    });
+            if let Some(p) = item {
+                self.by_id.insert_unique(hash_id(id(p)), slot as u32, |&d| {
+                    items[d as usize].as_ref().map_or(0, |p| hash_id(id(p)))
+                });
             }
         }
     }
@@ -336,48 +299,57 @@ impl<P> Store<P> {
         self.index.len()
     }
 
-    fn retrieve(&self, query: &TermBag, n: usize) -> Vec<Hit> {
+    fn retrieve(&self, query: &TermBag<'_>, n: usize) -> Vec<Hit> {
         self.index
             .top_k(query, n)
             .into_iter()
             .filter_map(|h| {
-                let entry = self.items[h.doc as usize].as_ref()?;
+                let item = self.items[h.doc as usize].as_ref()?;
                 Some(Hit {
-                    key: (self.kind.id)(&entry.profile).to_owned(),
+                    key: (self.kind.id)(item).to_owned(),
                     score: h.score,
                 })
             })
             .collect()
     }
 
-    /// The profiles to score fully: all of them (in slot order) when there
-    /// are few, otherwise the BM25 shortlist, topped up with other
-    /// profiles when fewer than the shortlist size share a term with the
-    /// query.
-    fn shortlist(&self, query: impl FnOnce() -> TermBag, k: usize) -> Vec<&Entry<P>> {
+    /// The document numbers to score fully: all of them (in slot order)
+    /// when there are few, otherwise the BM25 shortlist, topped up with
+    /// other profiles when fewer than the shortlist size share a term with
+    /// the query.
+    fn shortlist<'q>(&self, query: impl FnOnce() -> TermBag<'q>, k: usize) -> Vec<u32> {
         let n = shortlist_size(k);
-        let live = || self.items.iter().flatten();
+        let live = || {
+            self.items
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| item.is_some())
+                .map(|(slot, _)| slot as u32)
+        };
         if self.len() <= n {
             return live().collect();
         }
-        let hits = self.index.top_k(&query(), n);
-        let mut chosen: Vec<&Entry<P>> = hits
+        let mut chosen: Vec<u32> = self
+            .index
+            .top_k(&query(), n)
             .iter()
-            .filter_map(|h| self.items[h.doc as usize].as_ref())
+            .map(|h| h.doc)
+            .filter(|&d| self.items[d as usize].is_some())
             .collect();
         if chosen.len() < n {
-            let taken: rustc_hash::FxHashSet<u32> = hits.iter().map(|h| h.doc).collect();
-            let extra: Vec<&Entry<P>> = self
-                .items
-                .iter()
-                .enumerate()
-                .filter(|(slot, item)| item.is_some() && !taken.contains(&(*slot as u32)))
-                .filter_map(|(_, item)| item.as_ref())
+            let taken: rustc_hash::FxHashSet<u32> = chosen.iter().copied().collect();
+            let extra: Vec<u32> = live()
+                .filter(|d| !taken.contains(d))
                 .take(n - chosen.len())
                 .collect();
             chosen.extend(extra);
         }
         chosen
+    }
+
+    /// The profile in slot `doc`, which must be live.
+    fn at(&self, doc: u32) -> &P {
+        self.items[doc as usize].as_ref().expect("a live slot")
     }
 }
 
@@ -447,29 +419,28 @@ impl JobIndex {
         weights: &MatchWeights,
         k: usize,
     ) -> Vec<(&JobProfile, MatchResult)> {
+        let store = &self.store;
         let parts = CandidateParts::of(candidate);
         let text = candidate_text(candidate);
-        let tokens = &self.store.tokens;
-        let query = text.dense(tokens);
-        let jobs = self.store.shortlist(|| candidate_query(candidate), k);
-        let job_parts: Vec<JobParts> = jobs.iter().map(|j| JobParts::of(&j.profile)).collect();
-        let values = jobs.iter().zip(&job_parts).map(|(job, job_parts)| {
-            let cosine = query.dot(&job.text);
-            score_value(candidate, &parts, &job.profile, job_parts, cosine, weights)
+        let query = store.index.text_query(&text);
+        let docs = store.shortlist(|| candidate_query(candidate), k);
+        let job_parts: Vec<JobParts> = docs.iter().map(|&d| JobParts::of(store.at(d))).collect();
+        let values = docs.iter().zip(&job_parts).map(|(&doc, job_parts)| {
+            let cosine = store.index.text_cosine(&query, doc);
+            score_value(candidate, &parts, store.at(doc), job_parts, cosine, weights)
         });
         best(values, k)
             .into_iter()
             .map(|i| {
-                let job = jobs[i];
-                let (cosine, shared) = query.cosine(&job.text, tokens);
+                let (doc, job) = (docs[i], store.at(docs[i]));
+                let (cosine, shared) = store.index.text_cosine_explained(&query, doc);
                 let fit = TextFit {
                     cosine,
                     shared,
-                    compared: !text.is_empty() && !job.text.is_empty(),
+                    compared: !text.is_empty() && store.index.has_text(doc),
                 };
-                let result =
-                    score_parts(candidate, &parts, &job.profile, &job_parts[i], fit, weights);
-                (&job.profile, result)
+                let result = score_parts(candidate, &parts, job, &job_parts[i], fit, weights);
+                (job, result)
             })
             .collect()
     }
@@ -541,48 +512,35 @@ impl CandidateIndex {
         weights: &MatchWeights,
         k: usize,
     ) -> Vec<(&CandidateProfile, MatchResult)> {
+        let store = &self.store;
         let parts = JobParts::of(job);
         let text = job_text(job);
-        let tokens = &self.store.tokens;
-        let query = text.dense(tokens);
-        let candidates = self.store.shortlist(|| job_terms(job), k);
-        let candidate_parts: Vec<CandidateParts> = candidates
+        let query = store.index.text_query(&text);
+        let docs = store.shortlist(|| job_terms(job), k);
+        let candidate_parts: Vec<CandidateParts> = docs
             .iter()
-            .map(|c| CandidateParts::of(&c.profile))
+            .map(|&d| CandidateParts::of(store.at(d)))
             .collect();
-        let values = candidates
+        let values = docs
             .iter()
             .zip(&candidate_parts)
-            .map(|(candidate, candidate_parts)| {
-                let cosine = query.dot(&candidate.text);
-                score_value(
-                    &candidate.profile,
-                    candidate_parts,
-                    job,
-                    &parts,
-                    cosine,
-                    weights,
-                )
+            .map(|(&doc, candidate_parts)| {
+                let cosine = store.index.text_cosine(&query, doc);
+                score_value(store.at(doc), candidate_parts, job, &parts, cosine, weights)
             });
         best(values, k)
             .into_iter()
             .map(|i| {
-                let candidate = candidates[i];
-                let (cosine, shared) = query.cosine(&candidate.text, tokens);
+                let (doc, candidate) = (docs[i], store.at(docs[i]));
+                let (cosine, shared) = store.index.text_cosine_explained(&query, doc);
                 let fit = TextFit {
                     cosine,
                     shared,
-                    compared: !candidate.text.is_empty() && !text.is_empty(),
+                    compared: store.index.has_text(doc) && !text.is_empty(),
                 };
-                let result = score_parts(
-                    &candidate.profile,
-                    &candidate_parts[i],
-                    job,
-                    &parts,
-                    fit,
-                    weights,
-                );
-                (&candidate.profile, result)
+                let result =
+                    score_parts(candidate, &candidate_parts[i], job, &parts, fit, weights);
+                (candidate, result)
             })
             .collect()
     }
@@ -869,12 +827,18 @@ mod tests {
                 }
                 // The cosine and score the shortlist is ranked by.
                 let text = candidate_text(c);
-                let query = text.dense(&job_index.store.tokens);
+                let index = &job_index.store.index;
+                let query = index.text_query(&text);
                 let parts = CandidateParts::of(c);
-                for entry in job_index.store.items.iter().flatten() {
-                    let job = &entry.profile;
-                    let cosine = query.dot(&entry.text);
-                    assert_eq!(cosine.to_bits(), text.cosine(&job_text(job)).0.to_bits());
+                for (doc, job) in job_index.store.items.iter().enumerate() {
+                    let Some(job) = job else { continue };
+                    let cosine = index.text_cosine(&query, doc as u32);
+                    let plain = text.cosine(&job_text(job));
+                    assert_eq!(cosine.to_bits(), plain.0.to_bits());
+                    assert_eq!(
+                        index.text_cosine_explained(&query, doc as u32),
+                        (cosine, plain.1)
+                    );
                     let value = score_value(c, &parts, job, &JobParts::of(job), cosine, &w);
                     assert_eq!(
                         value.to_bits(),

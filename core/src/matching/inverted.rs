@@ -23,9 +23,14 @@
 
 use std::cmp::Ordering;
 
-use rustc_hash::FxHashMap;
+use std::hash::{Hash, Hasher};
 
-use crate::text::token_slices;
+use hashbrown::HashTable;
+use rustc_hash::{FxHashMap, FxHasher};
+
+use crate::text::{
+    DotSum, SquareSum, TfIdf, for_each_token, idf as background_idf, is_stopword, raw_weight,
+};
 
 /// Prefix of the pseudo-terms that stand for skills; the tokeniser never
 /// produces a control character, so they cannot collide with words.
@@ -91,28 +96,38 @@ fn skill_term(key: &str) -> String {
 /// Tokenising happens inside the index, against its term dictionary, so
 /// that no token is allocated twice.
 #[derive(Default)]
-pub(crate) struct TermBag {
-    /// Lower-cased texts with the frequency each occurrence counts for.
-    texts: Vec<(String, f32)>,
+pub(crate) struct TermBag<'a> {
+    /// Texts (borrowed, lower-cased token by token when read) with the BM25
+    /// term frequency each occurrence adds (0: none). Every token of every
+    /// text is in the document's TF-IDF vector, once per occurrence,
+    /// whatever its BM25 weight.
+    texts: Vec<(&'a str, f32)>,
     skills: Vec<(String, f32)>,
     /// Skill pseudo-terms posted with frequency 1 that do not count towards
     /// the document's length (markers such as "lists no skills").
     flags: Vec<String>,
 }
 
-impl TermBag {
+impl<'a> TermBag<'a> {
     pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Adds every token of `text` once per occurrence.
-    pub(crate) fn add_text(&mut self, text: &str) {
+    pub(crate) fn add_text(&mut self, text: &'a str) {
         self.add_text_weighted(text, 1.0);
     }
 
-    /// Adds every token of `text` with frequency `weight` per occurrence.
-    pub(crate) fn add_text_weighted(&mut self, text: &str, weight: f32) {
-        self.texts.push((text.to_ascii_lowercase(), weight));
+    /// Adds every token of `text` with BM25 frequency `weight` per
+    /// occurrence (each counts once in the TF-IDF vector all the same).
+    pub(crate) fn add_text_weighted(&mut self, text: &'a str, weight: f32) {
+        self.texts.push((text, weight));
+    }
+
+    /// Adds the tokens of `text` to the document's TF-IDF vector only, not
+    /// to its BM25 terms.
+    pub(crate) fn add_vector_text(&mut self, text: &'a str) {
+        self.add_text_weighted(text, 0.0);
     }
 
     /// Adds `weight` to the pseudo-term of a skill key.
@@ -127,14 +142,16 @@ impl TermBag {
         self.flags.push(skill_term(key));
     }
 
-    /// Calls `f` with every term occurrence (skills with their weight),
-    /// flags excepted.
+    /// Calls `f` with every BM25 term occurrence (skills with their
+    /// weight), flags excepted.
     fn for_each(&self, mut f: impl FnMut(&str, f32)) {
-        let mut buf = String::new();
-        for (text, weight) in &self.texts {
-            for token in token_slices(text) {
-                f(fold_plural(token, &mut buf), *weight);
-            }
+        let (mut lower, mut folded) = (String::new(), String::new());
+        for &(text, weight) in self.texts.iter().filter(|(_, w)| *w > 0.0) {
+            for_each_token(text, &mut lower, |token| {
+                if !is_stopword(token) {
+                    f(fold_plural(token, &mut folded), weight);
+                }
+            });
         }
         for (term, weight) in &self.skills {
             f(term, *weight);
@@ -284,11 +301,183 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// A distinct token of the indexed texts, before plural folding.
+struct Word {
+    /// The BM25 term it is posted under (its folded form); [`STOP`] for a
+    /// stop word, which is kept only so that it is looked up once.
+    term: u32,
+    /// Its background inverse document frequency, for TF-IDF.
+    idf: f32,
+}
+
+/// [`Word::term`] of a stop word.
+const STOP: u32 = u32::MAX;
+
+/// The distinct tokens of the indexed texts: their text in one buffer, and
+/// a table of their ids hashed by that text. Kept together rather than as
+/// a map of boxed strings, so that the lookup of every token of every
+/// document touches a few compact arrays instead of a string per entry
+/// scattered over the heap.
+#[derive(Default)]
+struct Words {
+    text: String,
+    /// Where each word ends in `text` (it starts where the previous ends).
+    ends: Vec<u32>,
+    ids: HashTable<u32>,
+    info: Vec<Word>,
+}
+
+fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    s.hash(&mut h);
+    h.finish()
+}
+
+impl Words {
+    fn name(&self, id: u32) -> &str {
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    fn get(&self, token: &str) -> Option<u32> {
+        self.ids
+            .find(hash_str(token), |&id| self.name(id) == token)
+            .copied()
+    }
+
+    fn len(&self) -> usize {
+        self.info.len()
+    }
+
+    /// Adds a word that is not there yet, returning its id.
+    fn add(&mut self, token: &str, word: Word) -> u32 {
+        let id = u32::try_from(self.info.len()).expect("fewer than 2^32 words");
+        self.text.push_str(token);
+        self.ends.push(self.text.len() as u32);
+        self.info.push(word);
+        let (text, ends) = (&self.text, &self.ends);
+        let name = |id: u32| {
+            let i = id as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+            &text[start..ends[i] as usize]
+        };
+        self.ids
+            .insert_unique(hash_str(token), id, |&other| hash_str(name(other)));
+        id
+    }
+}
+
+/// Every document's TF-IDF vector, kept as the counts it is computed from:
+/// per document, its distinct words by ascending id, each as a LEB128
+/// varint of (gap from the previous id << 1 | count > 1), followed by the
+/// count as a varint when it is above 1; all documents in one buffer. About
+/// two bytes a word instead of the eight of an (id, weight) pair; a weight
+/// is recomputed from the count, the word's IDF and the document's norm by
+/// the very operations [`TfIdf::new`] uses, so it comes out the same to the
+/// bit.
+#[derive(Default)]
+struct Vectors {
+    bytes: Vec<u8>,
+    /// Per document number: where its words start in `bytes` (they end
+    /// where the next document's start).
+    starts: Vec<u32>,
+    /// Per document number: the L2 norm of its raw weights.
+    norms: Vec<f32>,
+}
+
+impl Vectors {
+    fn push(&mut self, words: impl Iterator<Item = (u32, u32)>, norm: f32) {
+        self.starts.push(self.bytes.len() as u32);
+        self.norms.push(norm);
+        let mut prev = 0;
+        for (word, count) in words {
+            put_varint(
+                &mut self.bytes,
+                ((word - prev) << 1) | u32::from(count > 1),
+            );
+            if count > 1 {
+                put_varint(&mut self.bytes, count);
+            }
+            prev = word;
+        }
+    }
+
+    fn range(&self, doc: u32) -> std::ops::Range<usize> {
+        let d = doc as usize;
+        let end = self
+            .starts
+            .get(d + 1)
+            .map_or(self.bytes.len(), |&e| e as usize);
+        self.starts[d] as usize..end
+    }
+
+    /// (word, count) of document `doc`, by ascending word id.
+    fn words(&self, doc: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let bytes = &self.bytes[self.range(doc)];
+        let (mut at, mut prev) = (0, 0u32);
+        std::iter::from_fn(move || {
+            if at >= bytes.len() {
+                return None;
+            }
+            let v = get_varint(bytes, &mut at);
+            let word = prev + (v >> 1);
+            let count = if v & 1 == 1 {
+                get_varint(bytes, &mut at)
+            } else {
+                1
+            };
+            prev = word;
+            Some((word, count))
+        })
+    }
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u32) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+fn get_varint(bytes: &[u8], at: &mut usize) -> u32 {
+    let (mut v, mut shift) = (0u32, 0);
+    loop {
+        let b = bytes[*at];
+        *at += 1;
+        v |= u32::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return v;
+        }
+        shift += 7;
+    }
+}
+
+/// A TF-IDF query spread over the word ids of one index: a document's
+/// words meet it with one load each.
+pub(crate) struct TextQuery {
+    weights: Vec<f32>,
+    empty: bool,
+}
+
 /// Inverted index over documents numbered by the caller.
 #[derive(Default)]
 pub(crate) struct InvertedIndex {
     term_ids: FxHashMap<Box<str>, u32>,
     postings: Vec<Postings>,
+    /// Distinct tokens of the indexed texts, as they were written (the
+    /// TF-IDF vectors do not fold plurals).
+    words: Words,
+    vectors: Vectors,
+    /// Lower-cased token being read.
+    token_buf: String,
+    /// Per-document scratch of `insert`: (word, BM25 frequency, count).
+    word_scratch: Vec<(u32, f32, u32)>,
     /// Length (sum of term frequencies) of every document number.
     lens: Vec<f32>,
     live_flags: Vec<bool>,
@@ -390,31 +579,22 @@ impl InvertedIndex {
         self.live_flags.get(doc as usize).copied().unwrap_or(false)
     }
 
-    /// Distinct terms of a bag with their frequencies, interning new terms
-    /// when `intern` (documents) or skipping them (queries).
-    /// The result is left in `self.scratch`, reused from document to
-    /// document so that indexing allocates nothing per document.
-    fn resolve(&mut self, bag: &TermBag, intern: bool) {
+    /// Distinct terms of a bag that the index knows, with their
+    /// frequencies, left in `self.scratch` (reused, so that removal
+    /// allocates nothing per document).
+    fn resolve(&mut self, bag: &TermBag<'_>) {
         let mut occurrences = std::mem::take(&mut self.scratch);
         occurrences.clear();
         bag.for_each(|term, weight| {
-            let id = match self.term_ids.get(term) {
-                Some(&id) => id,
-                None if intern => {
-                    let id = self.postings.len() as u32;
-                    self.term_ids.insert(Box::from(term), id);
-                    self.postings.push(Postings::default());
-                    id
-                }
-                None => return,
-            };
-            occurrences.push((id, weight));
+            if let Some(&id) = self.term_ids.get(term) {
+                occurrences.push((id, weight));
+            }
         });
         merge_runs(&mut occurrences);
         self.scratch = occurrences;
     }
 
-    fn lookup(&self, bag: &TermBag) -> Vec<(u32, f32, bool)> {
+    fn lookup(&self, bag: &TermBag<'_>) -> Vec<(u32, f32, bool)> {
         let mut occurrences: Vec<(u32, f32)> = Vec::new();
         bag.for_each(|term, weight| {
             if let Some(&id) = self.term_ids.get(term) {
@@ -433,16 +613,93 @@ impl InvertedIndex {
             .collect()
     }
 
-    /// Adds a document under the next number, which it returns.
-    pub(crate) fn insert(&mut self, bag: &TermBag) -> u32 {
+    /// The id of a lower-cased token, adding it (and the term of its
+    /// folded form) the first time.
+    fn intern_word(&mut self, token: &str) -> u32 {
+        if let Some(id) = self.words.get(token) {
+            return id;
+        }
+        if is_stopword(token) {
+            return self.words.add(token, Word { term: STOP, idf: 0.0 });
+        }
+        let mut buf = String::new();
+        let folded = fold_plural(token, &mut buf);
+        let term = match self.term_ids.get(folded) {
+            Some(&term) => term,
+            None => {
+                let term = self.postings.len() as u32;
+                self.term_ids.insert(Box::from(folded), term);
+                self.postings.push(Postings::default());
+                term
+            }
+        };
+        let idf = background_idf(token);
+        self.words.add(token, Word { term, idf })
+    }
+
+    /// Adds a document under the next number, which it returns. Its texts
+    /// are tokenised once for both its postings and its TF-IDF vector.
+    pub(crate) fn insert(&mut self, bag: &TermBag<'_>) -> u32 {
         let doc = u32::try_from(self.lens.len()).expect("fewer than 2^32 documents");
-        self.resolve(bag, true);
-        let len: f32 = self.scratch.iter().map(|(_, tf)| tf).sum();
-        for &(id, tf) in &self.scratch {
+        let mut words = std::mem::take(&mut self.word_scratch);
+        words.clear();
+        let mut buf = std::mem::take(&mut self.token_buf);
+        for &(text, weight) in &bag.texts {
+            for_each_token(text, &mut buf, |token| {
+                let word = self.intern_word(token);
+                if self.words.info[word as usize].term != STOP {
+                    words.push((word, weight, 1));
+                }
+            });
+        }
+        self.token_buf = buf;
+        words.sort_unstable_by_key(|&(id, _, _)| id);
+        words.dedup_by(|later, kept| {
+            if later.0 == kept.0 {
+                kept.1 += later.1;
+                kept.2 += later.2;
+                true
+            } else {
+                false
+            }
+        });
+
+        let mut squares = SquareSum::default();
+        for &(word, _, count) in &words {
+            squares.add_square(raw_weight(count, self.words.info[word as usize].idf));
+        }
+        self.vectors
+            .push(words.iter().map(|&(w, _, c)| (w, c)), squares.norm());
+
+        let mut terms = std::mem::take(&mut self.scratch);
+        terms.clear();
+        terms.extend(
+            words
+                .iter()
+                .filter(|&&(_, weight, _)| weight > 0.0)
+                .map(|&(word, weight, _)| (self.words.info[word as usize].term, weight)),
+        );
+        self.word_scratch = words;
+        for (term, weight) in &bag.skills {
+            let id = match self.term_ids.get(term.as_str()) {
+                Some(&id) => id,
+                None => {
+                    let id = self.postings.len() as u32;
+                    self.term_ids.insert(Box::from(term.as_str()), id);
+                    self.postings.push(Postings::default());
+                    id
+                }
+            };
+            terms.push((id, *weight));
+        }
+        merge_runs(&mut terms);
+        let len: f32 = terms.iter().map(|(_, tf)| tf).sum();
+        for &(id, tf) in &terms {
             let p = &mut self.postings[id as usize];
             p.push(doc, encode_tf(tf), len);
             p.df += 1;
         }
+        self.scratch = terms;
         for flag in &bag.flags {
             let next = self.postings.len() as u32;
             let id = *self
@@ -465,14 +722,82 @@ impl InvertedIndex {
         doc
     }
 
+    /// A TF-IDF vector as a query against this index's documents. Tokens
+    /// no document has are left out: they can add nothing to a cosine.
+    pub(crate) fn text_query(&self, text: &TfIdf) -> TextQuery {
+        let mut weights = vec![0.0; self.words.len()];
+        for (token, weight) in text.iter() {
+            if let Some(id) = self.words.get(token) {
+                weights[id as usize] = weight;
+            }
+        }
+        TextQuery {
+            weights,
+            empty: text.is_empty(),
+        }
+    }
+
+    /// Whether document `doc` has any token for a cosine.
+    pub(crate) fn has_text(&self, doc: u32) -> bool {
+        !self.vectors.range(doc).is_empty()
+    }
+
+    /// Products of the query's and the document's weights over their
+    /// shared words, with the word ids.
+    fn shared<'a>(
+        &'a self,
+        query: &'a TextQuery,
+        doc: u32,
+    ) -> impl Iterator<Item = (f32, f32, u32)> + 'a {
+        let norm = self.vectors.norms[doc as usize];
+        self.vectors.words(doc).filter_map(move |(word, count)| {
+            let q = query.weights[word as usize];
+            // Every weight of a token a vector has is > 0.
+            (q != 0.0).then(|| {
+                let d = raw_weight(count, self.words.info[word as usize].idf) / norm;
+                (q, d, word)
+            })
+        })
+    }
+
+    /// The TF-IDF cosine of the query and document `doc`: the same number,
+    /// to the bit, as [`TfIdf::cosine`] of the texts they were made from.
+    pub(crate) fn text_cosine(&self, query: &TextQuery, doc: u32) -> f32 {
+        let mut dot = DotSum::default();
+        if !query.empty {
+            for (q, d, _) in self.shared(query, doc) {
+                dot.add_product(q, d);
+            }
+        }
+        dot.cosine()
+    }
+
+    /// [`text_cosine`](Self::text_cosine) with the shared tokens that
+    /// contribute most, as [`TfIdf::cosine`] gives them.
+    pub(crate) fn text_cosine_explained(
+        &self,
+        query: &TextQuery,
+        doc: u32,
+    ) -> (f32, Vec<String>) {
+        let mut dot = DotSum::default();
+        let mut shared = Vec::new();
+        if !query.empty {
+            for (q, d, word) in self.shared(query, doc) {
+                let product = dot.add_product(q, d);
+                shared.push((product, self.words.name(word)));
+            }
+        }
+        (dot.cosine(), crate::text::strongest_shared(shared))
+    }
+
     /// Marks document `doc` dead; `bag` must be the one it was inserted
     /// with (its terms' document frequencies go down).
-    pub(crate) fn remove(&mut self, doc: u32, bag: &TermBag) {
+    pub(crate) fn remove(&mut self, doc: u32, bag: &TermBag<'_>) {
         if !self.is_live(doc) {
             return;
         }
         self.live_flags[doc as usize] = false;
-        self.resolve(bag, false);
+        self.resolve(bag);
         let flags = bag
             .flags
             .iter()
@@ -504,12 +829,19 @@ impl InvertedIndex {
     pub(crate) fn compact(&mut self) -> Vec<u32> {
         let mut renumber = vec![u32::MAX; self.lens.len()];
         let mut lens = Vec::with_capacity(self.live as usize);
+        let mut vectors = Vectors::default();
         for (old, &len) in self.lens.iter().enumerate() {
             if self.live_flags[old] {
                 renumber[old] = lens.len() as u32;
                 lens.push(len);
+                vectors.starts.push(vectors.bytes.len() as u32);
+                vectors.norms.push(self.vectors.norms[old]);
+                vectors
+                    .bytes
+                    .extend_from_slice(&self.vectors.bytes[self.vectors.range(old as u32)]);
             }
         }
+        self.vectors = vectors;
         for p in &mut self.postings {
             let mut fresh = Postings::default();
             let mut cursor = Cursor::new(&*p);
@@ -545,7 +877,7 @@ impl InvertedIndex {
     /// and binary search) only for documents that can still enter the top
     /// k. The result equals that of scoring every document (up to float
     /// summation order).
-    pub(crate) fn top_k(&self, query: &TermBag, k: usize) -> Vec<DocScore> {
+    pub(crate) fn top_k(&self, query: &TermBag<'_>, k: usize) -> Vec<DocScore> {
         if k == 0 || self.live == 0 {
             return Vec::new();
         }
@@ -655,7 +987,7 @@ impl InvertedIndex {
     /// BM25 of every live document, for tests that check `top_k` against
     /// exhaustive scoring.
     #[cfg(test)]
-    pub(crate) fn score_all(&self, query: &TermBag) -> Vec<DocScore> {
+    pub(crate) fn score_all(&self, query: &TermBag<'_>) -> Vec<DocScore> {
         let avg_len = (self.live_len / f64::from(self.live)).max(1e-6) as f32;
         let mut scores = vec![0.0f32; self.lens.len()];
         for (id, qtf, is_skill) in self.lookup(query) {
@@ -704,7 +1036,7 @@ fn merge_runs(occurrences: &mut Vec<(u32, f32)>) {
 mod tests {
     use super::*;
 
-    fn bag(text: &str) -> TermBag {
+    fn bag(text: &str) -> TermBag<'_> {
         let mut b = TermBag::new();
         b.add_text(text);
         b
