@@ -203,6 +203,7 @@ impl<P> Store<P> {
         let id = kind.id;
         store.items = items.into_iter().map(Some).collect();
         store.by_id.reserve(store.items.len(), |_| 0);
+        store.index.reserve(store.items.len());
         for slot in 0..store.items.len() {
             let Some(item) = &store.items[slot] else {
                 continue;
@@ -538,8 +539,7 @@ impl CandidateIndex {
                     shared,
                     compared: store.index.has_text(doc) && !text.is_empty(),
                 };
-                let result =
-                    score_parts(candidate, &candidate_parts[i], job, &parts, fit, weights);
+                let result = score_parts(candidate, &candidate_parts[i], job, &parts, fit, weights);
                 (candidate, result)
             })
             .collect()

@@ -11,9 +11,10 @@
 //! the live ones; removal is therefore O(terms of the document).
 //!
 //! Posting lists are compressed: document-number gaps as LEB128 varints
-//! (one byte for most gaps) and term frequencies in half units in one byte,
-//! with a skip entry every [`BLOCK`] postings so that MaxScore can jump
-//! ahead by binary search. About 2.5 bytes per posting instead of 8.
+//! whose low bit says the term frequency is the usual 1, other frequencies
+//! (in half units) in a byte after the gap, with a skip entry every
+//! [`BLOCK`] postings so that MaxScore can jump ahead by binary search.
+//! About 1.5 bytes per posting instead of 8.
 //!
 //! Document frequencies, the collection size and the average length always
 //! describe the live documents, so scores do not drift with deletions.
@@ -169,15 +170,23 @@ fn decode_tf(tf: u8) -> f32 {
     f32::from(tf) * 0.5
 }
 
+/// Encoded term frequency of most postings (1): stored as one bit.
+const COMMON_TF: u8 = 2;
+
 #[derive(Default)]
 struct Postings {
-    /// Gaps between successive document numbers, LEB128; the first posting
-    /// of every block is stored as its gap from the previous block's last.
-    gaps: Vec<u8>,
-    tfs: Vec<u8>,
-    /// Per block of `BLOCK` postings: (document before the block's first,
-    /// byte offset of the block's first gap).
+    /// Per posting: the gap from the previous document number shifted
+    /// left by one, its low bit set when the term frequency is
+    /// [`COMMON_TF`], as a LEB128 varint; then, when the bit is clear, the
+    /// encoded term frequency in one byte. The first posting of every block
+    /// is stored as its gap from the previous block's last.
+    bytes: Vec<u8>,
+    /// Per block of `BLOCK` postings after the first: (document before
+    /// the block's first, byte offset of the block's first posting). Most
+    /// terms have one block and need none.
     skips: Vec<(u32, u32)>,
+    /// Postings appended.
+    count: u32,
     /// Last document appended.
     last: u32,
     /// Live documents containing the term.
@@ -190,28 +199,34 @@ struct Postings {
 
 impl Postings {
     fn len(&self) -> usize {
-        self.tfs.len()
+        self.count as usize
     }
 
     fn push(&mut self, doc: u32, tf: u8, doc_len: f32) {
         let n = self.len();
         let prev = if n == 0 { 0 } else { self.last };
-        if n.is_multiple_of(BLOCK) {
-            self.skips.push((prev, self.gaps.len() as u32));
+        if n > 0 && n.is_multiple_of(BLOCK) {
+            grow(&mut self.skips, 1, 1);
+            self.skips.push((prev, self.bytes.len() as u32));
         }
+        grow(&mut self.bytes, 7, 8);
         // The first document may be number 0: store gaps + 1 for it so
         // that "before the first" (0) stays below every real number.
-        let mut gap = if n == 0 { doc + 1 } else { doc - prev };
+        let gap = u64::from(if n == 0 { doc + 1 } else { doc - prev });
+        let mut value = (gap << 1) | u64::from(tf == COMMON_TF);
         loop {
-            let byte = (gap & 0x7f) as u8;
-            gap >>= 7;
-            if gap == 0 {
-                self.gaps.push(byte);
+            let byte = (value & 0x7f) as u8;
+            value >>= 7;
+            if value == 0 {
+                self.bytes.push(byte);
                 break;
             }
-            self.gaps.push(byte | 0x80);
+            self.bytes.push(byte | 0x80);
         }
-        self.tfs.push(tf);
+        if tf != COMMON_TF {
+            self.bytes.push(tf);
+        }
+        self.count += 1;
         self.last = doc;
         self.max_tf = self.max_tf.max(tf);
         self.min_len = if n == 0 {
@@ -222,15 +237,27 @@ impl Postings {
     }
 }
 
+/// Makes room for `extra` more elements, growing by a quarter (at least
+/// `min`) rather than doubling: the index is mostly many growing lists,
+/// and doubling leaves a third of their memory unused on average. The
+/// extra copying is small next to what it saves.
+fn grow<T>(v: &mut Vec<T>, extra: usize, min: usize) {
+    if v.capacity() - v.len() < extra {
+        v.reserve_exact((v.capacity() / 4).max(min).max(extra));
+    }
+}
+
 /// A reading position in one posting list.
 struct Cursor<'a> {
     p: &'a Postings,
     /// Index of the current posting.
     idx: usize,
-    /// Byte offset just after the current posting's gap.
+    /// Byte offset just after the current posting.
     byte: usize,
     /// Current document, `u32::MAX` once exhausted.
     doc: u32,
+    /// Encoded term frequency of the current posting.
+    tf: u8,
 }
 
 impl<'a> Cursor<'a> {
@@ -240,6 +267,7 @@ impl<'a> Cursor<'a> {
             idx: 0,
             byte: 0,
             doc: 0,
+            tf: 0,
         };
         c.load(0, 0, 0);
         // Undo the +1 of the very first gap.
@@ -256,19 +284,26 @@ impl<'a> Cursor<'a> {
             self.doc = u32::MAX;
             return;
         }
-        let (mut gap, mut shift, mut at) = (0u32, 0, byte);
+        let bytes = &self.p.bytes;
+        let (mut value, mut shift, mut at) = (0u64, 0, byte);
         loop {
-            let b = self.p.gaps[at];
+            let b = bytes[at];
             at += 1;
-            gap |= u32::from(b & 0x7f) << shift;
+            value |= u64::from(b & 0x7f) << shift;
             if b & 0x80 == 0 {
                 break;
             }
             shift += 7;
         }
+        self.tf = if value & 1 == 1 {
+            COMMON_TF
+        } else {
+            at += 1;
+            bytes[at - 1]
+        };
         self.idx = idx;
         self.byte = at;
-        self.doc = prev + gap;
+        self.doc = prev + (value >> 1) as u32;
     }
 
     fn next(&mut self) {
@@ -277,7 +312,7 @@ impl<'a> Cursor<'a> {
     }
 
     fn tf(&self) -> f32 {
-        decode_tf(self.p.tfs[self.idx])
+        decode_tf(self.tf)
     }
 
     /// Moves to the first posting at or after `target`.
@@ -287,12 +322,13 @@ impl<'a> Cursor<'a> {
         }
         // Blocks whose predecessor document is below `target` may hold it;
         // jump to the last such block if it lies ahead of us.
+        // `skips[i]` is block i + 1.
         let block = self.idx / BLOCK;
-        let ahead = &self.p.skips[block + 1..];
+        let ahead = &self.p.skips[block..];
         let jump = ahead.partition_point(|&(before, _)| before < target);
         if jump > 0 {
             let b = block + jump;
-            let (before, byte) = self.p.skips[b];
+            let (before, byte) = self.p.skips[b - 1];
             self.load(b * BLOCK, byte as usize, before);
         }
         while self.doc < target {
@@ -371,50 +407,82 @@ impl Words {
 /// Every document's TF-IDF vector, kept as the counts it is computed from:
 /// per document, its distinct words by ascending id, each as a LEB128
 /// varint of (gap from the previous id << 1 | count > 1), followed by the
-/// count as a varint when it is above 1; all documents in one buffer. About
-/// two bytes a word instead of the eight of an (id, weight) pair; a weight
-/// is recomputed from the count, the word's IDF and the document's norm by
-/// the very operations [`TfIdf::new`] uses, so it comes out the same to the
-/// bit.
+/// count as a varint when it is above 1. About two bytes a word instead of
+/// the eight of an (id, weight) pair; a weight is recomputed from the
+/// count, the word's IDF and the document's norm by the very operations
+/// [`TfIdf::new`] uses, so it comes out the same to the bit.
+///
+/// Documents are written one after another into chunks of [`CHUNK`] bytes
+/// allocated whole (a document never straddles two), rather than into one
+/// growing buffer: that would be copied at every doubling and leave up to
+/// half of it unused.
 #[derive(Default)]
 struct Vectors {
-    bytes: Vec<u8>,
-    /// Per document number: where its words start in `bytes` (they end
-    /// where the next document's start).
+    chunks: Vec<Vec<u8>>,
+    /// Per document number: where its words start, as chunk · CHUNK +
+    /// offset; they end where the next document's start, or where its
+    /// chunk's bytes end.
     starts: Vec<u32>,
     /// Per document number: the L2 norm of its raw weights.
     norms: Vec<f32>,
 }
 
+/// Bytes per chunk of [`Vectors`].
+const CHUNK: usize = 1 << 20;
+
 impl Vectors {
-    fn push(&mut self, words: impl Iterator<Item = (u32, u32)>, norm: f32) {
-        self.starts.push(self.bytes.len() as u32);
+    fn reserve(&mut self, docs: usize) {
+        self.starts.reserve_exact(docs);
+        self.norms.reserve_exact(docs);
+    }
+
+    /// Appends a document's vector, encoded.
+    fn push_encoded(&mut self, bytes: &[u8], norm: f32) {
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.capacity() - c.len() >= bytes.len());
+        if !fits {
+            self.chunks.push(Vec::with_capacity(CHUNK.max(bytes.len())));
+        }
+        let chunk = self.chunks.len() - 1;
+        let last = &mut self.chunks[chunk];
+        let start = chunk * CHUNK + last.len();
+        self.starts
+            .push(u32::try_from(start).expect("less than 4 GiB of vectors"));
         self.norms.push(norm);
+        last.extend_from_slice(bytes);
+    }
+
+    fn push(&mut self, words: impl Iterator<Item = (u32, u32)>, norm: f32, buf: &mut Vec<u8>) {
+        buf.clear();
         let mut prev = 0;
         for (word, count) in words {
-            put_varint(
-                &mut self.bytes,
-                ((word - prev) << 1) | u32::from(count > 1),
-            );
+            put_varint(buf, ((word - prev) << 1) | u32::from(count > 1));
             if count > 1 {
-                put_varint(&mut self.bytes, count);
+                put_varint(buf, count);
             }
             prev = word;
         }
+        self.push_encoded(buf, norm);
     }
 
-    fn range(&self, doc: u32) -> std::ops::Range<usize> {
+    /// The encoded vector of document `doc`.
+    fn bytes(&self, doc: u32) -> &[u8] {
         let d = doc as usize;
-        let end = self
-            .starts
-            .get(d + 1)
-            .map_or(self.bytes.len(), |&e| e as usize);
-        self.starts[d] as usize..end
+        let start = self.starts[d] as usize;
+        let (chunk, offset) = (start / CHUNK, start % CHUNK);
+        let bytes = &self.chunks[chunk];
+        let end = match self.starts.get(d + 1) {
+            Some(&next) if next as usize / CHUNK == chunk => next as usize % CHUNK,
+            _ => bytes.len(),
+        };
+        &bytes[offset..end]
     }
 
     /// (word, count) of document `doc`, by ascending word id.
     fn words(&self, doc: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
-        let bytes = &self.bytes[self.range(doc)];
+        let bytes = self.bytes(doc);
         let (mut at, mut prev) = (0, 0u32);
         std::iter::from_fn(move || {
             if at >= bytes.len() {
@@ -476,6 +544,8 @@ pub(crate) struct InvertedIndex {
     vectors: Vectors,
     /// Lower-cased token being read.
     token_buf: String,
+    /// Encoded vector being written.
+    vector_buf: Vec<u8>,
     /// Per-document scratch of `insert`: (word, BM25 frequency, count).
     word_scratch: Vec<(u32, f32, u32)>,
     /// Length (sum of term frequencies) of every document number.
@@ -564,6 +634,13 @@ pub(crate) struct DocScore {
 }
 
 impl InvertedIndex {
+    /// Makes room for `docs` more documents in the per-document tables.
+    pub(crate) fn reserve(&mut self, docs: usize) {
+        self.lens.reserve_exact(docs);
+        self.live_flags.reserve_exact(docs);
+        self.vectors.reserve(docs);
+    }
+
     /// Live documents.
     pub(crate) fn len(&self) -> usize {
         self.live as usize
@@ -620,7 +697,13 @@ impl InvertedIndex {
             return id;
         }
         if is_stopword(token) {
-            return self.words.add(token, Word { term: STOP, idf: 0.0 });
+            return self.words.add(
+                token,
+                Word {
+                    term: STOP,
+                    idf: 0.0,
+                },
+            );
         }
         let mut buf = String::new();
         let folded = fold_plural(token, &mut buf);
@@ -668,8 +751,13 @@ impl InvertedIndex {
         for &(word, _, count) in &words {
             squares.add_square(raw_weight(count, self.words.info[word as usize].idf));
         }
-        self.vectors
-            .push(words.iter().map(|&(w, _, c)| (w, c)), squares.norm());
+        let mut encoded = std::mem::take(&mut self.vector_buf);
+        self.vectors.push(
+            words.iter().map(|&(w, _, c)| (w, c)),
+            squares.norm(),
+            &mut encoded,
+        );
+        self.vector_buf = encoded;
 
         let mut terms = std::mem::take(&mut self.scratch);
         terms.clear();
@@ -739,7 +827,7 @@ impl InvertedIndex {
 
     /// Whether document `doc` has any token for a cosine.
     pub(crate) fn has_text(&self, doc: u32) -> bool {
-        !self.vectors.range(doc).is_empty()
+        !self.vectors.bytes(doc).is_empty()
     }
 
     /// Products of the query's and the document's weights over their
@@ -774,11 +862,7 @@ impl InvertedIndex {
 
     /// [`text_cosine`](Self::text_cosine) with the shared tokens that
     /// contribute most, as [`TfIdf::cosine`] gives them.
-    pub(crate) fn text_cosine_explained(
-        &self,
-        query: &TextQuery,
-        doc: u32,
-    ) -> (f32, Vec<String>) {
+    pub(crate) fn text_cosine_explained(&self, query: &TextQuery, doc: u32) -> (f32, Vec<String>) {
         let mut dot = DotSum::default();
         let mut shared = Vec::new();
         if !query.empty {
@@ -830,15 +914,12 @@ impl InvertedIndex {
         let mut renumber = vec![u32::MAX; self.lens.len()];
         let mut lens = Vec::with_capacity(self.live as usize);
         let mut vectors = Vectors::default();
+        vectors.reserve(self.live as usize);
         for (old, &len) in self.lens.iter().enumerate() {
             if self.live_flags[old] {
                 renumber[old] = lens.len() as u32;
                 lens.push(len);
-                vectors.starts.push(vectors.bytes.len() as u32);
-                vectors.norms.push(self.vectors.norms[old]);
-                vectors
-                    .bytes
-                    .extend_from_slice(&self.vectors.bytes[self.vectors.range(old as u32)]);
+                vectors.push_encoded(self.vectors.bytes(old as u32), self.vectors.norms[old]);
             }
         }
         self.vectors = vectors;
@@ -848,13 +929,12 @@ impl InvertedIndex {
             while cursor.doc != u32::MAX {
                 let new = renumber[cursor.doc as usize];
                 if new != u32::MAX {
-                    fresh.push(new, p.tfs[cursor.idx], lens[new as usize]);
+                    fresh.push(new, cursor.tf, lens[new as usize]);
                 }
                 cursor.next();
             }
             fresh.df = p.df;
-            fresh.gaps.shrink_to_fit();
-            fresh.tfs.shrink_to_fit();
+            fresh.bytes.shrink_to_fit();
             fresh.skips.shrink_to_fit();
             *p = fresh;
         }
@@ -1089,8 +1169,9 @@ mod tests {
             p.push(d, (i % 200) as u8 + 1, 1.0);
         }
         let mut c = Cursor::new(&p);
-        for &d in &sorted {
+        for (i, &d) in sorted.iter().enumerate() {
             assert_eq!(c.doc, d);
+            assert_eq!(c.tf, (i % 200) as u8 + 1);
             c.next();
         }
         assert_eq!(c.doc, u32::MAX);
