@@ -128,7 +128,13 @@ pub(crate) fn idf(token: &str) -> f32 {
 /// inverse document frequency. Every vector kind computes it here, so that
 /// they agree to the bit.
 pub(crate) fn raw_weight(count: u32, idf: f32) -> f32 {
-    (1.0 + (count as f32).ln()) * idf
+    // ln(1) is exactly 0: most words occur once, and this skips the ln.
+    let tf = if count == 1 {
+        1.0
+    } else {
+        1.0 + (count as f32).ln()
+    };
+    tf * idf
 }
 
 /// A sum of f32 values that does not depend on the order they come in:
