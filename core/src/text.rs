@@ -161,8 +161,8 @@ impl<const SHIFT: i32> ExactSum<SHIFT> {
 
 /// Sum of squared raw weights (each below ~2^14) for a vector's norm.
 pub(crate) type SquareSum = ExactSum<46>;
-/// Sum of products of normalised weights (each at most ~1): a cosine.
-pub(crate) type DotSum = ExactSum<62>;
+/// Sum of products of raw weights (each below ~2^14): a dot product.
+pub(crate) type DotSum = ExactSum<40>;
 
 impl SquareSum {
     /// Adds the square of a raw weight.
@@ -177,28 +177,35 @@ impl SquareSum {
 }
 
 impl DotSum {
-    /// Adds the product of two normalised weights, returning it.
-    pub(crate) fn add_product(&mut self, a: f32, b: f32) -> f32 {
-        let product = a * b;
+    /// Adds the product of two raw weights.
+    pub(crate) fn add_product(&mut self, product: f32) {
         self.add(product);
-        product
     }
 
-    /// The cosine: the sum, clamped to [0, 1] against rounding.
-    pub(crate) fn cosine(&self) -> f32 {
-        (self.total() as f32).clamp(0.0, 1.0)
+    /// The cosine of two vectors with these norms whose raw weights'
+    /// products were added, clamped to [0, 1] against rounding; 0 when
+    /// either is empty.
+    pub(crate) fn cosine(&self, norm_a: f32, norm_b: f32) -> f32 {
+        if norm_a == 0.0 || norm_b == 0.0 {
+            return 0.0;
+        }
+        let norms = f64::from(norm_a) * f64::from(norm_b);
+        ((self.total() / norms) as f32).clamp(0.0, 1.0)
     }
 }
 
-/// A sparse, L2-normalised TF-IDF vector (sublinear term frequency), kept
-/// sorted by token so that a cosine is one merge rather than many lookups.
+/// A sparse TF-IDF vector (sublinear term frequency) with its L2 norm,
+/// kept sorted by token so that a cosine is one merge rather than many lookups.
 /// The tokens live in one lower-cased string and are referred to by range,
 /// so a vector costs two allocations however many tokens it has.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TfIdf {
     text: String,
-    /// (start, end) of each distinct token in `text`, with its weight.
+    /// (start, end) of each distinct token in `text`, with its raw
+    /// weight ([`raw_weight`]).
     weights: Vec<(u32, u32, f32)>,
+    /// L2 norm of the raw weights.
+    norm: f32,
 }
 
 impl TfIdf {
@@ -218,13 +225,10 @@ impl TfIdf {
             let start = token.as_ptr() as usize - base;
             weights.push((start as u32, (start + token.len()) as u32, weight));
         }
-        let norm = squares.norm();
-        if norm > 0.0 {
-            weights.iter_mut().for_each(|(_, _, w)| *w /= norm);
-        }
         TfIdf {
             text: lower,
             weights,
+            norm: squares.norm(),
         }
     }
 
@@ -237,12 +241,20 @@ impl TfIdf {
         self.weights.is_empty()
     }
 
-    /// Every distinct token with its normalised weight, in token order.
+    /// L2 norm of the raw weights.
+    pub(crate) fn norm(&self) -> f32 {
+        self.norm
+    }
+
+    /// Every distinct token with its raw weight, in token order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, f32)> {
         (0..self.weights.len()).map(|i| (self.token(i), self.weights[i].2))
     }
 
     /// Cosine similarity and the shared tokens that contribute most to it.
+    /// The dot product of raw weights is divided by both norms once, rather
+    /// than every weight by its norm: fewer operations per shared token,
+    /// and an index that keeps raw counts computes the same products.
     pub(crate) fn cosine(&self, other: &TfIdf) -> (f32, Vec<String>) {
         let mut dot = DotSum::default();
         let mut shared: Vec<(f32, &str)> = Vec::new();
@@ -253,14 +265,15 @@ impl TfIdf {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
                 std::cmp::Ordering::Equal => {
-                    let product = dot.add_product(self.weights[i].2, other.weights[j].2);
+                    let product = self.weights[i].2 * other.weights[j].2;
+                    dot.add_product(product);
                     shared.push((product, a));
                     i += 1;
                     j += 1;
                 }
             }
         }
-        (dot.cosine(), strongest_shared(shared))
+        (dot.cosine(self.norm, other.norm), strongest_shared(shared))
     }
 }
 
@@ -331,7 +344,7 @@ mod tests {
     #[test]
     fn sums_do_not_depend_on_order() {
         // Values whose float sum changes with the order of addition.
-        let values = [1.0e-3_f32, 0.7, 3.3e-8, 0.299, 1.7e-5, 0.1, 0.05];
+        let values = [1.0e-3_f32, 0.7, 3.3e-8, 0.299, 1.7e-5, 0.1, 0.05, 7.5];
         let mut forward = DotSum::default();
         let mut backward = DotSum::default();
         for v in values {
@@ -342,7 +355,7 @@ mod tests {
         }
         assert_eq!(forward.0, backward.0);
         let plain: f32 = values.iter().sum();
-        assert!((forward.total() as f32 - plain).abs() < 1e-6);
+        assert!((forward.total() as f32 - plain).abs() < 1e-5);
         let mut squares = SquareSum::default();
         squares.add_square(3.0);
         squares.add_square(4.0);
