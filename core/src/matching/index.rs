@@ -29,7 +29,7 @@
 //!
 //! Scoring the shortlist is kept cheap in two ways. Every indexed document
 //! keeps what its TF-IDF vector is computed from (its distinct words and
-//! their counts, about two bytes a word, and its norm), gathered in the same
+//! their counts, under 1.5 bytes a word, and its norm), gathered in the same
 //! tokenising pass that posts it: building the vector per pair was most of
 //! the cost of a full score. And the shortlist is ranked by the score alone;
 //! only the `k` returned get their sentences and skill lists. Both give the

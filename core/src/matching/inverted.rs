@@ -213,16 +213,7 @@ impl Postings {
         // The first document may be number 0: store gaps + 1 for it so
         // that "before the first" (0) stays below every real number.
         let gap = u64::from(if n == 0 { doc + 1 } else { doc - prev });
-        let mut value = (gap << 1) | u64::from(tf == COMMON_TF);
-        loop {
-            let byte = (value & 0x7f) as u8;
-            value >>= 7;
-            if value == 0 {
-                self.bytes.push(byte);
-                break;
-            }
-            self.bytes.push(byte | 0x80);
-        }
+        put_varint(&mut self.bytes, (gap << 1) | u64::from(tf == COMMON_TF));
         if tf != COMMON_TF {
             self.bytes.push(tf);
         }
@@ -285,16 +276,8 @@ impl<'a> Cursor<'a> {
             return;
         }
         let bytes = &self.p.bytes;
-        let (mut value, mut shift, mut at) = (0u64, 0, byte);
-        loop {
-            let b = bytes[at];
-            at += 1;
-            value |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                break;
-            }
-            shift += 7;
-        }
+        let mut at = byte;
+        let value = get_varint(bytes, &mut at);
         // Without a branch: whether a frequency byte follows is as good as
         // random, and a mispredicted branch per posting was measurable.
         let common = (value & 1) as usize;
@@ -369,11 +352,16 @@ fn hash_str(s: &str) -> u64 {
     h.finish()
 }
 
+/// Word `id` of a [`Words`] buffer and its ends.
+fn word_name<'w>(text: &'w str, ends: &[u32], id: u32) -> &'w str {
+    let i = id as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+    &text[start..ends[i] as usize]
+}
+
 impl Words {
     fn name(&self, id: u32) -> &str {
-        let i = id as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
+        word_name(&self.text, &self.ends, id)
     }
 
     fn get(&self, token: &str) -> Option<u32> {
@@ -393,13 +381,9 @@ impl Words {
         self.ends.push(self.text.len() as u32);
         self.info.push(word);
         let (text, ends) = (&self.text, &self.ends);
-        let name = |id: u32| {
-            let i = id as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-            &text[start..ends[i] as usize]
-        };
-        self.ids
-            .insert_unique(hash_str(token), id, |&other| hash_str(name(other)));
+        self.ids.insert_unique(hash_str(token), id, |&other| {
+            hash_str(word_name(text, ends, other))
+        });
         id
     }
 }
@@ -458,9 +442,9 @@ impl Vectors {
         buf.clear();
         let mut prev = 0;
         for (word, count) in words {
-            put_varint(buf, ((word - prev) << 1) | u32::from(count > 1));
+            put_varint(buf, u64::from(word - prev) << 1 | u64::from(count > 1));
             if count > 1 {
-                put_varint(buf, count);
+                put_varint(buf, u64::from(count));
             }
             prev = word;
         }
@@ -481,7 +465,9 @@ impl Vectors {
     }
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u32) {
+/// Appends `v` as a LEB128 varint: seven bits a byte, low bits first, the
+/// high bit set on every byte but the last.
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     loop {
         let byte = (v & 0x7f) as u8;
         v >>= 7;
@@ -493,12 +479,14 @@ fn put_varint(out: &mut Vec<u8>, mut v: u32) {
     }
 }
 
-fn get_varint(bytes: &[u8], at: &mut usize) -> u32 {
-    let (mut v, mut shift) = (0u32, 0);
+/// Reads the varint at `*at`, moving `at` past it.
+#[inline]
+fn get_varint(bytes: &[u8], at: &mut usize) -> u64 {
+    let (mut v, mut shift) = (0u64, 0);
     loop {
         let b = bytes[*at];
         *at += 1;
-        v |= u32::from(b & 0x7f) << shift;
+        v |= u64::from(b & 0x7f) << shift;
         if b & 0x80 == 0 {
             return v;
         }
@@ -511,6 +499,7 @@ fn get_varint(bytes: &[u8], at: &mut usize) -> u32 {
 /// its product with the word's IDF, which is the whole product for a
 /// document word that occurs once (its raw weight is then its IDF, 1.0 ×
 /// IDF being exact).
+///
 /// Which words the query has is also kept as a bitmap: most document
 /// words are not in the query, and the bitmap answers that from a few
 /// hundred bytes that stay in the L1 cache.
@@ -677,6 +666,18 @@ impl InvertedIndex {
             .collect()
     }
 
+    /// The id of a BM25 term, adding it (with empty postings) the first
+    /// time.
+    fn term_id(&mut self, term: &str) -> u32 {
+        if let Some(&id) = self.term_ids.get(term) {
+            return id;
+        }
+        let id = u32::try_from(self.postings.len()).expect("fewer than 2^32 terms");
+        self.term_ids.insert(Box::from(term), id);
+        self.postings.push(Postings::default());
+        id
+    }
+
     /// The id of a lower-cased token, adding it (and the term of its
     /// folded form) the first time.
     fn intern_word(&mut self, token: &str) -> u32 {
@@ -693,16 +694,7 @@ impl InvertedIndex {
             );
         }
         let mut buf = String::new();
-        let folded = fold_plural(token, &mut buf);
-        let term = match self.term_ids.get(folded) {
-            Some(&term) => term,
-            None => {
-                let term = self.postings.len() as u32;
-                self.term_ids.insert(Box::from(folded), term);
-                self.postings.push(Postings::default());
-                term
-            }
-        };
+        let term = self.term_id(fold_plural(token, &mut buf));
         let idf = background_idf(token);
         self.words.add(token, Word { term, idf })
     }
@@ -756,16 +748,7 @@ impl InvertedIndex {
         );
         self.word_scratch = words;
         for (term, weight) in &bag.skills {
-            let id = match self.term_ids.get(term.as_str()) {
-                Some(&id) => id,
-                None => {
-                    let id = self.postings.len() as u32;
-                    self.term_ids.insert(Box::from(term.as_str()), id);
-                    self.postings.push(Postings::default());
-                    id
-                }
-            };
-            terms.push((id, *weight));
+            terms.push((self.term_id(term), *weight));
         }
         merge_runs(&mut terms);
         let len: f32 = terms.iter().map(|(_, tf)| tf).sum();
@@ -776,14 +759,7 @@ impl InvertedIndex {
         }
         self.scratch = terms;
         for flag in &bag.flags {
-            let next = self.postings.len() as u32;
-            let id = *self
-                .term_ids
-                .entry(Box::from(flag.as_str()))
-                .or_insert(next);
-            if id == next {
-                self.postings.push(Postings::default());
-            }
+            let id = self.term_id(flag);
             let p = &mut self.postings[id as usize];
             if p.last != doc || p.len() == 0 {
                 p.push(doc, encode_tf(1.0), len);
@@ -829,16 +805,10 @@ impl InvertedIndex {
         let bytes = self.vectors.bytes(doc);
         let (mut at, mut word) = (0, 0u32);
         while at < bytes.len() {
-            let first = bytes[at];
-            let v = if first < 0x80 {
-                at += 1;
-                u32::from(first)
-            } else {
-                get_varint(bytes, &mut at)
-            };
-            word += v >> 1;
+            let v = get_varint(bytes, &mut at);
+            word += (v >> 1) as u32;
             let count = if v & 1 == 1 {
-                get_varint(bytes, &mut at)
+                get_varint(bytes, &mut at) as u32
             } else {
                 1
             };
@@ -1242,6 +1212,50 @@ mod tests {
         assert_eq!(after.iter().map(|h| h.doc).collect::<Vec<_>>(), mapped);
         let d = index.insert(&bag("w299x uniqueword"));
         assert_eq!(index.top_k(&bag("uniqueword"), 5)[0].doc, d);
+    }
+
+    /// The cosines an index computes from its packed word counts equal
+    /// those of the texts' own vectors to the bit, with the same shared
+    /// tokens: over a vocabulary wide enough for word-id gaps of several
+    /// bytes, with counts above 1 and above 127, before and after a
+    /// compaction renumbers the documents.
+    #[test]
+    fn text_cosines_equal_the_texts_vectors_to_the_bit() {
+        let mut docs = corpus(600);
+        docs.push(format!("{} w3x w250x patients", "w7x ".repeat(300)));
+        docs.push(String::new());
+        let mut index = InvertedIndex::default();
+        for d in &docs {
+            index.insert(&bag(d));
+        }
+        let check = |index: &InvertedIndex, live: &[(u32, &String)]| {
+            for q in [&docs[3], &docs[600], &"w7x w7x w299x patient".to_owned()] {
+                let text = TfIdf::new(q);
+                let query = index.text_query(&text);
+                for &(doc, d) in live {
+                    let plain = text.cosine(&TfIdf::new(d));
+                    assert_eq!(index.text_cosine(&query, doc).to_bits(), plain.0.to_bits());
+                    assert_eq!(index.text_cosine_explained(&query, doc), plain);
+                    assert_eq!(index.has_text(doc), !TfIdf::new(d).is_empty());
+                }
+            }
+        };
+        let all: Vec<(u32, &String)> = (0..).zip(&docs).collect();
+        check(&index, &all);
+        assert!(index.text_cosine(&index.text_query(&TfIdf::new(&docs[600])), 600) > 0.99);
+
+        for (doc, d) in &all {
+            if doc % 4 != 0 {
+                index.remove(*doc, &bag(d));
+            }
+        }
+        let renumber = index.compact();
+        let live: Vec<(u32, &String)> = all
+            .iter()
+            .filter(|(doc, _)| doc % 4 == 0)
+            .map(|&(doc, d)| (renumber[doc as usize], d))
+            .collect();
+        check(&index, &live);
     }
 
     #[test]
