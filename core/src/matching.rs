@@ -9,6 +9,7 @@
 //! score is what it is.
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::sync::LazyLock;
 
 use crate::profile::{RemotePolicy, Seniority};
@@ -317,28 +318,33 @@ fn top_k(results: impl Iterator<Item = MatchResult>, k: usize) -> Vec<(usize, Ma
 const SKILL_KEY_CACHE: usize = 1 << 16;
 
 thread_local! {
-    static SKILL_KEYS: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Box<str>>> =
+    static SKILL_KEYS: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Rc<str>>> =
         std::cell::RefCell::default();
 }
 
 /// Key under which skills are compared: canonical name, case-folded.
+fn skill_key(name: &str) -> String {
+    shared_skill_key(name).to_string()
+}
+
+/// [`skill_key`], shared rather than copied.
 ///
 /// Remembered per thread: indexing 100,000 jobs resolves the same few
 /// thousand skill names through the vocabulary over and over, and that
 /// lookup (Unicode folding, allocation) was a third of the build time.
 /// Bounded, since names come from users; forgotten wholesale when full.
-fn skill_key(name: &str) -> String {
+pub(crate) fn shared_skill_key(name: &str) -> Rc<str> {
     SKILL_KEYS.with(|cache| {
         if let Some(key) = cache.borrow().get(name) {
-            return key.to_string();
+            return Rc::clone(key);
         }
         let vocab = SkillVocabulary::global();
-        let key = vocab.canonical(name).unwrap_or(name).trim().to_lowercase();
+        let key: Rc<str> = Rc::from(vocab.canonical(name).unwrap_or(name).trim().to_lowercase());
         let mut cache = cache.borrow_mut();
         if cache.len() >= SKILL_KEY_CACHE {
             cache.clear();
         }
-        cache.insert(Box::from(name), Box::from(key.as_str()));
+        cache.insert(Box::from(name), Rc::clone(&key));
         key
     })
 }

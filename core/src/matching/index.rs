@@ -40,6 +40,7 @@
 //! [`score`]: super::score
 
 use std::hash::{Hash, Hasher};
+use std::rc::Rc;
 
 use hashbrown::HashTable;
 use rustc_hash::FxHasher;
@@ -47,7 +48,7 @@ use rustc_hash::FxHasher;
 use super::inverted::{InvertedIndex, TermBag};
 use super::{
     CandidateParts, CandidateProfile, IMPLICATIONS, JobParts, JobProfile, MatchResult,
-    MatchWeights, TextFit, candidate_text, job_text, score_parts, score_value, skill_key,
+    MatchWeights, TextFit, candidate_text, job_text, score_parts, score_value, shared_skill_key,
 };
 
 /// Documents retrieved for full scoring per requested result.
@@ -88,20 +89,20 @@ fn job_terms(job: &JobProfile) -> TermBag<'_> {
     for name in job.required_skills.iter().chain(&job.nice_to_have_skills) {
         bag.add_vector_text(name);
     }
-    let mut seen = Vec::new();
+    let mut any = false;
     for (names, tf) in [
         (&job.required_skills, REQUIRED_SKILL_TF),
         (&job.nice_to_have_skills, 1.0),
     ] {
         for name in names.iter().filter(|n| !n.trim().is_empty()) {
-            let key = skill_key(name);
-            if !seen.contains(&key) {
-                bag.add_skill(&key, tf);
-                seen.push(key);
+            let key = shared_skill_key(name);
+            if !bag.has_skill(&key) {
+                bag.add_skill(key, tf);
+                any = true;
             }
         }
     }
-    if seen.is_empty() {
+    if !any {
         bag.add_flag(NO_SKILLS);
     }
     bag
@@ -111,7 +112,7 @@ fn job_terms(job: &JobProfile) -> TermBag<'_> {
 /// jobs that list no skills (see [`NO_SKILLS`]).
 fn candidate_query(candidate: &CandidateProfile) -> TermBag<'_> {
     let mut bag = candidate_terms(candidate);
-    bag.add_skill(NO_SKILLS, NO_SKILLS_QUERY_WEIGHT);
+    bag.add_skill(Rc::from(NO_SKILLS), NO_SKILLS_QUERY_WEIGHT);
     bag
 }
 
@@ -119,28 +120,22 @@ fn candidate_query(candidate: &CandidateProfile) -> TermBag<'_> {
 fn candidate_terms(candidate: &CandidateProfile) -> TermBag<'_> {
     let mut bag = TermBag::new();
     bag.add_text(&candidate.text);
-    let named: Vec<String> = candidate
+    let named: Vec<Rc<str>> = candidate
         .skills
         .iter()
-        .map(|s| skill_key(&s.name))
+        .map(|s| shared_skill_key(&s.name))
         .collect();
-    let mut implied: Vec<&String> = Vec::new();
     for key in &named {
-        for target in IMPLICATIONS.get(key).into_iter().flatten() {
-            if !named.contains(target) && !implied.contains(&target) {
-                implied.push(target);
+        if !bag.has_skill(key) {
+            bag.add_skill(Rc::clone(key), 1.0);
+        }
+    }
+    for key in &named {
+        for target in IMPLICATIONS.get(&**key).into_iter().flatten() {
+            if !bag.has_skill(target) {
+                bag.add_skill(Rc::from(target.as_str()), IMPLIED_SKILL_TF);
             }
         }
-    }
-    let mut seen: Vec<&String> = Vec::new();
-    for key in &named {
-        if !seen.contains(&key) {
-            bag.add_skill(key, 1.0);
-            seen.push(key);
-        }
-    }
-    for key in implied {
-        bag.add_skill(key, IMPLIED_SKILL_TF);
     }
     bag
 }

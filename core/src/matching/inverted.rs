@@ -25,6 +25,7 @@
 use std::cmp::Ordering;
 
 use std::hash::{Hash, Hasher};
+use std::rc::Rc;
 
 use hashbrown::HashTable;
 use rustc_hash::{FxHashMap, FxHasher};
@@ -32,10 +33,6 @@ use rustc_hash::{FxHashMap, FxHasher};
 use crate::text::{
     DotSum, SquareSum, TfIdf, for_each_token, idf as background_idf, is_stopword, raw_weight,
 };
-
-/// Prefix of the pseudo-terms that stand for skills; the tokeniser never
-/// produces a control character, so they cannot collide with words.
-const SKILL_PREFIX: char = '\u{1}';
 
 /// BM25 term-frequency saturation. On the O*NET evaluation (`core/eval/`)
 /// 2.0 beat the textbook 1.2 in recall@1 and MRR at equal recall@10:
@@ -88,11 +85,6 @@ fn fold_plural<'a>(token: &'a str, buf: &'a mut String) -> &'a str {
     }
 }
 
-/// The pseudo-term under which a skill key is posted.
-fn skill_term(key: &str) -> String {
-    format!("{SKILL_PREFIX}{key}")
-}
-
 /// The raw material of a document or a query: texts and weighted skills.
 /// Tokenising happens inside the index, against its term dictionary, so
 /// that no token is allocated twice.
@@ -103,10 +95,11 @@ pub(crate) struct TermBag<'a> {
     /// text is in the document's TF-IDF vector, once per occurrence,
     /// whatever its BM25 weight.
     texts: Vec<(&'a str, f32)>,
-    skills: Vec<(String, f32)>,
+    /// Skill keys (shared with the key cache, not copied) and weights.
+    skills: Vec<(Rc<str>, f32)>,
     /// Skill pseudo-terms posted with frequency 1 that do not count towards
     /// the document's length (markers such as "lists no skills").
-    flags: Vec<String>,
+    flags: Vec<&'a str>,
 }
 
 impl<'a> TermBag<'a> {
@@ -132,20 +125,25 @@ impl<'a> TermBag<'a> {
     }
 
     /// Adds `weight` to the pseudo-term of a skill key.
-    pub(crate) fn add_skill(&mut self, key: &str, weight: f32) {
+    pub(crate) fn add_skill(&mut self, key: Rc<str>, weight: f32) {
         if weight > 0.0 {
-            self.skills.push((skill_term(key), weight));
+            self.skills.push((key, weight));
         }
     }
 
-    /// Posts the pseudo-term of `key` without lengthening the document.
-    pub(crate) fn add_flag(&mut self, key: &str) {
-        self.flags.push(skill_term(key));
+    /// Whether the skill key `key` is in the bag.
+    pub(crate) fn has_skill(&self, key: &str) -> bool {
+        self.skills.iter().any(|(k, _)| &**k == key)
     }
 
-    /// Calls `f` with every BM25 term occurrence (skills with their
-    /// weight), flags excepted.
-    fn for_each(&self, mut f: impl FnMut(&str, f32)) {
+    /// Posts the pseudo-term of skill key `key` without lengthening the
+    /// document.
+    pub(crate) fn add_flag(&mut self, key: &'a str) {
+        self.flags.push(key);
+    }
+
+    /// Calls `f` with every BM25 word occurrence of the texts, folded.
+    fn for_each_word(&self, mut f: impl FnMut(&str, f32)) {
         let (mut lower, mut folded) = (String::new(), String::new());
         for &(text, weight) in self.texts.iter().filter(|(_, w)| *w > 0.0) {
             for_each_token(text, &mut lower, |token| {
@@ -153,9 +151,6 @@ impl<'a> TermBag<'a> {
                     f(fold_plural(token, &mut folded), weight);
                 }
             });
-        }
-        for (term, weight) in &self.skills {
-            f(term, *weight);
         }
     }
 }
@@ -512,7 +507,11 @@ pub(crate) struct TextQuery {
 /// Inverted index over documents numbered by the caller.
 #[derive(Default)]
 pub(crate) struct InvertedIndex {
+    /// Ids of the BM25 terms that are words (folded).
     term_ids: FxHashMap<Box<str>, u32>,
+    /// Ids of the BM25 terms that are skills, by key: a dictionary of
+    /// their own, so that a skill never collides with a word.
+    skill_ids: FxHashMap<Box<str>, u32>,
     postings: Vec<Postings>,
     /// Distinct tokens of the indexed texts, as they were written (the
     /// TF-IDF vectors do not fold plurals).
@@ -638,26 +637,33 @@ impl InvertedIndex {
     fn resolve(&mut self, bag: &TermBag<'_>) {
         let mut occurrences = std::mem::take(&mut self.scratch);
         occurrences.clear();
-        bag.for_each(|term, weight| {
-            if let Some(&id) = self.term_ids.get(term) {
-                occurrences.push((id, weight));
-            }
-        });
+        self.known_terms(bag, &mut occurrences);
         merge_runs(&mut occurrences);
         self.scratch = occurrences;
     }
 
-    fn lookup(&self, bag: &TermBag<'_>) -> Vec<(u32, f32, bool)> {
-        let mut occurrences: Vec<(u32, f32)> = Vec::new();
-        bag.for_each(|term, weight| {
+    /// Appends the ids of the BM25 term occurrences of `bag` that the
+    /// index knows, with their frequencies: words, then skills.
+    fn known_terms(&self, bag: &TermBag<'_>, out: &mut Vec<(u32, f32)>) {
+        bag.for_each_word(|term, weight| {
             if let Some(&id) = self.term_ids.get(term) {
-                occurrences.push((id, weight));
+                out.push((id, weight));
             }
         });
+        for (key, weight) in &bag.skills {
+            if let Some(&id) = self.skill_ids.get(&**key) {
+                out.push((id, *weight));
+            }
+        }
+    }
+
+    fn lookup(&self, bag: &TermBag<'_>) -> Vec<(u32, f32, bool)> {
+        let mut occurrences: Vec<(u32, f32)> = Vec::new();
+        self.known_terms(bag, &mut occurrences);
         let skill_terms: Vec<u32> = bag
             .skills
             .iter()
-            .filter_map(|(t, _)| self.term_ids.get(t.as_str()).copied())
+            .filter_map(|(key, _)| self.skill_ids.get(&**key).copied())
             .collect();
         merge_runs(&mut occurrences);
         occurrences
@@ -666,16 +672,15 @@ impl InvertedIndex {
             .collect()
     }
 
-    /// The id of a BM25 term, adding it (with empty postings) the first
-    /// time.
+    /// The id of a word's BM25 term, adding it (with empty postings) the
+    /// first time.
     fn term_id(&mut self, term: &str) -> u32 {
-        if let Some(&id) = self.term_ids.get(term) {
-            return id;
-        }
-        let id = u32::try_from(self.postings.len()).expect("fewer than 2^32 terms");
-        self.term_ids.insert(Box::from(term), id);
-        self.postings.push(Postings::default());
-        id
+        new_or_known(&mut self.term_ids, &mut self.postings, term)
+    }
+
+    /// The id of a skill's BM25 term, adding it the first time.
+    fn skill_id(&mut self, key: &str) -> u32 {
+        new_or_known(&mut self.skill_ids, &mut self.postings, key)
     }
 
     /// The id of a lower-cased token, adding it (and the term of its
@@ -747,8 +752,8 @@ impl InvertedIndex {
                 .map(|&(word, weight, _)| (self.words.info[word as usize].term, weight)),
         );
         self.word_scratch = words;
-        for (term, weight) in &bag.skills {
-            terms.push((self.term_id(term), *weight));
+        for (key, weight) in &bag.skills {
+            terms.push((self.skill_id(key), *weight));
         }
         merge_runs(&mut terms);
         let len: f32 = terms.iter().map(|(_, tf)| tf).sum();
@@ -759,7 +764,7 @@ impl InvertedIndex {
         }
         self.scratch = terms;
         for flag in &bag.flags {
-            let id = self.term_id(flag);
+            let id = self.skill_id(flag);
             let p = &mut self.postings[id as usize];
             if p.last != doc || p.len() == 0 {
                 p.push(doc, encode_tf(1.0), len);
@@ -858,7 +863,7 @@ impl InvertedIndex {
         let flags = bag
             .flags
             .iter()
-            .filter_map(|f| self.term_ids.get(f.as_str()).copied());
+            .filter_map(|f| self.skill_ids.get(*f).copied());
         let ids: Vec<u32> = self
             .scratch
             .iter()
@@ -1072,6 +1077,17 @@ impl InvertedIndex {
     }
 }
 
+/// The id of `term` in `ids`, adding it with empty postings the first time.
+fn new_or_known(ids: &mut FxHashMap<Box<str>, u32>, postings: &mut Vec<Postings>, term: &str) -> u32 {
+    if let Some(&id) = ids.get(term) {
+        return id;
+    }
+    let id = u32::try_from(postings.len()).expect("fewer than 2^32 terms");
+    ids.insert(Box::from(term), id);
+    postings.push(Postings::default());
+    id
+}
+
 /// Sums the frequencies of equal term ids.
 fn merge_runs(occurrences: &mut Vec<(u32, f32)>) {
     occurrences.sort_unstable_by_key(|&(id, _)| id);
@@ -1262,11 +1278,11 @@ mod tests {
     fn skill_terms_do_not_collide_with_words_and_plurals_fold() {
         let mut index = InvertedIndex::default();
         let mut with_skill = TermBag::new();
-        with_skill.add_skill("python", 1.0);
+        with_skill.add_skill(Rc::from("python"), 1.0);
         let skill = index.insert(&with_skill);
         let word = index.insert(&bag("python"));
         let mut q = TermBag::new();
-        q.add_skill("python", 1.0);
+        q.add_skill(Rc::from("python"), 1.0);
         let hits = index.top_k(&q, 10);
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].doc, skill);
