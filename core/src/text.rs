@@ -81,39 +81,63 @@ pub(crate) fn is_stopword(token: &str) -> bool {
     IDF.stopwords.contains(token)
 }
 
-fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'+' || b == b'#'
+/// Whether a byte can be part of a token (ASCII letters and digits, `+`,
+/// `#`), looked up rather than computed: the tokeniser asks it of every
+/// byte of every indexed text.
+static TOKEN_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'+' || c == b'#';
+        b += 1;
+    }
+    table
+};
+
+/// Calls `f` with the byte range of every token of `text`, as it is
+/// written (not lower-cased): runs of token bytes that have a letter or
+/// digit and are longer than one byte, or are "c" or "r". Stop words are
+/// not taken out. Reads bytes rather than chars: token characters are
+/// ASCII, and every byte of a non-ASCII character separates tokens as the
+/// character does. Every token byte lower-cases by setting bit 0x20
+/// (digits, `+` and `#` already have it), which callers may use.
+pub(crate) fn for_each_token_range(text: &str, mut f: impl FnMut(usize, usize)) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !TOKEN_BYTE[usize::from(bytes[i])] {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && TOKEN_BYTE[usize::from(bytes[i])] {
+            i += 1;
+        }
+        let token = &bytes[start..i];
+        let keep = if token.len() == 1 {
+            matches!(token[0], b'c' | b'C' | b'r' | b'R')
+        } else {
+            token.iter().any(u8::is_ascii_alphanumeric)
+        };
+        if keep {
+            f(start, i);
+        }
+    }
 }
 
 /// Calls `f` with every token of `text`, lower-cased into `buf`: the
 /// tokens [`token_slices`] finds in the lower-cased text, in order, except
 /// that stop words are not taken out (see [`is_stopword`]); for callers
-/// that look every token up anyway and can mark stop words there. Reads
-/// bytes rather than chars: token characters are ASCII, and every byte of
-/// a non-ASCII character separates tokens as the character does.
+/// that look every token up anyway and can mark stop words there.
 pub(crate) fn for_each_token(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if !is_token_byte(bytes[i]) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && is_token_byte(bytes[i]) {
-            i += 1;
-        }
-        let token = &bytes[start..i];
-        let keep = token.iter().any(u8::is_ascii_alphanumeric)
-            && (token.len() > 1 || matches!(token[0], b'c' | b'C' | b'r' | b'R'));
-        if keep {
-            buf.clear();
-            // ASCII, so a char boundary at both ends.
-            buf.push_str(&text[start..i]);
-            buf.make_ascii_lowercase();
-            f(buf);
-        }
-    }
+    for_each_token_range(text, |start, end| {
+        buf.clear();
+        // ASCII, so a char boundary at both ends.
+        buf.push_str(&text[start..end]);
+        buf.make_ascii_lowercase();
+        f(buf);
+    });
 }
 
 /// Inverse document frequency of a token in the background corpus; tokens

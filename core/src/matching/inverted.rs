@@ -31,7 +31,8 @@ use hashbrown::HashTable;
 use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::text::{
-    DotSum, SquareSum, TfIdf, for_each_token, idf as background_idf, is_stopword, raw_weight,
+    DotSum, SquareSum, TfIdf, for_each_token, for_each_token_range, idf as background_idf,
+    is_stopword, raw_weight,
 };
 
 /// BM25 term-frequency saturation. On the O*NET evaluation (`core/eval/`)
@@ -328,17 +329,64 @@ struct Word {
 const STOP: u32 = u32::MAX;
 
 /// The distinct tokens of the indexed texts: their text in one buffer, and
-/// a table of their ids hashed by that text. Kept together rather than as
-/// a map of boxed strings, so that the lookup of every token of every
-/// document touches a few compact arrays instead of a string per entry
-/// scattered over the heap.
+/// tables of their ids. Kept together rather than as a map of boxed
+/// strings, so that the lookup of every token of every document touches a
+/// few compact arrays instead of a string per entry scattered over the
+/// heap. Words of up to [`SHORT`] bytes (nearly all) are found by their
+/// bytes packed into one key, which is read straight from the text being
+/// indexed, lower-cased by one OR, hashed by one multiplication and
+/// compared as two integers; longer words by their text.
 #[derive(Default)]
 struct Words {
     text: String,
     /// Where each word ends in `text` (it starts where the previous ends).
     ends: Vec<u32>,
-    ids: HashTable<u32>,
+    /// Words of at most [`SHORT`] bytes: (key low half, key high half, id).
+    short: HashTable<(u64, u64, u32)>,
+    /// Longer words' ids, hashed by their text.
+    long: HashTable<u32>,
     info: Vec<Word>,
+}
+
+/// Longest word looked up by its packed bytes.
+const SHORT: usize = 16;
+
+/// A word of at most [`SHORT`] bytes as a number: its bytes, little-endian,
+/// zero-padded. Token bytes are never zero, so words and keys correspond
+/// one to one.
+fn short_key(word: &[u8]) -> u128 {
+    let mut packed = [0u8; SHORT];
+    packed[..word.len()].copy_from_slice(word);
+    u128::from_le_bytes(packed)
+}
+
+/// The [`short_key`] of the token `text[start..end]` (at most [`SHORT`]
+/// bytes) lower-cased: every token byte lower-cases by setting bit 0x20
+/// (see [`for_each_token_range`]).
+fn lowered_key(text: &[u8], start: usize, end: usize) -> u128 {
+    let len = end - start;
+    let raw = match text.get(start..start + SHORT) {
+        Some(window) => u128::from_le_bytes(window.try_into().expect("SHORT bytes")),
+        None => short_key(&text[start..end]),
+    };
+    let mask = if len == SHORT {
+        u128::MAX
+    } else {
+        (1u128 << (8 * len)) - 1
+    };
+    (raw | 0x2020_2020_2020_2020_2020_2020_2020_2020) & mask
+}
+
+/// Hash of a [`short_key`]: the two halves, each mixed with a constant,
+/// multiplied into 128 bits and folded. (No ASCII half equals the
+/// constants, whose bytes are not all ASCII, so no product is zero.)
+fn hash_key(lo: u64, hi: u64) -> u64 {
+    let product = u128::from(lo ^ 0x243f_6a88_85a3_08d3) * u128::from(hi ^ 0x1319_8a2e_0370_7344);
+    (product as u64) ^ ((product >> 64) as u64)
+}
+
+fn halves(key: u128) -> (u64, u64) {
+    (key as u64, (key >> 64) as u64)
 }
 
 fn hash_str(s: &str) -> u64 {
@@ -359,8 +407,21 @@ impl Words {
         word_name(&self.text, &self.ends, id)
     }
 
+    /// The id of the word with [`short_key`] `key`.
+    #[inline]
+    fn get_short(&self, key: u128) -> Option<u32> {
+        let (lo, hi) = halves(key);
+        self.short
+            .find(hash_key(lo, hi), |&(l, h, _)| l == lo && h == hi)
+            .map(|&(_, _, id)| id)
+    }
+
+    /// The id of a lower-case token.
     fn get(&self, token: &str) -> Option<u32> {
-        self.ids
+        if token.len() <= SHORT {
+            return self.get_short(short_key(token.as_bytes()));
+        }
+        self.long
             .find(hash_str(token), |&id| self.name(id) == token)
             .copied()
     }
@@ -375,10 +436,16 @@ impl Words {
         self.text.push_str(token);
         self.ends.push(self.text.len() as u32);
         self.info.push(word);
-        let (text, ends) = (&self.text, &self.ends);
-        self.ids.insert_unique(hash_str(token), id, |&other| {
-            hash_str(word_name(text, ends, other))
-        });
+        if token.len() <= SHORT {
+            let (lo, hi) = halves(short_key(token.as_bytes()));
+            self.short
+                .insert_unique(hash_key(lo, hi), (lo, hi, id), |&(l, h, _)| hash_key(l, h));
+        } else {
+            let (text, ends) = (&self.text, &self.ends);
+            self.long.insert_unique(hash_str(token), id, |&other| {
+                hash_str(word_name(text, ends, other))
+            });
+        }
         id
     }
 }
@@ -712,8 +779,19 @@ impl InvertedIndex {
         words.clear();
         let mut buf = std::mem::take(&mut self.token_buf);
         for &(text, weight) in &bag.texts {
-            for_each_token(text, &mut buf, |token| {
-                let word = self.intern_word(token);
+            let bytes = text.as_bytes();
+            for_each_token_range(text, |start, end| {
+                let known = if end - start <= SHORT {
+                    self.words.get_short(lowered_key(bytes, start, end))
+                } else {
+                    None
+                };
+                let word = known.unwrap_or_else(|| {
+                    buf.clear();
+                    buf.push_str(&text[start..end]);
+                    buf.make_ascii_lowercase();
+                    self.intern_word(&buf)
+                });
                 if self.words.info[word as usize].term != STOP {
                     words.push((word, weight, 1));
                 }
@@ -1078,7 +1156,11 @@ impl InvertedIndex {
 }
 
 /// The id of `term` in `ids`, adding it with empty postings the first time.
-fn new_or_known(ids: &mut FxHashMap<Box<str>, u32>, postings: &mut Vec<Postings>, term: &str) -> u32 {
+fn new_or_known(
+    ids: &mut FxHashMap<Box<str>, u32>,
+    postings: &mut Vec<Postings>,
+    term: &str,
+) -> u32 {
     if let Some(&id) = ids.get(term) {
         return id;
     }
@@ -1272,6 +1354,43 @@ mod tests {
             .map(|&(doc, d)| (renumber[doc as usize], d))
             .collect();
         check(&index, &live);
+    }
+
+    #[test]
+    fn packed_keys_are_the_keys_of_the_lowered_tokens() {
+        // Tokens of every length up to SHORT and past it, mid-text (read
+        // as a 16-byte window) and at the very end (copied).
+        let mut text = String::from("C++ C# R Kubernetes  ÉCOLE-Polytechnique x9 ");
+        for len in 1..=SHORT + 2 {
+            text.push_str(&"AbCdEfGhIjKlMnOpQrS"[..len]);
+            text.push(' ');
+        }
+        text.push_str("TrailingWordAtEnd");
+        let mut words = Words::default();
+        let mut seen = 0;
+        for_each_token_range(&text, |start, end| {
+            let lowered = text[start..end].to_ascii_lowercase();
+            if lowered.len() > SHORT {
+                return;
+            }
+            seen += 1;
+            let key = lowered_key(text.as_bytes(), start, end);
+            assert_eq!(key, short_key(lowered.as_bytes()), "{lowered}");
+            let id = words
+                .get(&lowered)
+                .unwrap_or_else(|| words.add(&lowered, Word { term: 0, idf: 1.0 }));
+            assert_eq!(words.get_short(key), Some(id));
+            assert_eq!(words.name(id), lowered);
+        });
+        assert!(seen > SHORT);
+        let long = "abcdefghijklmnopq";
+        assert_eq!(words.get(long), None);
+        let id = words.add(long, Word { term: 0, idf: 1.0 });
+        assert_eq!(words.get(long), Some(id));
+        assert_eq!(
+            words.get(&long[..SHORT]).map(|i| words.name(i)),
+            Some(&long[..SHORT])
+        );
     }
 
     #[test]
