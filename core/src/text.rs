@@ -126,20 +126,6 @@ pub(crate) fn for_each_token_range(text: &str, mut f: impl FnMut(usize, usize)) 
     }
 }
 
-/// Calls `f` with every token of `text`, lower-cased into `buf`: the
-/// tokens [`token_slices`] finds in the lower-cased text, in order, except
-/// that stop words are not taken out (see [`is_stopword`]); for callers
-/// that look every token up anyway and can mark stop words there.
-pub(crate) fn for_each_token(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
-    for_each_token_range(text, |start, end| {
-        buf.clear();
-        // ASCII, so a char boundary at both ends.
-        buf.push_str(&text[start..end]);
-        buf.make_ascii_lowercase();
-        f(buf);
-    });
-}
-
 /// Inverse document frequency of a token in the background corpus; tokens
 /// the corpus never saw count as seen once (they are rare, hence telling).
 pub(crate) fn idf(token: &str) -> f32 {
@@ -265,16 +251,6 @@ impl TfIdf {
         self.weights.is_empty()
     }
 
-    /// L2 norm of the raw weights.
-    pub(crate) fn norm(&self) -> f32 {
-        self.norm
-    }
-
-    /// Every distinct token with its raw weight, in token order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, f32)> {
-        (0..self.weights.len()).map(|i| (self.token(i), self.weights[i].2))
-    }
-
     /// Cosine similarity and the shared tokens that contribute most to it.
     /// The dot product of raw weights is divided by both norms once, rather
     /// than every weight by its norm: fewer operations per shared token,
@@ -327,7 +303,7 @@ mod tests {
     }
 
     #[test]
-    fn byte_tokens_are_the_token_slices_of_the_lowered_text() {
+    fn token_ranges_are_the_token_slices_of_the_lowered_text() {
         for text in [
             "Built C++ & C# services; the R team, Zürich 2024!",
             "ÄÖÜ naïve café-résumé -- a b c r Rust/Go ++ # c++11 x",
@@ -335,10 +311,10 @@ mod tests {
             "THE And",
         ] {
             let mut ours = Vec::new();
-            let mut buf = String::new();
-            for_each_token(text, &mut buf, |t| {
-                if !is_stopword(t) {
-                    ours.push(t.to_owned());
+            for_each_token_range(text, |start, end| {
+                let t = text[start..end].to_ascii_lowercase();
+                if !is_stopword(&t) {
+                    ours.push(t);
                 }
             });
             assert_eq!(ours, tokens(text), "{text}");

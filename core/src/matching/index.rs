@@ -48,7 +48,7 @@ use rustc_hash::FxHasher;
 use super::inverted::{InvertedIndex, TermBag};
 use super::{
     CandidateParts, CandidateProfile, IMPLICATIONS, JobParts, JobProfile, MatchResult,
-    MatchWeights, TextFit, candidate_text, job_text, score_parts, score_value, shared_skill_key,
+    MatchWeights, TextFit, score_parts, score_value, shared_skill_key,
 };
 
 /// Documents retrieved for full scoring per requested result.
@@ -80,7 +80,7 @@ pub fn shortlist_size(k: usize) -> usize {
 /// The terms of a job: title (twice: it names the job in a few words, and
 /// counting it twice lifted recall@1 on the evaluation), description and
 /// skills; the skill names are also words of its TF-IDF vector, as in
-/// [`job_text`]. The same bag is the job's document in a [`JobIndex`] and
+/// [`job_text`](super::job_text). The same bag is the job's document in a [`JobIndex`] and
 /// its query against a [`CandidateIndex`].
 fn job_terms(job: &JobProfile) -> TermBag<'_> {
     let mut bag = TermBag::new();
@@ -106,6 +106,19 @@ fn job_terms(job: &JobProfile) -> TermBag<'_> {
         bag.add_flag(NO_SKILLS);
     }
     bag
+}
+
+/// The texts of a job's TF-IDF vector, [`job_text`](super::job_text), unjoined (the
+/// separators it joins them with are not token characters).
+fn job_texts(job: &JobProfile) -> Vec<&str> {
+    let mut texts = vec![job.title.as_str(), job.description.as_str()];
+    texts.extend(
+        job.required_skills
+            .iter()
+            .chain(&job.nice_to_have_skills)
+            .map(String::as_str),
+    );
+    texts
 }
 
 /// A candidate's query against jobs: its terms, plus the pseudo-skill of
@@ -417,8 +430,7 @@ impl JobIndex {
     ) -> Vec<(&JobProfile, MatchResult)> {
         let store = &self.store;
         let parts = CandidateParts::of(candidate);
-        let text = candidate_text(candidate);
-        let query = store.index.text_query(&text);
+        let query = store.index.text_query(&[&candidate.text]);
         let docs = store.shortlist(|| candidate_query(candidate), k);
         let job_parts: Vec<JobParts> = docs.iter().map(|&d| JobParts::of(store.at(d))).collect();
         let values = docs.iter().zip(&job_parts).map(|(&doc, job_parts)| {
@@ -433,7 +445,7 @@ impl JobIndex {
                 let fit = TextFit {
                     cosine,
                     shared,
-                    compared: !text.is_empty() && store.index.has_text(doc),
+                    compared: !query.is_empty() && store.index.has_text(doc),
                 };
                 let result = score_parts(candidate, &parts, job, &job_parts[i], fit, weights);
                 (job, result)
@@ -510,8 +522,7 @@ impl CandidateIndex {
     ) -> Vec<(&CandidateProfile, MatchResult)> {
         let store = &self.store;
         let parts = JobParts::of(job);
-        let text = job_text(job);
-        let query = store.index.text_query(&text);
+        let query = store.index.text_query(&job_texts(job));
         let docs = store.shortlist(|| job_terms(job), k);
         let candidate_parts: Vec<CandidateParts> = docs
             .iter()
@@ -532,7 +543,7 @@ impl CandidateIndex {
                 let fit = TextFit {
                     cosine,
                     shared,
-                    compared: store.index.has_text(doc) && !text.is_empty(),
+                    compared: store.index.has_text(doc) && !query.is_empty(),
                 };
                 let result = score_parts(candidate, &candidate_parts[i], job, &parts, fit, weights);
                 (candidate, result)
@@ -563,6 +574,7 @@ pub struct Hit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::matching::{candidate_text, job_text};
     use crate::profile::{RemotePolicy, Seniority};
     use crate::skills::SkillMention;
 
@@ -823,7 +835,7 @@ mod tests {
                 // The cosine and score the shortlist is ranked by.
                 let text = candidate_text(c);
                 let index = &job_index.store.index;
-                let query = index.text_query(&text);
+                let query = index.text_query(&[&c.text]);
                 let parts = CandidateParts::of(c);
                 for (doc, job) in job_index.store.items.iter().enumerate() {
                     let Some(job) = job else { continue };

@@ -31,8 +31,7 @@ use hashbrown::HashTable;
 use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::text::{
-    DotSum, SquareSum, TfIdf, for_each_token, for_each_token_range, idf as background_idf,
-    is_stopword, raw_weight,
+    DotSum, SquareSum, for_each_token_range, idf as background_idf, is_stopword, raw_weight,
 };
 
 /// BM25 term-frequency saturation. On the O*NET evaluation (`core/eval/`)
@@ -141,18 +140,6 @@ impl<'a> TermBag<'a> {
     /// document.
     pub(crate) fn add_flag(&mut self, key: &'a str) {
         self.flags.push(key);
-    }
-
-    /// Calls `f` with every BM25 word occurrence of the texts, folded.
-    fn for_each_word(&self, mut f: impl FnMut(&str, f32)) {
-        let (mut lower, mut folded) = (String::new(), String::new());
-        for &(text, weight) in self.texts.iter().filter(|(_, w)| *w > 0.0) {
-            for_each_token(text, &mut lower, |token| {
-                if !is_stopword(token) {
-                    f(fold_plural(token, &mut folded), weight);
-                }
-            });
-        }
     }
 }
 
@@ -456,7 +443,7 @@ impl Words {
 /// count as a varint when it is above 1; and the norm of its raw weights.
 /// Under 1.5 bytes a word instead of the eight of an (id, weight) pair; a
 /// raw weight is recomputed from the count and the word's IDF by the very
-/// operations [`TfIdf::new`] uses, so it comes out the same to the bit.
+/// operations [`TfIdf::new`](crate::text::TfIdf::new) uses, so it comes out the same to the bit.
 ///
 /// Documents are written one after another into chunks of [`CHUNK`] bytes
 /// allocated whole (a document never straddles two), rather than into one
@@ -569,6 +556,15 @@ pub(crate) struct TextQuery {
     present: Vec<u64>,
     weights: Vec<(f32, f32)>,
     norm: f32,
+    /// Whether the texts had no token at all (not even unknown ones).
+    empty: bool,
+}
+
+impl TextQuery {
+    /// Whether the query's texts have no token for a cosine.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.empty
+    }
 }
 
 /// Inverted index over documents numbered by the caller.
@@ -712,11 +708,20 @@ impl InvertedIndex {
     /// Appends the ids of the BM25 term occurrences of `bag` that the
     /// index knows, with their frequencies: words, then skills.
     fn known_terms(&self, bag: &TermBag<'_>, out: &mut Vec<(u32, f32)>) {
-        bag.for_each_word(|term, weight| {
-            if let Some(&id) = self.term_ids.get(term) {
-                out.push((id, weight));
-            }
-        });
+        let (mut lower, mut folded) = (String::new(), String::new());
+        for &(text, weight) in bag.texts.iter().filter(|(_, w)| *w > 0.0) {
+            for_each_token_range(text, |start, end| {
+                let term = match self.find_word(text, start, end, &mut lower) {
+                    // A known word's term is the folded form's.
+                    Some(word) => Some(self.words.info[word as usize].term),
+                    None if is_stopword(&lower) => None,
+                    None => self.term_ids.get(fold_plural(&lower, &mut folded)).copied(),
+                };
+                if let Some(term) = term.filter(|&t| t != STOP) {
+                    out.push((term, weight));
+                }
+            });
+        }
         for (key, weight) in &bag.skills {
             if let Some(&id) = self.skill_ids.get(&**key) {
                 out.push((id, *weight));
@@ -750,12 +755,32 @@ impl InvertedIndex {
         new_or_known(&mut self.skill_ids, &mut self.postings, key)
     }
 
-    /// The id of a lower-cased token, adding it (and the term of its
-    /// folded form) the first time.
-    fn intern_word(&mut self, token: &str) -> u32 {
-        if let Some(id) = self.words.get(token) {
-            return id;
+    /// The id of the token `text[start..end]` if it is a known word;
+    /// otherwise `None`, with the token lower-cased in `buf`.
+    #[inline]
+    fn find_word(&self, text: &str, start: usize, end: usize, buf: &mut String) -> Option<u32> {
+        if end - start <= SHORT {
+            let found = self
+                .words
+                .get_short(lowered_key(text.as_bytes(), start, end));
+            if found.is_some() {
+                return found;
+            }
         }
+        buf.clear();
+        buf.push_str(&text[start..end]);
+        buf.make_ascii_lowercase();
+        if end - start <= SHORT {
+            None
+        } else {
+            self.words.get(buf)
+        }
+    }
+
+    /// The id of a lower-cased token that is not a known word, adding it
+    /// (and the term of its folded form).
+    fn intern_word(&mut self, token: &str) -> u32 {
+        debug_assert!(self.words.get(token).is_none());
         if is_stopword(token) {
             return self.words.add(
                 token,
@@ -779,19 +804,11 @@ impl InvertedIndex {
         words.clear();
         let mut buf = std::mem::take(&mut self.token_buf);
         for &(text, weight) in &bag.texts {
-            let bytes = text.as_bytes();
             for_each_token_range(text, |start, end| {
-                let known = if end - start <= SHORT {
-                    self.words.get_short(lowered_key(bytes, start, end))
-                } else {
-                    None
+                let word = match self.find_word(text, start, end, &mut buf) {
+                    Some(word) => word,
+                    None => self.intern_word(&buf),
                 };
-                let word = known.unwrap_or_else(|| {
-                    buf.clear();
-                    buf.push_str(&text[start..end]);
-                    buf.make_ascii_lowercase();
-                    self.intern_word(&buf)
-                });
                 if self.words.info[word as usize].term != STOP {
                     words.push((word, weight, 1));
                 }
@@ -856,22 +873,54 @@ impl InvertedIndex {
         doc
     }
 
-    /// A TF-IDF vector as a query against this index's documents. Tokens
-    /// no document has are left out: they can add nothing to a cosine.
-    pub(crate) fn text_query(&self, text: &TfIdf) -> TextQuery {
+    /// The TF-IDF vector of `texts` (as if joined by line breaks) as a
+    /// query against this index's documents, read from the texts in one
+    /// pass: most tokens are found in the word table by their packed key.
+    /// Tokens no document has add nothing to a cosine; they count only
+    /// towards the norm, which equals [`TfIdf::new`](crate::text::TfIdf::new)'s to the bit (the
+    /// same weights, summed exactly).
+    pub(crate) fn text_query(&self, texts: &[&str]) -> TextQuery {
+        let mut known: Vec<u32> = Vec::new();
+        // Unknown tokens, lower-cased one after another, and their ends.
+        let (mut unknown, mut ends) = (String::new(), Vec::new());
+        let mut buf = String::new();
+        for text in texts {
+            for_each_token_range(text, |start, end| {
+                match self.find_word(text, start, end, &mut buf) {
+                    Some(word) if self.words.info[word as usize].term == STOP => {}
+                    Some(word) => known.push(word),
+                    None if is_stopword(&buf) => {}
+                    None => {
+                        unknown.push_str(&buf);
+                        ends.push(unknown.len());
+                    }
+                }
+            });
+        }
         let mut weights = vec![(0.0, 0.0); self.words.len()];
         let mut present = vec![0u64; self.words.len().div_ceil(64)];
-        for (token, weight) in text.iter() {
-            if let Some(id) = self.words.get(token) {
-                let once = weight * raw_weight(1, self.words.info[id as usize].idf);
-                weights[id as usize] = (weight, once);
-                present[id as usize / 64] |= 1 << (id % 64);
-            }
+        let mut squares = SquareSum::default();
+        known.sort_unstable();
+        for run in known.chunk_by(|a, b| a == b) {
+            let id = run[0] as usize;
+            let idf = self.words.info[id].idf;
+            let weight = raw_weight(run.len() as u32, idf);
+            squares.add_square(weight);
+            weights[id] = (weight, weight * raw_weight(1, idf));
+            present[id / 64] |= 1 << (id % 64);
+        }
+        let mut others: Vec<&str> = (0..ends.len())
+            .map(|i| &unknown[if i == 0 { 0 } else { ends[i - 1] }..ends[i]])
+            .collect();
+        others.sort_unstable();
+        for run in others.chunk_by(|a, b| a == b) {
+            squares.add_square(raw_weight(run.len() as u32, background_idf(run[0])));
         }
         TextQuery {
             present,
             weights,
-            norm: text.norm(),
+            norm: squares.norm(),
+            empty: known.is_empty() && others.is_empty(),
         }
     }
 
@@ -908,7 +957,7 @@ impl InvertedIndex {
     }
 
     /// The TF-IDF cosine of the query and document `doc`: the same number,
-    /// to the bit, as [`TfIdf::cosine`] of the texts they were made from.
+    /// to the bit, as [`TfIdf::cosine`](crate::text::TfIdf::cosine) of the texts they were made from.
     pub(crate) fn text_cosine(&self, query: &TextQuery, doc: u32) -> f32 {
         let mut dot = DotSum::default();
         self.for_each_shared(query, doc, |product, _| dot.add_product(product));
@@ -916,7 +965,7 @@ impl InvertedIndex {
     }
 
     /// [`text_cosine`](Self::text_cosine) with the shared tokens that
-    /// contribute most, as [`TfIdf::cosine`] gives them.
+    /// contribute most, as [`TfIdf::cosine`](crate::text::TfIdf::cosine) gives them.
     pub(crate) fn text_cosine_explained(&self, query: &TextQuery, doc: u32) -> (f32, Vec<String>) {
         let mut dot = DotSum::default();
         let mut shared = Vec::new();
@@ -1186,6 +1235,7 @@ fn merge_runs(occurrences: &mut Vec<(u32, f32)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::TfIdf;
 
     fn bag(text: &str) -> TermBag<'_> {
         let mut b = TermBag::new();
@@ -1326,10 +1376,25 @@ mod tests {
         for d in &docs {
             index.insert(&bag(d));
         }
+        // Queries of one text and of several: known words in any case,
+        // words no document has (repeated, longer than a packed key), stop
+        // words, and nothing at all.
+        let queries: [&[&str]; 6] = [
+            &[&docs[3]],
+            &[&docs[600]],
+            &["w7x w7x W299X patient"],
+            &[
+                "The W7X and THE unheardof UNHEARDOF extraordinarilylongword",
+                "w3x, Patients",
+            ],
+            &["the and of"],
+            &[],
+        ];
         let check = |index: &InvertedIndex, live: &[(u32, &String)]| {
-            for q in [&docs[3], &docs[600], &"w7x w7x w299x patient".to_owned()] {
-                let text = TfIdf::new(q);
-                let query = index.text_query(&text);
+            for texts in queries {
+                let text = TfIdf::new(&texts.join("\n"));
+                let query = index.text_query(texts);
+                assert_eq!(query.is_empty(), text.is_empty());
                 for &(doc, d) in live {
                     let plain = text.cosine(&TfIdf::new(d));
                     assert_eq!(index.text_cosine(&query, doc).to_bits(), plain.0.to_bits());
@@ -1340,7 +1405,8 @@ mod tests {
         };
         let all: Vec<(u32, &String)> = (0..).zip(&docs).collect();
         check(&index, &all);
-        assert!(index.text_cosine(&index.text_query(&TfIdf::new(&docs[600])), 600) > 0.99);
+        assert!(index.text_cosine(&index.text_query(&[&docs[600]]), 600) > 0.99);
+        assert!(index.text_query(&queries[3][..1]).norm > 0.0);
 
         for (doc, d) in &all {
             if doc % 4 != 0 {
