@@ -8,9 +8,11 @@
 //! first and then the gaps that cost the most, so a recruiter can see why a
 //! score is what it is.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::LazyLock;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::profile::{RemotePolicy, Seniority};
 use crate::skills::{SkillMention, SkillVocabulary};
@@ -351,25 +353,32 @@ pub(crate) fn shared_skill_key(name: &str) -> Rc<str> {
 
 /// What scoring needs of a candidate's skills, worked out once per candidate
 /// and query.
+///
+/// Keys are shared with the key cache and names borrowed from the profile:
+/// an index works these out for every shortlisted profile of every query.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct CandidateParts {
-    skills: HashSet<String>,
+pub(crate) struct CandidateParts<'a> {
+    skills: FxHashSet<Rc<str>>,
     /// Skills implied by the named ones but not named themselves, with the
     /// name of a skill that implies each.
-    implied: HashMap<String, String>,
+    implied: FxHashMap<&'static str, &'a str>,
 }
 
-impl CandidateParts {
-    pub(crate) fn of(profile: &CandidateProfile) -> Self {
-        let skills: HashSet<String> = profile.skills.iter().map(|s| skill_key(&s.name)).collect();
-        let mut implied = HashMap::new();
-        for mention in &profile.skills {
-            let key = skill_key(&mention.name);
-            for target in IMPLICATIONS.get(&key).into_iter().flatten() {
-                if !skills.contains(target) {
+impl<'a> CandidateParts<'a> {
+    pub(crate) fn of(profile: &'a CandidateProfile) -> Self {
+        let keys: Vec<Rc<str>> = profile
+            .skills
+            .iter()
+            .map(|s| shared_skill_key(&s.name))
+            .collect();
+        let skills: FxHashSet<Rc<str>> = keys.iter().cloned().collect();
+        let mut implied = FxHashMap::default();
+        for (mention, key) in profile.skills.iter().zip(&keys) {
+            for target in IMPLICATIONS.get(&**key).into_iter().flatten() {
+                if !skills.contains(target.as_str()) {
                     implied
-                        .entry(target.clone())
-                        .or_insert_with(|| mention.name.clone());
+                        .entry(target.as_str())
+                        .or_insert(mention.name.as_str());
                 }
             }
         }
@@ -377,7 +386,7 @@ impl CandidateParts {
     }
 
     /// Mean credit over a list of job skills, 0–1 (1 for an empty list).
-    fn cover(&self, skills: &[(String, String)]) -> f32 {
+    fn cover(&self, skills: &[(Rc<str>, &str)]) -> f32 {
         if skills.is_empty() {
             return 1.0;
         }
@@ -403,23 +412,24 @@ pub(crate) fn candidate_text(profile: &CandidateProfile) -> TfIdf {
 }
 
 /// What scoring needs of a job beyond its profile fields, worked out once
-/// per job and query.
+/// per job and query (keys shared, names borrowed, as in
+/// [`CandidateParts`]).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct JobParts {
+pub(crate) struct JobParts<'a> {
     /// Skills as (key, name) pairs, deduplicated by key across both lists.
-    required: Vec<(String, String)>,
-    nice: Vec<(String, String)>,
+    required: Vec<(Rc<str>, &'a str)>,
+    nice: Vec<(Rc<str>, &'a str)>,
 }
 
-impl JobParts {
-    pub(crate) fn of(profile: &JobProfile) -> Self {
-        let mut seen = HashSet::new();
-        let mut dedup = |names: &[String]| -> Vec<(String, String)> {
+impl<'a> JobParts<'a> {
+    pub(crate) fn of(profile: &'a JobProfile) -> Self {
+        let mut seen = FxHashSet::default();
+        let mut dedup = |names: &'a [String]| -> Vec<(Rc<str>, &'a str)> {
             names
                 .iter()
                 .filter(|n| !n.trim().is_empty())
-                .map(|n| (skill_key(n), n.trim().to_owned()))
-                .filter(|(key, _)| seen.insert(key.clone()))
+                .map(|n| (shared_skill_key(n), n.trim()))
+                .filter(|(key, _)| seen.insert(Rc::clone(key)))
                 .collect()
         };
         let required = dedup(&profile.required_skills);
@@ -450,7 +460,7 @@ pub(crate) struct TextFit {
 
 struct PreparedCandidate<'a> {
     profile: &'a CandidateProfile,
-    skills: CandidateParts,
+    skills: CandidateParts<'a>,
     text: TfIdf,
 }
 
@@ -466,7 +476,7 @@ impl<'a> PreparedCandidate<'a> {
 
 struct PreparedJob<'a> {
     profile: &'a JobProfile,
-    skills: JobParts,
+    skills: JobParts<'a>,
     text: TfIdf,
 }
 
@@ -505,9 +515,9 @@ fn score_prepared(
 /// pair alone or kept by an index: both give the same result.
 pub(crate) fn score_parts(
     c: &CandidateProfile,
-    candidate: &CandidateParts,
+    candidate: &CandidateParts<'_>,
     j: &JobProfile,
-    job: &JobParts,
+    job: &JobParts<'_>,
     text: TextFit,
     weights: &MatchWeights,
 ) -> MatchResult {
@@ -643,9 +653,9 @@ pub(crate) fn score_parts(
 /// the `score` of [`score_parts`] for the same pair.
 pub(crate) fn score_value(
     c: &CandidateProfile,
-    candidate: &CandidateParts,
+    candidate: &CandidateParts<'_>,
     j: &JobProfile,
-    job: &JobParts,
+    job: &JobParts<'_>,
     cosine: f32,
     weights: &MatchWeights,
 ) -> f32 {
@@ -656,9 +666,9 @@ pub(crate) fn score_value(
 /// with and without sentences alike.
 fn breakdown(
     c: &CandidateProfile,
-    candidate: &CandidateParts,
+    candidate: &CandidateParts<'_>,
     j: &JobProfile,
-    job: &JobParts,
+    job: &JobParts<'_>,
     cosine: f32,
 ) -> MatchBreakdown {
     let required = candidate.cover(&job.required);
@@ -803,7 +813,7 @@ struct SkillCoverage {
 }
 
 impl SkillCoverage {
-    fn of(candidate: &CandidateParts, skills: &[(String, String)]) -> SkillCoverage {
+    fn of(candidate: &CandidateParts<'_>, skills: &[(Rc<str>, &str)]) -> SkillCoverage {
         let mut coverage = SkillCoverage {
             matched: Vec::new(),
             missing: Vec::new(),
@@ -812,12 +822,14 @@ impl SkillCoverage {
         for (key, name) in skills {
             let c = candidate.credit(key);
             if c == 0.0 {
-                coverage.missing.push(name.clone());
+                coverage.missing.push(name.to_string());
                 continue;
             }
-            coverage.matched.push(name.clone());
-            if let Some(source) = candidate.implied.get(key).filter(|_| c < 1.0) {
-                coverage.inferred.push((name.clone(), source.clone()));
+            coverage.matched.push(name.to_string());
+            if let Some(source) = candidate.implied.get(&**key).filter(|_| c < 1.0) {
+                coverage
+                    .inferred
+                    .push((name.to_string(), source.to_string()));
             }
         }
         coverage

@@ -432,7 +432,8 @@ impl JobIndex {
         let parts = CandidateParts::of(candidate);
         let query = store.index.text_query(&[&candidate.text]);
         let docs = store.shortlist(|| candidate_query(candidate), k);
-        let job_parts: Vec<JobParts> = docs.iter().map(|&d| JobParts::of(store.at(d))).collect();
+        let job_parts: Vec<JobParts<'_>> =
+            docs.iter().map(|&d| JobParts::of(store.at(d))).collect();
         let values = docs.iter().zip(&job_parts).map(|(&doc, job_parts)| {
             let cosine = store.index.text_cosine(&query, doc);
             score_value(candidate, &parts, store.at(doc), job_parts, cosine, weights)
@@ -524,7 +525,7 @@ impl CandidateIndex {
         let parts = JobParts::of(job);
         let query = store.index.text_query(&job_texts(job));
         let docs = store.shortlist(|| job_terms(job), k);
-        let candidate_parts: Vec<CandidateParts> = docs
+        let candidate_parts: Vec<CandidateParts<'_>> = docs
             .iter()
             .map(|&d| CandidateParts::of(store.at(d)))
             .collect();
