@@ -959,8 +959,22 @@ impl InvertedIndex {
     /// The TF-IDF cosine of the query and document `doc`: the same number,
     /// to the bit, as [`TfIdf::cosine`](crate::text::TfIdf::cosine) of the texts they were made from.
     pub(crate) fn text_cosine(&self, query: &TextQuery, doc: u32) -> f32 {
+        let bytes = self.vectors.bytes(doc);
         let mut dot = DotSum::default();
-        self.for_each_shared(query, doc, |product, _| dot.add_product(product));
+        let (mut at, mut word) = (0, 0u32);
+        while at < bytes.len() {
+            let v = get_varint(bytes, &mut at);
+            word += (v >> 1) as u32;
+            let (q, once) = query.weights[word as usize];
+            if v & 1 == 0 {
+                dot.add_product(once);
+            } else {
+                let count = get_varint(bytes, &mut at) as u32;
+                if q != 0.0 {
+                    dot.add_product(q * raw_weight(count, self.words.info[word as usize].idf));
+                }
+            }
+        }
         dot.cosine(query.norm, self.vectors.norms[doc as usize])
     }
 
