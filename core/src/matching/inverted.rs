@@ -547,13 +547,10 @@ fn get_varint(bytes: &[u8], at: &mut usize) -> u64 {
 /// words meet it with one load each. Per word: the query's raw weight, and
 /// its product with the word's IDF, which is the whole product for a
 /// document word that occurs once (its raw weight is then its IDF, 1.0 ×
-/// IDF being exact).
-///
-/// Which words the query has is also kept as a bitmap: most document
-/// words are not in the query, and the bitmap answers that from a few
-/// hundred bytes that stay in the L1 cache.
+/// IDF being exact). Words the query lacks have zeros, so a document word
+/// is looked up without first asking whether the query has it: that
+/// branch goes either way too often to be predicted.
 pub(crate) struct TextQuery {
-    present: Vec<u64>,
     weights: Vec<(f32, f32)>,
     norm: f32,
     /// Whether the texts had no token at all (not even unknown ones).
@@ -898,7 +895,6 @@ impl InvertedIndex {
             });
         }
         let mut weights = vec![(0.0, 0.0); self.words.len()];
-        let mut present = vec![0u64; self.words.len().div_ceil(64)];
         let mut squares = SquareSum::default();
         known.sort_unstable();
         for run in known.chunk_by(|a, b| a == b) {
@@ -907,7 +903,6 @@ impl InvertedIndex {
             let weight = raw_weight(run.len() as u32, idf);
             squares.add_square(weight);
             weights[id] = (weight, weight * raw_weight(1, idf));
-            present[id / 64] |= 1 << (id % 64);
         }
         let mut others: Vec<&str> = (0..ends.len())
             .map(|i| &unknown[if i == 0 { 0 } else { ends[i - 1] }..ends[i]])
@@ -917,7 +912,6 @@ impl InvertedIndex {
             squares.add_square(raw_weight(run.len() as u32, background_idf(run[0])));
         }
         TextQuery {
-            present,
             weights,
             norm: squares.norm(),
             empty: known.is_empty() && others.is_empty(),
@@ -929,36 +923,14 @@ impl InvertedIndex {
         !self.vectors.bytes(doc).is_empty()
     }
 
-    /// Calls `f` with the product of the query's and the document's raw
-    /// weights of every word they share, and the word id. A plain loop
-    /// over the encoded words rather than an iterator chain: this runs
-    /// for every shortlisted document's every word.
-    fn for_each_shared(&self, query: &TextQuery, doc: u32, mut f: impl FnMut(f32, u32)) {
-        let bytes = self.vectors.bytes(doc);
-        let (mut at, mut word) = (0, 0u32);
-        while at < bytes.len() {
-            let v = get_varint(bytes, &mut at);
-            word += (v >> 1) as u32;
-            let count = if v & 1 == 1 {
-                get_varint(bytes, &mut at) as u32
-            } else {
-                1
-            };
-            if query.present[word as usize / 64] & (1 << (word % 64)) != 0 {
-                let (q, once) = query.weights[word as usize];
-                let product = if count == 1 {
-                    once
-                } else {
-                    q * raw_weight(count, self.words.info[word as usize].idf)
-                };
-                f(product, word);
-            }
-        }
-    }
-
-    /// The TF-IDF cosine of the query and document `doc`: the same number,
-    /// to the bit, as [`TfIdf::cosine`](crate::text::TfIdf::cosine) of the texts they were made from.
-    pub(crate) fn text_cosine(&self, query: &TextQuery, doc: u32) -> f32 {
+    /// The dot product of the query's and document `doc`'s raw weights;
+    /// `shared` is called with the product of every word they share and
+    /// the word id. A plain loop over the encoded words rather than an
+    /// iterator chain, and without a branch on whether the query has the
+    /// word (a word it lacks adds a zero product): this runs for every
+    /// shortlisted document's every word.
+    #[inline]
+    fn dot(&self, query: &TextQuery, doc: u32, mut shared: impl FnMut(f32, u32)) -> DotSum {
         let bytes = self.vectors.bytes(doc);
         let mut dot = DotSum::default();
         let (mut at, mut word) = (0, 0u32);
@@ -966,25 +938,39 @@ impl InvertedIndex {
             let v = get_varint(bytes, &mut at);
             word += (v >> 1) as u32;
             let (q, once) = query.weights[word as usize];
-            if v & 1 == 0 {
-                dot.add_product(once);
+            let product = if v & 1 == 0 {
+                once
             } else {
                 let count = get_varint(bytes, &mut at) as u32;
-                if q != 0.0 {
-                    dot.add_product(q * raw_weight(count, self.words.info[word as usize].idf));
+                if q == 0.0 {
+                    0.0
+                } else {
+                    q * raw_weight(count, self.words.info[word as usize].idf)
                 }
+            };
+            dot.add_product(product);
+            // Every weight is positive, so only shared words give one.
+            if product != 0.0 {
+                shared(product, word);
             }
         }
-        dot.cosine(query.norm, self.vectors.norms[doc as usize])
+        dot
+    }
+
+    /// The TF-IDF cosine of the query and document `doc`: the same number,
+    /// to the bit, as [`TfIdf::cosine`](crate::text::TfIdf::cosine) of the
+    /// texts they were made from.
+    pub(crate) fn text_cosine(&self, query: &TextQuery, doc: u32) -> f32 {
+        self.dot(query, doc, |_, _| {})
+            .cosine(query.norm, self.vectors.norms[doc as usize])
     }
 
     /// [`text_cosine`](Self::text_cosine) with the shared tokens that
-    /// contribute most, as [`TfIdf::cosine`](crate::text::TfIdf::cosine) gives them.
+    /// contribute most, as [`TfIdf::cosine`](crate::text::TfIdf::cosine)
+    /// gives them.
     pub(crate) fn text_cosine_explained(&self, query: &TextQuery, doc: u32) -> (f32, Vec<String>) {
-        let mut dot = DotSum::default();
         let mut shared = Vec::new();
-        self.for_each_shared(query, doc, |product, word| {
-            dot.add_product(product);
+        let dot = self.dot(query, doc, |product, word| {
             shared.push((product, self.words.name(word)));
         });
         (
