@@ -280,12 +280,16 @@ impl TfIdf {
 /// The five shared tokens with the largest products, largest first (ties
 /// by token): the same whatever order the products were found in.
 pub(crate) fn strongest_shared(mut shared: Vec<(f32, &str)>) -> Vec<String> {
-    shared.sort_by(|x, y| y.0.total_cmp(&x.0).then_with(|| x.1.cmp(y.1)));
-    shared
-        .into_iter()
-        .take(5)
-        .map(|(_, t)| t.to_owned())
-        .collect()
+    const SHOWN: usize = 5;
+    let order = |x: &(f32, &str), y: &(f32, &str)| y.0.total_cmp(&x.0).then_with(|| x.1.cmp(y.1));
+    // Tokens are distinct, so the order is total: the best five are the
+    // same whether found by a selection or by sorting them all.
+    if shared.len() > SHOWN {
+        shared.select_nth_unstable_by(SHOWN - 1, order);
+        shared.truncate(SHOWN);
+    }
+    shared.sort_unstable_by(order);
+    shared.into_iter().map(|(_, t)| t.to_owned()).collect()
 }
 
 #[cfg(test)]
