@@ -45,7 +45,7 @@ use std::rc::Rc;
 use hashbrown::HashTable;
 use rustc_hash::FxHasher;
 
-use super::inverted::{InvertedIndex, TermBag};
+use super::inverted::{InvertedIndex, TermBag, TextQuery};
 use super::{
     CandidateParts, CandidateProfile, IMPLICATIONS, JobParts, JobProfile, MatchResult,
     MatchWeights, TextFit, score_parts, score_value, shared_skill_key,
@@ -122,9 +122,18 @@ fn job_texts(job: &JobProfile) -> Vec<&str> {
 }
 
 /// A candidate's query against jobs: its terms, plus the pseudo-skill of
-/// jobs that list no skills (see [`NO_SKILLS`]).
-fn candidate_query(candidate: &CandidateProfile) -> TermBag<'_> {
-    let mut bag = candidate_terms(candidate);
+/// jobs that list no skills (see [`NO_SKILLS`]). With `read`, the resume
+/// text as the job index already read it (the same terms, not read again).
+fn candidate_query<'a>(
+    candidate: &'a CandidateProfile,
+    read: Option<&'a TextQuery>,
+) -> TermBag<'a> {
+    let mut bag = TermBag::new();
+    match read {
+        Some(text) => bag.add_read_text(text),
+        None => bag.add_text(&candidate.text),
+    }
+    add_candidate_skills(&mut bag, candidate);
     bag.add_skill(Rc::from(NO_SKILLS), NO_SKILLS_QUERY_WEIGHT);
     bag
 }
@@ -133,6 +142,13 @@ fn candidate_query(candidate: &CandidateProfile) -> TermBag<'_> {
 fn candidate_terms(candidate: &CandidateProfile) -> TermBag<'_> {
     let mut bag = TermBag::new();
     bag.add_text(&candidate.text);
+    add_candidate_skills(&mut bag, candidate);
+    bag
+}
+
+/// Adds a candidate's named skills, and the skills they imply at
+/// [`IMPLIED_SKILL_TF`].
+fn add_candidate_skills(bag: &mut TermBag<'_>, candidate: &CandidateProfile) {
     let named: Vec<Rc<str>> = candidate
         .skills
         .iter()
@@ -150,7 +166,6 @@ fn candidate_terms(candidate: &CandidateProfile) -> TermBag<'_> {
             }
         }
     }
-    bag
 }
 
 /// How a [`Store`] handles one kind of profile.
@@ -417,7 +432,7 @@ impl JobIndex {
     /// The retrieval stage alone: the `n` jobs with the highest BM25 score
     /// for the candidate's text and skills, best first.
     pub fn retrieve(&self, candidate: &CandidateProfile, n: usize) -> Vec<Hit> {
-        self.store.retrieve(&candidate_query(candidate), n)
+        self.store.retrieve(&candidate_query(candidate, None), n)
     }
 
     /// The `k` best jobs for a candidate by the full score, best first;
@@ -431,7 +446,7 @@ impl JobIndex {
         let store = &self.store;
         let parts = CandidateParts::of(candidate);
         let query = store.index.text_query(&[&candidate.text]);
-        let docs = store.shortlist(|| candidate_query(candidate), k);
+        let docs = store.shortlist(|| candidate_query(candidate, Some(&query)), k);
         let job_parts: Vec<JobParts<'_>> =
             docs.iter().map(|&d| JobParts::of(store.at(d))).collect();
         let values = docs.iter().zip(&job_parts).map(|(&doc, job_parts)| {

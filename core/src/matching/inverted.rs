@@ -95,6 +95,9 @@ pub(crate) struct TermBag<'a> {
     /// text is in the document's TF-IDF vector, once per occurrence,
     /// whatever its BM25 weight.
     texts: Vec<(&'a str, f32)>,
+    /// A text already read against the index as a [`TextQuery`], each
+    /// occurrence with BM25 frequency 1 (queries only).
+    read: Option<&'a TextQuery>,
     /// Skill keys (shared with the key cache, not copied) and weights.
     skills: Vec<(Rc<str>, f32)>,
     /// Skill pseudo-terms posted with frequency 1 that do not count towards
@@ -116,6 +119,14 @@ impl<'a> TermBag<'a> {
     /// occurrence (each counts once in the TF-IDF vector all the same).
     pub(crate) fn add_text_weighted(&mut self, text: &'a str, weight: f32) {
         self.texts.push((text, weight));
+    }
+
+    /// Adds the tokens of a text already read by the index being queried,
+    /// as [`add_text`](Self::add_text) would add the text: the same terms
+    /// without reading it again. For queries only, against that index (the
+    /// word ids are its own).
+    pub(crate) fn add_read_text(&mut self, query: &'a TextQuery) {
+        self.read = Some(query);
     }
 
     /// Adds the tokens of `text` to the document's TF-IDF vector only, not
@@ -550,17 +561,34 @@ fn get_varint(bytes: &[u8], at: &mut usize) -> u64 {
 /// IDF being exact). Words the query lacks have zeros, so a document word
 /// is looked up without first asking whether the query has it: that
 /// branch goes either way too often to be predicted.
+///
+/// It also keeps the texts' tokens as read, so that they can serve as a
+/// BM25 query without being read again ([`TermBag::add_read_text`]).
 pub(crate) struct TextQuery {
     weights: Vec<(f32, f32)>,
     norm: f32,
-    /// Whether the texts had no token at all (not even unknown ones).
-    empty: bool,
+    /// Known words (stop words left out) by id, with their counts.
+    words: Vec<(u32, u32)>,
+    /// Tokens no document has (stop words left out), lower-cased, distinct,
+    /// one after another; and where each ends, with its count.
+    other_text: String,
+    other_counts: Vec<(u32, u32)>,
 }
 
 impl TextQuery {
     /// Whether the query's texts have no token for a cosine.
     pub(crate) fn is_empty(&self) -> bool {
-        self.empty
+        self.words.is_empty() && self.other_counts.is_empty()
+    }
+
+    /// The tokens no document has, with their counts.
+    fn others(&self) -> impl Iterator<Item = (&str, u32)> {
+        let mut start = 0;
+        self.other_counts.iter().map(move |&(end, count)| {
+            let token = &self.other_text[start..end as usize];
+            start = end as usize;
+            (token, count)
+        })
     }
 }
 
@@ -711,6 +739,18 @@ impl InvertedIndex {
     /// index knows, with their frequencies: words, then skills.
     fn known_terms(&self, bag: &TermBag<'_>, out: &mut Vec<(u32, f32)>) {
         let (mut lower, mut folded) = (String::new(), String::new());
+        if let Some(read) = bag.read {
+            // Counts are whole numbers, so they sum to the same BM25
+            // frequencies as one occurrence at a time.
+            for &(word, count) in &read.words {
+                out.push((self.words.info[word as usize].term, count as f32));
+            }
+            for (token, count) in read.others() {
+                if let Some(&term) = self.term_ids.get(fold_plural(token, &mut folded)) {
+                    out.push((term, count as f32));
+                }
+            }
+        }
         for &(text, weight) in bag.texts.iter().filter(|(_, w)| *w > 0.0) {
             for_each_token_range(text, |start, end| {
                 let term = match self.find_word(text, start, end, &mut lower) {
@@ -801,6 +841,7 @@ impl InvertedIndex {
     /// Adds a document under the next number, which it returns. Its texts
     /// are tokenised once for both its postings and its TF-IDF vector.
     pub(crate) fn insert(&mut self, bag: &TermBag<'_>) -> u32 {
+        debug_assert!(bag.read.is_none(), "a read text is for queries only");
         let doc = u32::try_from(self.lens.len()).expect("fewer than 2^32 documents");
         let mut words = std::mem::take(&mut self.word_scratch);
         words.clear();
@@ -902,24 +943,31 @@ impl InvertedIndex {
         let mut weights = vec![(0.0, 0.0); self.words.len()];
         let mut squares = SquareSum::default();
         known.sort_unstable();
+        let mut words = Vec::new();
         for run in known.chunk_by(|a, b| a == b) {
             let id = run[0] as usize;
             let idf = self.words.info[id].idf;
             let weight = raw_weight(run.len() as u32, idf);
             squares.add_square(weight);
             weights[id] = (weight, weight * raw_weight(1, idf));
+            words.push((run[0], run.len() as u32));
         }
         let mut others: Vec<&str> = (0..ends.len())
             .map(|i| &unknown[if i == 0 { 0 } else { ends[i - 1] }..ends[i]])
             .collect();
         others.sort_unstable();
+        let (mut other_text, mut other_counts) = (String::new(), Vec::new());
         for run in others.chunk_by(|a, b| a == b) {
             squares.add_square(raw_weight(run.len() as u32, background_idf(run[0])));
+            other_text.push_str(run[0]);
+            other_counts.push((other_text.len() as u32, run.len() as u32));
         }
         TextQuery {
             weights,
             norm: squares.norm(),
-            empty: known.is_empty() && others.is_empty(),
+            words,
+            other_text,
+            other_counts,
         }
     }
 
@@ -1425,6 +1473,34 @@ mod tests {
             .map(|&(doc, d)| (renumber[doc as usize], d))
             .collect();
         check(&index, &live);
+    }
+
+    #[test]
+    fn a_read_text_queries_like_the_text() {
+        let mut docs = corpus(2_000);
+        docs.push("cares for patients and injuries".to_owned());
+        let mut index = InvertedIndex::default();
+        for d in &docs {
+            index.insert(&bag(d));
+        }
+        for q in [
+            docs[5].as_str(),
+            &docs[1_999],
+            // Mixed case, stop words, repeats, a word only its singular
+            // is known by, words no document has, a long one.
+            "The W7X w7x and W250X PATIENTS unheardof unheardof injury extraordinarilylongword",
+            "the and of",
+            "",
+        ] {
+            let text = index.text_query(&[q]);
+            let mut read = TermBag::new();
+            read.add_read_text(&text);
+            let plain = bag(q);
+            assert_eq!(index.lookup(&read), index.lookup(&plain), "{q}");
+            for k in [1, 10, 50] {
+                assert_eq!(index.top_k(&read, k), index.top_k(&plain, k), "{q}");
+            }
+        }
     }
 
     #[test]
