@@ -159,9 +159,21 @@ pub(crate) struct ExactSum<const SHIFT: i32>(u128);
 
 impl<const SHIFT: i32> ExactSum<SHIFT> {
     fn add(&mut self, value: f32) {
+        self.add_fixed(Self::fixed(value));
+    }
+
+    /// `value` as the integer this sum adds for it: adding that integer
+    /// with [`add_fixed`](Self::add_fixed) is adding `value`, without
+    /// converting it again.
+    pub(crate) fn fixed(value: f32) -> u64 {
         // Exact in f64; the cast saturates (values here are far below).
-        let scaled = f64::from(value.max(0.0)) * 2f64.powi(SHIFT);
-        self.0 += u128::from(scaled as u64);
+        (f64::from(value.max(0.0)) * 2f64.powi(SHIFT)) as u64
+    }
+
+    /// Adds a value converted by [`fixed`](Self::fixed).
+    #[inline]
+    pub(crate) fn add_fixed(&mut self, fixed: u64) {
+        self.0 += u128::from(fixed);
     }
 
     fn total(&self) -> f64 {

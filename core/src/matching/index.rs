@@ -572,9 +572,17 @@ impl CandidateIndex {
 /// shortlist order. Only these get their explanation.
 fn best(scores: impl Iterator<Item = f32>, k: usize) -> Vec<usize> {
     let mut all: Vec<(usize, f32)> = scores.enumerate().collect();
-    // Stable: equal scores keep shortlist order.
-    all.sort_by(|a, b| b.1.total_cmp(&a.1));
-    all.truncate(k);
+    // Positions break ties, so the order is total and the best k are the
+    // same whether selected or found by sorting everything.
+    let order = |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if k == 0 {
+        return Vec::new();
+    }
+    if all.len() > k {
+        all.select_nth_unstable_by(k - 1, order);
+        all.truncate(k);
+    }
+    all.sort_unstable_by(order);
     all.into_iter().map(|(i, _)| i).collect()
 }
 

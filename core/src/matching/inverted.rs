@@ -539,6 +539,19 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     }
 }
 
+/// Reads the next word of an encoded vector ([`Vectors`]) at `*at`:
+/// moves `at` past it, adds its gap to `word`, and returns its count.
+#[inline(always)]
+fn next_word(bytes: &[u8], at: &mut usize, word: &mut u32) -> u32 {
+    let v = get_varint(bytes, at);
+    *word += (v >> 1) as u32;
+    if v & 1 == 0 {
+        1
+    } else {
+        get_varint(bytes, at) as u32
+    }
+}
+
 /// Reads the varint at `*at`, moving `at` past it.
 #[inline]
 fn get_varint(bytes: &[u8], at: &mut usize) -> u64 {
@@ -558,14 +571,19 @@ fn get_varint(bytes: &[u8], at: &mut usize) -> u64 {
 /// words meet it with one load each. Per word: the query's raw weight, and
 /// its product with the word's IDF, which is the whole product for a
 /// document word that occurs once (its raw weight is then its IDF, 1.0 ×
-/// IDF being exact). Words the query lacks have zeros, so a document word
-/// is looked up without first asking whether the query has it: that
-/// branch goes either way too often to be predicted.
+/// IDF being exact), kept as the integer a [`DotSum`] adds for it
+/// (converting every product was two thirds of a cosine). Words the query
+/// lacks have zeros, so a document word is looked up without first asking
+/// whether the query has it: that branch goes either way too often to be
+/// predicted.
 ///
 /// It also keeps the texts' tokens as read, so that they can serve as a
 /// BM25 query without being read again ([`TermBag::add_read_text`]).
 pub(crate) struct TextQuery {
-    weights: Vec<(f32, f32)>,
+    /// Per word id: the query's raw weight.
+    raw: Vec<f32>,
+    /// Per word id: [`DotSum::fixed`] of the raw weight times the word's IDF.
+    once: Vec<u64>,
     norm: f32,
     /// Known words (stop words left out) by id, with their counts.
     words: Vec<(u32, u32)>,
@@ -940,7 +958,8 @@ impl InvertedIndex {
                 }
             });
         }
-        let mut weights = vec![(0.0, 0.0); self.words.len()];
+        let mut raw = vec![0.0; self.words.len()];
+        let mut once = vec![0; self.words.len()];
         let mut squares = SquareSum::default();
         known.sort_unstable();
         let mut words = Vec::new();
@@ -949,7 +968,8 @@ impl InvertedIndex {
             let idf = self.words.info[id].idf;
             let weight = raw_weight(run.len() as u32, idf);
             squares.add_square(weight);
-            weights[id] = (weight, weight * raw_weight(1, idf));
+            raw[id] = weight;
+            once[id] = DotSum::fixed(weight * raw_weight(1, idf));
             words.push((run[0], run.len() as u32));
         }
         let mut others: Vec<&str> = (0..ends.len())
@@ -963,7 +983,8 @@ impl InvertedIndex {
             other_counts.push((other_text.len() as u32, run.len() as u32));
         }
         TextQuery {
-            weights,
+            raw,
+            once,
             norm: squares.norm(),
             words,
             other_text,
@@ -976,56 +997,47 @@ impl InvertedIndex {
         !self.vectors.bytes(doc).is_empty()
     }
 
-    /// The dot product of the query's and document `doc`'s raw weights;
-    /// `shared` is called with the product of every word they share and
-    /// the word id. A plain loop over the encoded words rather than an
-    /// iterator chain, and without a branch on whether the query has the
-    /// word (a word it lacks adds a zero product): this runs for every
+    /// The TF-IDF cosine of the query and document `doc`: the same number,
+    /// to the bit, as [`TfIdf::cosine`](crate::text::TfIdf::cosine) of the
+    /// texts they were made from. A plain loop over the encoded words rather
+    /// than an iterator chain, and without a branch on whether the query
+    /// has the word (a word it lacks adds zero): this runs for every
     /// shortlisted document's every word.
-    #[inline]
-    fn dot(&self, query: &TextQuery, doc: u32, mut shared: impl FnMut(f32, u32)) -> DotSum {
+    pub(crate) fn text_cosine(&self, query: &TextQuery, doc: u32) -> f32 {
         let bytes = self.vectors.bytes(doc);
         let mut dot = DotSum::default();
         let (mut at, mut word) = (0, 0u32);
         while at < bytes.len() {
-            let v = get_varint(bytes, &mut at);
-            word += (v >> 1) as u32;
-            let (q, once) = query.weights[word as usize];
-            let product = if v & 1 == 0 {
-                once
+            let count = next_word(bytes, &mut at, &mut word);
+            if count == 1 {
+                dot.add_fixed(query.once[word as usize]);
             } else {
-                let count = get_varint(bytes, &mut at) as u32;
-                if q == 0.0 {
-                    0.0
-                } else {
-                    q * raw_weight(count, self.words.info[word as usize].idf)
+                let q = query.raw[word as usize];
+                if q != 0.0 {
+                    dot.add_product(q * raw_weight(count, self.words.info[word as usize].idf));
                 }
-            };
-            dot.add_product(product);
-            // Every weight is positive, so only shared words give one.
-            if product != 0.0 {
-                shared(product, word);
             }
         }
-        dot
-    }
-
-    /// The TF-IDF cosine of the query and document `doc`: the same number,
-    /// to the bit, as [`TfIdf::cosine`](crate::text::TfIdf::cosine) of the
-    /// texts they were made from.
-    pub(crate) fn text_cosine(&self, query: &TextQuery, doc: u32) -> f32 {
-        self.dot(query, doc, |_, _| {})
-            .cosine(query.norm, self.vectors.norms[doc as usize])
+        dot.cosine(query.norm, self.vectors.norms[doc as usize])
     }
 
     /// [`text_cosine`](Self::text_cosine) with the shared tokens that
     /// contribute most, as [`TfIdf::cosine`](crate::text::TfIdf::cosine)
     /// gives them.
     pub(crate) fn text_cosine_explained(&self, query: &TextQuery, doc: u32) -> (f32, Vec<String>) {
+        let bytes = self.vectors.bytes(doc);
+        let mut dot = DotSum::default();
         let mut shared = Vec::new();
-        let dot = self.dot(query, doc, |product, word| {
-            shared.push((product, self.words.name(word)));
-        });
+        let (mut at, mut word) = (0, 0u32);
+        while at < bytes.len() {
+            let count = next_word(bytes, &mut at, &mut word);
+            let q = query.raw[word as usize];
+            if q != 0.0 {
+                let product = q * raw_weight(count, self.words.info[word as usize].idf);
+                dot.add_product(product);
+                shared.push((product, self.words.name(word)));
+            }
+        }
         (
             dot.cosine(query.norm, self.vectors.norms[doc as usize]),
             crate::text::strongest_shared(shared),
