@@ -22,6 +22,7 @@
 //! shortest document ever posted to the term; deletions can only make them
 //! looser, never wrong, and compaction tightens them again.
 
+use std::cell::Cell;
 use std::cmp::Ordering;
 
 use std::hash::{Hash, Hasher};
@@ -593,6 +594,29 @@ pub(crate) struct TextQuery {
     other_counts: Vec<(u32, u32)>,
 }
 
+thread_local! {
+    /// Weight tables of zeros for this thread's next [`TextQuery`]: one
+    /// entry per word of the index, so allocating and zeroing them anew for
+    /// every query costs more than setting back the few entries a query
+    /// wrote.
+    static SPARE_WEIGHTS: Cell<(Vec<f32>, Vec<u64>)> = const { Cell::new((Vec::new(), Vec::new())) };
+}
+
+impl Drop for TextQuery {
+    fn drop(&mut self) {
+        for &(word, _) in &self.words {
+            self.raw[word as usize] = 0.0;
+            self.once[word as usize] = 0;
+        }
+        let tables = (
+            std::mem::take(&mut self.raw),
+            std::mem::take(&mut self.once),
+        );
+        // Not at thread exit, when the slot may be gone.
+        let _ = SPARE_WEIGHTS.try_with(|spare| spare.set(tables));
+    }
+}
+
 impl TextQuery {
     /// Whether the query's texts have no token for a cosine.
     pub(crate) fn is_empty(&self) -> bool {
@@ -958,8 +982,11 @@ impl InvertedIndex {
                 }
             });
         }
-        let mut raw = vec![0.0; self.words.len()];
-        let mut once = vec![0; self.words.len()];
+        let (mut raw, mut once) = SPARE_WEIGHTS.take();
+        if raw.len() < self.words.len() {
+            raw.resize(self.words.len(), 0.0);
+            once.resize(self.words.len(), 0);
+        }
         let mut squares = SquareSum::default();
         known.sort_unstable();
         let mut words = Vec::new();
@@ -1512,6 +1539,36 @@ mod tests {
             for k in [1, 10, 50] {
                 assert_eq!(index.top_k(&read, k), index.top_k(&plain, k), "{q}");
             }
+        }
+    }
+
+    #[test]
+    fn reused_weight_tables_hold_nothing_of_earlier_queries() {
+        let (large, small) = (corpus(800), corpus(30));
+        let mut a = InvertedIndex::default();
+        let mut b = InvertedIndex::default();
+        for d in &large {
+            a.insert(&bag(d));
+        }
+        for d in &small {
+            b.insert(&bag(d));
+        }
+        let check = |index: &InvertedIndex, docs: &[String], q: &str| {
+            let query = index.text_query(&[q]);
+            let text = TfIdf::new(q);
+            for (doc, d) in (0..).zip(docs) {
+                let plain = text.cosine(&TfIdf::new(d)).0;
+                assert_eq!(index.text_cosine(&query, doc).to_bits(), plain.to_bits());
+            }
+        };
+        // Alternating indexes of different sizes, and two queries alive at
+        // once (the second gets fresh tables; both are handed back).
+        for i in 0..6 {
+            check(&a, &large, &large[i * 7]);
+            check(&b, &small, &small[i]);
+            let held = a.text_query(&[&large[i]]);
+            check(&a, &large, &large[i + 100]);
+            drop(held);
         }
     }
 
