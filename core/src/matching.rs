@@ -522,7 +522,7 @@ pub(crate) fn score_parts(
     weights: &MatchWeights,
 ) -> MatchResult {
     // Sentences tagged with their factor (indices as in `factor_weights`).
-    let mut explanation: Vec<(usize, String)> = Vec::new();
+    let mut explanation: Vec<(usize, String)> = Vec::with_capacity(7);
     // Factors that scored by default because there was nothing to compare:
     // their sentences are information, neither evidence nor gaps.
     let mut neutral = [false; 6];

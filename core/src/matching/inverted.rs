@@ -814,7 +814,8 @@ impl InvertedIndex {
     }
 
     fn lookup(&self, bag: &TermBag<'_>) -> Vec<(u32, f32, bool)> {
-        let mut occurrences: Vec<(u32, f32)> = Vec::new();
+        let read = bag.read.map_or(0, |r| r.words.len() + r.other_counts.len());
+        let mut occurrences: Vec<(u32, f32)> = Vec::with_capacity(read + bag.skills.len());
         self.known_terms(bag, &mut occurrences);
         let skill_terms: Vec<u32> = bag
             .skills
@@ -965,7 +966,8 @@ impl InvertedIndex {
     /// towards the norm, which equals [`TfIdf::new`](crate::text::TfIdf::new)'s to the bit (the
     /// same weights, summed exactly).
     pub(crate) fn text_query(&self, texts: &[&str]) -> TextQuery {
-        let mut known: Vec<u32> = Vec::new();
+        // About one token in every six bytes of prose.
+        let mut known: Vec<u32> = Vec::with_capacity(texts.iter().map(|t| t.len() / 6).sum());
         // Unknown tokens, lower-cased one after another, and their ends.
         let (mut unknown, mut ends) = (String::new(), Vec::new());
         let mut buf = String::new();
