@@ -450,10 +450,10 @@ pub(crate) fn job_text(profile: &JobProfile) -> TfIdf {
 }
 
 /// Text similarity of a pair, however its vectors were kept.
-pub(crate) struct TextFit {
+pub(crate) struct TextFit<'a> {
     pub(crate) cosine: f32,
     /// Shared tokens that contribute most, largest first.
-    pub(crate) shared: Vec<String>,
+    pub(crate) shared: Vec<&'a str>,
     /// Whether both texts have tokens to compare.
     pub(crate) compared: bool,
 }
@@ -518,7 +518,7 @@ pub(crate) fn score_parts(
     candidate: &CandidateParts<'_>,
     j: &JobProfile,
     job: &JobParts<'_>,
-    text: TextFit,
+    text: TextFit<'_>,
     weights: &MatchWeights,
 ) -> MatchResult {
     // Sentences tagged with their factor (indices as in `factor_weights`).
@@ -774,7 +774,7 @@ fn blend(b: &MatchBreakdown, w: &MatchWeights) -> f32 {
 /// it costs. Factors with zero weight do not affect the score and are left
 /// out.
 fn order_explanation(
-    sentences: Vec<(usize, String)>,
+    mut sentences: Vec<(usize, String)>,
     b: &MatchBreakdown,
     w: &MatchWeights,
     neutral: [bool; 6],
@@ -791,16 +791,16 @@ fn order_explanation(
             (1, -(weight * (100.0 - score)))
         }
     };
-    let mut kept: Vec<(usize, String)> = sentences
-        .into_iter()
-        .filter(|(f, _)| weights[*f] > 0.0)
-        .collect();
+    sentences.retain(|(f, _)| weights[*f] > 0.0);
     // Stable: sentences of one factor, and equal ranks, keep their order.
-    kept.sort_by(|(a, _), (b, _)| {
+    sentences.sort_by(|(a, _), (b, _)| {
         let (ra, rb) = (rank(*a), rank(*b));
         ra.0.cmp(&rb.0).then(ra.1.total_cmp(&rb.1))
     });
-    kept.into_iter().map(|(_, sentence)| sentence).collect()
+    sentences
+        .into_iter()
+        .map(|(_, sentence)| sentence)
+        .collect()
 }
 
 fn clamp_score(s: f32) -> f32 {

@@ -267,7 +267,7 @@ impl TfIdf {
     /// The dot product of raw weights is divided by both norms once, rather
     /// than every weight by its norm: fewer operations per shared token,
     /// and an index that keeps raw counts computes the same products.
-    pub(crate) fn cosine(&self, other: &TfIdf) -> (f32, Vec<String>) {
+    pub(crate) fn cosine<'a>(&'a self, other: &TfIdf) -> (f32, Vec<&'a str>) {
         let mut dot = DotSum::default();
         let mut shared: Vec<(f32, &str)> = Vec::new();
         let (mut i, mut j) = (0, 0);
@@ -291,7 +291,7 @@ impl TfIdf {
 
 /// The five shared tokens with the largest products, largest first (ties
 /// by token): the same whatever order the products were found in.
-pub(crate) fn strongest_shared(mut shared: Vec<(f32, &str)>) -> Vec<String> {
+pub(crate) fn strongest_shared(mut shared: Vec<(f32, &str)>) -> Vec<&str> {
     const SHOWN: usize = 5;
     let order = |x: &(f32, &str), y: &(f32, &str)| y.0.total_cmp(&x.0).then_with(|| x.1.cmp(y.1));
     // Tokens are distinct, so the order is total: the best five are the
@@ -301,7 +301,7 @@ pub(crate) fn strongest_shared(mut shared: Vec<(f32, &str)>) -> Vec<String> {
         shared.truncate(SHOWN);
     }
     shared.sort_unstable_by(order);
-    shared.into_iter().map(|(_, t)| t.to_owned()).collect()
+    shared.into_iter().map(|(_, t)| t).collect()
 }
 
 #[cfg(test)]

@@ -1053,10 +1053,10 @@ impl InvertedIndex {
     /// [`text_cosine`](Self::text_cosine) with the shared tokens that
     /// contribute most, as [`TfIdf::cosine`](crate::text::TfIdf::cosine)
     /// gives them.
-    pub(crate) fn text_cosine_explained(&self, query: &TextQuery, doc: u32) -> (f32, Vec<String>) {
+    pub(crate) fn text_cosine_explained(&self, query: &TextQuery, doc: u32) -> (f32, Vec<&str>) {
         let bytes = self.vectors.bytes(doc);
         let mut dot = DotSum::default();
-        let mut shared = Vec::new();
+        let mut shared = Vec::with_capacity(16);
         let (mut at, mut word) = (0, 0u32);
         while at < bytes.len() {
             let count = next_word(bytes, &mut at, &mut word);
