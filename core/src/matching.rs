@@ -569,12 +569,12 @@ pub(crate) fn score_parts(
         match j.seniority {
             None => format!(
                 "{} level; the job names no seniority",
-                capitalise(c.seniority.as_str())
+                Capitalised(c.seniority.as_str())
             ),
             Some(wanted) if wanted == c.seniority => {
                 format!(
                     "{} level matches the {} role",
-                    capitalise(c.seniority.as_str()),
+                    Capitalised(c.seniority.as_str()),
                     wanted.as_str()
                 )
             }
@@ -582,7 +582,7 @@ pub(crate) fn score_parts(
                 let diff = i16::from(c.seniority.level()) - i16::from(wanted.level());
                 format!(
                     "{} level is {} {} the {} role",
-                    capitalise(c.seniority.as_str()),
+                    Capitalised(c.seniority.as_str()),
                     diff.unsigned_abs(),
                     if diff < 0 { "below" } else { "above" },
                     wanted.as_str()
@@ -633,7 +633,7 @@ pub(crate) fn score_parts(
                     s if s >= 40.0 => "similar",
                     _ => "loosely related",
                 },
-                shared.join(", ")
+                Listed(&shared)
             )
         },
     ));
@@ -893,12 +893,34 @@ impl std::fmt::Display for OneDecimal {
     }
 }
 
-fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+/// Writes a text with its first letter in upper case.
+struct Capitalised<'a>(&'a str);
+
+impl std::fmt::Display for Capitalised<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut chars = self.0.chars();
+        if let Some(first) = chars.next() {
+            for upper in first.to_uppercase() {
+                std::fmt::Write::write_char(f, upper)?;
+            }
+        }
+        f.write_str(chars.as_str())
+    }
+}
+
+/// Writes texts separated by ", ".
+struct Listed<'a>(&'a [&'a str]);
+
+impl std::fmt::Display for Listed<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, item) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(item)?;
+        }
+        Ok(())
+    }
 }
 
 /// US states by postal code. "DE" is left out: in CVs it far more often
