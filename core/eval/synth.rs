@@ -1,6 +1,7 @@
 //! Deterministic synthetic data for the matching evaluation and the speed
-//! benchmark, shared by `examples/eval.rs`, `examples/bench_index.rs` and
-//! `tests/eval.rs` (each includes this file with `#[path]`).
+//! benchmark, shared by `examples/eval.rs`, `examples/bench_index.rs`,
+//! `examples/bench_rank.rs` and `tests/eval.rs` (each includes this file
+//! with `#[path]`).
 //!
 //! Resumes are written from an O*NET occupation's title and description
 //! with the noise real resumes have: sentences dropped and reordered, words
@@ -17,6 +18,10 @@ use std::fmt::Write as _;
 use mismatch_core::matching::{CandidateProfile, JobProfile};
 use mismatch_core::skills::SkillVocabulary;
 use mismatch_core::{RemotePolicy, Seniority};
+
+/// Where `examples/eval.rs` writes the evaluation's files unless told
+/// otherwise, and `examples/bench_rank.rs` reads them.
+pub const EVAL_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/matching-eval");
 
 /// O*NET occupations: `code<TAB>title<TAB>description`, header first.
 pub const ONET_TSV: &str = include_str!("../data/onet_occupations.tsv");

@@ -68,10 +68,7 @@ fn at(sorted: &[f64], q: f64) -> f64 {
 
 fn main() {
     let mut rounds = 10usize;
-    let mut dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../target/matching-eval"
-    ));
+    let mut dir = PathBuf::from(synth::EVAL_DIR);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {

@@ -32,10 +32,7 @@ const SEED: u64 = 20_261_128;
 fn main() {
     let mut full = false;
     let mut seed = SEED;
-    let mut dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../target/matching-eval"
-    ));
+    let mut dir = PathBuf::from(synth::EVAL_DIR);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
