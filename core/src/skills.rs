@@ -10,9 +10,15 @@
 //! boundaries, and aliases that are also ordinary English words ("Go",
 //! "Swift", "R") must keep their exact case and appear in a list or next to a
 //! programming word, so "go to market" does not yield Go.
+//!
+//! Every check after the automaton reads a fixed window of text around the
+//! match ([`LOOK_BEHIND_BYTES`], [`LOOK_AHEAD_BYTES`]), never the rest of the
+//! line: one long line with many mentions would otherwise cost the line's
+//! length once per mention, quadratic in the size of the text.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
+use std::time::Instant;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
@@ -162,6 +168,27 @@ const TECH_CONTEXT: &[&str] = &[
     "ops",
 ];
 
+/// Bytes before a mention that the years and context checks read. The
+/// longest statement [`YEARS_BEFORE`] takes in, "12.5+ years of professional
+/// experience with ", is 44 bytes; the margin covers extra spaces. The line
+/// break ends the window earlier.
+pub const LOOK_BEHIND_BYTES: usize = 60;
+
+/// Bytes after a mention that the years and context checks read: enough for
+/// " (12.5+ years)" and for the longest word of the technology context list
+/// ("microservices") after a space or two. The line break ends the window
+/// earlier.
+pub const LOOK_AHEAD_BYTES: usize = 30;
+
+/// Matches handled between two looks at the clock when a deadline is given:
+/// reading the clock costs about as much as checking a few matches.
+const MATCHES_PER_CLOCK_CHECK: usize = 1024;
+
+/// Extraction was stopped because the caller's deadline passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the deadline passed before skill extraction finished")]
+pub struct DeadlinePassed;
+
 /// Words that may join the items of a list.
 const LIST_WORDS: &[&str] = &["and", "or", "plus", "in", "with", "using"];
 
@@ -297,13 +324,35 @@ impl SkillVocabulary {
     /// canonical names and the years of experience stated next to them
     /// ("5 years of Python", "Python (3 yrs)", "Python: 4+ years").
     pub fn extract(&self, text: &str) -> Vec<SkillMention> {
+        let Ok(mentions) = self.extract_with_deadline(text, None) else {
+            unreachable!("extraction without a deadline always finishes")
+        };
+        mentions
+    }
+
+    /// [`SkillVocabulary::extract`] that gives up with [`DeadlinePassed`]
+    /// once `deadline` has passed, so that work whose caller stopped waiting
+    /// does not go on. Without a deadline it always succeeds.
+    pub fn extract_with_deadline(
+        &self,
+        text: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<SkillMention>, DeadlinePassed> {
+        let check_clock = |handled: usize| match deadline {
+            Some(at) if handled.is_multiple_of(MATCHES_PER_CLOCK_CHECK) && Instant::now() >= at => {
+                Err(DeadlinePassed)
+            }
+            _ => Ok(()),
+        };
+        check_clock(0)?;
         let (norm, offsets) = normalise(text);
 
         // Overlapping search, then keep the leftmost-longest match among those
         // that pass the boundary and context checks, so that a rejected long
         // match never hides a valid shorter one.
         let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
-        for m in self.automaton.find_overlapping_iter(&norm) {
+        for (handled, m) in self.automaton.find_overlapping_iter(&norm).enumerate() {
+            check_clock(handled)?;
             let (start, end) = (m.start(), m.end());
             if !on_word_boundaries(&norm, start, end) {
                 continue;
@@ -342,7 +391,8 @@ impl SkillVocabulary {
         // and SQL") carry over to the following items.
         let mut carried: Option<f32> = None;
         let mut previous_end: Option<usize> = None;
-        for (start, end, skill) in found {
+        for (handled, (start, end, skill)) in found.into_iter().enumerate() {
+            check_clock(handled)?;
             let joined_to_previous =
                 previous_end.is_some_and(|prev| is_list_gap(&text[prev.min(start)..start]));
             if !joined_to_previous {
@@ -372,7 +422,7 @@ impl SkillVocabulary {
                 }
             }
         }
-        mentions
+        Ok(mentions)
     }
 }
 
@@ -467,12 +517,12 @@ fn strict_alias_holds(text: &str, start: usize, end: usize, spelling: &str) -> b
     if written != spelling && written != spelling.to_uppercase() {
         return false;
     }
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
-    let left = text[line_start..start].trim_end();
-    let right = text[end..line_end].trim_start();
+    let behind = behind(text, start);
+    let ahead = ahead(text, end);
+    let left = behind.text.trim_end();
+    let right = ahead.text.trim_start();
 
-    let next_word = first_word(right);
+    let next_word = first_word(right, ahead.cut);
     if next_word
         .as_deref()
         .is_some_and(|w| TECH_CONTEXT.contains(&w))
@@ -484,19 +534,27 @@ fn strict_alias_holds(text: &str, start: usize, end: usize, spelling: &str) -> b
     if single_letter && left.ends_with('(') && right.starts_with(')') {
         return false;
     }
+    // An empty side is the line's start or end, unless the window was cut
+    // inside a long run of spaces: then what comes next is unknown, and an
+    // ambiguous word is not taken.
     let left_ok = match left.chars().next_back() {
-        None => true,
+        None => !behind.cut,
         Some(c) if ",/(:;|•*·-+&[".contains(c) => true,
         Some(_) if single_letter => false,
         // "5 years of Go" but not "the game of Go".
-        Some(_) if last_word(left).as_deref() == Some("of") => YEARS_BEFORE.is_match(left),
-        Some(_) => last_word(left).is_some_and(|w| LIST_WORDS.contains(&w.as_str())),
+        Some(_) if last_word(left, behind.cut).as_deref() == Some("of") => {
+            YEARS_BEFORE.is_match(left)
+        }
+        Some(_) => last_word(left, behind.cut).is_some_and(|w| LIST_WORDS.contains(&w.as_str())),
     };
     let right_ok = match right.chars().next() {
-        None => true,
+        None => !ahead.cut,
         Some(c) if ",/);|](".contains(c) => true,
         Some('&') => !single_letter,
-        Some('.') => right[1..].chars().next().is_none_or(char::is_whitespace),
+        Some('.') => match right[1..].chars().next() {
+            Some(c) => c.is_whitespace(),
+            None => !ahead.cut,
+        },
         Some(_) if single_letter => false,
         Some(_) => next_word
             .as_deref()
@@ -505,18 +563,90 @@ fn strict_alias_holds(text: &str, start: usize, end: usize, spelling: &str) -> b
     left_ok && right_ok
 }
 
-fn first_word(s: &str) -> Option<String> {
-    let word: String = s.chars().take_while(|c| c.is_alphanumeric()).collect();
-    (!word.is_empty()).then(|| word.to_lowercase())
+/// The text a check may read on one side of a mention.
+struct Side<'a> {
+    text: &'a str,
+    /// The line goes on beyond `text` (the window's size, not a line break
+    /// or the text's edge, ended it).
+    cut: bool,
 }
 
-fn last_word(s: &str) -> Option<String> {
+/// Up to [`LOOK_BEHIND_BYTES`] before `start`, from the line's start at most.
+fn behind(text: &str, start: usize) -> Side<'_> {
+    let mut from = start.saturating_sub(LOOK_BEHIND_BYTES);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let window = &text[from..start];
+    count_inspected(window.len());
+    match window.rfind('\n') {
+        Some(i) => Side {
+            text: &window[i + 1..],
+            cut: false,
+        },
+        None => Side {
+            text: window,
+            cut: from > 0,
+        },
+    }
+}
+
+/// Up to [`LOOK_AHEAD_BYTES`] after `end`, to the line's end at most.
+fn ahead(text: &str, end: usize) -> Side<'_> {
+    let mut to = (end + LOOK_AHEAD_BYTES).min(text.len());
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    let window = &text[end..to];
+    count_inspected(window.len());
+    match window.find('\n') {
+        Some(i) => Side {
+            text: &window[..i],
+            cut: false,
+        },
+        None => Side {
+            text: window,
+            cut: to < text.len(),
+        },
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Bytes of context windows handed to the checks on this thread, so a
+    /// test can show that the work is bounded per mention.
+    static INSPECTED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+#[cfg(test)]
+fn count_inspected(bytes: usize) {
+    INSPECTED.with(|c| c.set(c.get() + bytes));
+}
+
+#[cfg(not(test))]
+fn count_inspected(_bytes: usize) {}
+
+/// The first word of `s`, lower-cased; `None` when there is none, or when it
+/// runs into the end of a cut window (then it is longer than what was read).
+fn first_word(s: &str, cut: bool) -> Option<String> {
+    let word: String = s.chars().take_while(|c| c.is_alphanumeric()).collect();
+    if word.is_empty() || (cut && word.len() == s.len()) {
+        return None;
+    }
+    Some(word.to_lowercase())
+}
+
+/// The last word of `s`, lower-cased; `None` as for [`first_word`].
+fn last_word(s: &str, cut: bool) -> Option<String> {
     let rev: String = s
         .chars()
         .rev()
         .take_while(|c| c.is_alphanumeric())
         .collect();
-    (!rev.is_empty()).then(|| rev.chars().rev().collect::<String>().to_lowercase())
+    if rev.is_empty() || (cut && rev.len() == s.len()) {
+        return None;
+    }
+    Some(rev.chars().rev().collect::<String>().to_lowercase())
 }
 
 /// Whether the text between two mentions only separates items of one list.
@@ -530,22 +660,12 @@ fn is_list_gap(gap: &str) -> bool {
 }
 
 fn years_before(text: &str, start: usize) -> Option<f32> {
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let mut window_start = start.saturating_sub(60).max(line_start);
-    while !text.is_char_boundary(window_start) {
-        window_start += 1;
-    }
-    let caps = YEARS_BEFORE.captures(&text[window_start..start])?;
+    let caps = YEARS_BEFORE.captures(behind(text, start).text)?;
     parse_years(&caps[1])
 }
 
 fn years_after(text: &str, end: usize) -> Option<f32> {
-    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
-    let mut window_end = (end + 30).min(line_end);
-    while !text.is_char_boundary(window_end) {
-        window_end -= 1;
-    }
-    let caps = YEARS_AFTER.captures(&text[end..window_end])?;
+    let caps = YEARS_AFTER.captures(ahead(text, end).text)?;
     parse_years(&caps[1])
 }
 
@@ -733,6 +853,88 @@ mod tests {
         // A one-word field is known to lookups but not searched in prose.
         assert_eq!(vocab.canonical("dermatology"), Some("dermatology"));
         assert!(vocab.extract("She studied dermatology in Lyon.").is_empty());
+    }
+
+    /// Bytes the context checks read while extracting from `text`.
+    fn context_bytes_read(text: &str) -> usize {
+        INSPECTED.with(|c| c.set(0));
+        let found = SkillVocabulary::global().extract(text);
+        assert!(found.len() >= 5, "{found:?}");
+        INSPECTED.with(|c| c.get())
+    }
+
+    #[test]
+    fn context_checks_do_linear_work_on_one_long_line() {
+        // Mentions of every kind (years before and after, list words,
+        // ambiguous words that read both sides) repeated on one line.
+        let unit = "Go, Python and R; 3 years of Rust, Swift developer, Docker (2 yrs) ";
+        let one_mb = unit.repeat((1 << 20) / unit.len());
+        let two_mb = unit.repeat((2 << 20) / unit.len());
+        let work_one = context_bytes_read(&one_mb);
+        let work_two = context_bytes_read(&two_mb);
+        // Each check reads at most LOOK_BEHIND_BYTES + LOOK_AHEAD_BYTES, and
+        // a mention takes three checks at most; this unit has seven
+        // mentions in 67 bytes, so about 28 bytes per byte of text.
+        let per_byte = 3 * (LOOK_BEHIND_BYTES + LOOK_AHEAD_BYTES) * 7 / unit.len() + 1;
+        assert!(
+            work_two <= per_byte * two_mb.len(),
+            "{work_two} bytes read for {} bytes of text",
+            two_mb.len()
+        );
+        // Twice the text, twice the work (not four times).
+        assert!(
+            work_two * 10 <= work_one * 21,
+            "1 MB: {work_one}, 2 MB: {work_two}"
+        );
+    }
+
+    #[test]
+    fn windows_stop_at_their_size_and_at_line_breaks() {
+        let line = format!("{}Go{}", "x ".repeat(5_000), " y".repeat(5_000));
+        let at = line.find("Go").unwrap();
+        let before = behind(&line, at);
+        let after = ahead(&line, at + 2);
+        assert!(before.text.len() <= LOOK_BEHIND_BYTES && before.cut);
+        assert!(after.text.len() <= LOOK_AHEAD_BYTES && after.cut);
+        let short = "a\nb Go c\nd";
+        assert_eq!(behind(short, 4).text, "b ");
+        assert!(!behind(short, 4).cut);
+        assert_eq!(ahead(short, 6).text, " c");
+        assert!(!ahead(short, 6).cut);
+        // Multi-byte characters at the window's edges are not split.
+        let wide = format!("{}Go{}", "é".repeat(100), "ü".repeat(100));
+        let at = wide.find("Go").unwrap();
+        assert!(behind(&wide, at).text.chars().all(|c| c == 'é'));
+        assert!(ahead(&wide, at + 2).text.chars().all(|c| c == 'ü'));
+    }
+
+    #[test]
+    fn a_cut_window_does_not_accept_an_ambiguous_word() {
+        // What follows the spaces is out of sight, so it is not the line's end.
+        let spaced = format!("Hobbies: Go{}to market", " ".repeat(LOOK_AHEAD_BYTES + 5));
+        assert!(!names(&spaced).contains(&"Go".to_owned()));
+        // The window starts inside "chessand": its visible end is not the
+        // list word "and".
+        let spaces = " ".repeat(LOOK_BEHIND_BYTES - "and".len());
+        let glued = format!("Hobbies: chessand{spaces}Go, poker");
+        assert!(!names(&glued).contains(&"Go".to_owned()));
+        assert!(names("chess and Go, poker").contains(&"Go".to_owned()));
+    }
+
+    #[test]
+    fn a_passed_deadline_stops_extraction() {
+        let vocab = SkillVocabulary::global();
+        let text = "Python, Go and Rust. ".repeat(10_000);
+        let passed = Instant::now();
+        assert_eq!(
+            vocab.extract_with_deadline(&text, Some(passed)),
+            Err(DeadlinePassed)
+        );
+        let later = Instant::now() + std::time::Duration::from_secs(3600);
+        assert_eq!(
+            vocab.extract_with_deadline(&text, Some(later)).unwrap(),
+            vocab.extract(&text)
+        );
     }
 
     #[test]
