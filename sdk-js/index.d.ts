@@ -49,11 +49,6 @@ export declare const OPERATIONS: Readonly<Record<OperationId, import('./src/clie
 /** operationIds compiled into the native layer (napi addon or wasm module) of this build. */
 export declare function nativeOperationIds(): string[];
 
-/**
- * The mismatch-recruiter client. The same class in Node (native addon) and in
- * browsers (WebAssembly); every method returns a Promise and rejects with a
- * `MismatchError` subclass.
- */
 /** Item type of each cursor-paginated list operation, for `Client.paginate`. */
 export interface PageItems {
   listApiKeys: ApiKey;
@@ -70,8 +65,18 @@ export interface PageParams {
   listSalaryModels: Omit<ListSalaryModelsParams, 'cursor'>;
 }
 
+/**
+ * The mismatch-recruiter client. The same class in Node (native addon) and in
+ * browsers (WebAssembly); every method returns a Promise and rejects with a
+ * `MismatchError` subclass.
+ */
 export declare class Client extends BaseClient<OperationId> {
-  constructor(options: ClientOptions);
+  /**
+   * In Node, `baseUrl` and `apiKey` default to the environment variables
+   * `MISMATCH_BASE_URL` and `MISMATCH_API_KEY`, so `new Client()` works when
+   * they are set; in browsers `baseUrl` must be given.
+   */
+  constructor(options?: ClientOptions);
 
   /**
    * Every item of a paginated list operation, fetching pages as the loop

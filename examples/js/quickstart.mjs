@@ -3,16 +3,13 @@
 //   MISMATCH_BASE_URL=http://127.0.0.1:8080 MISMATCH_API_KEY=mm_... node quickstart.mjs
 import { Client, NotFoundError } from 'mismatch-recruiter';
 
-const baseUrl = process.env.MISMATCH_BASE_URL ?? 'http://127.0.0.1:8080';
-const apiKey = process.env.MISMATCH_API_KEY;
-if (!apiKey) {
-  console.error('set MISMATCH_API_KEY to a recruiter or admin API key');
+if (!process.env.MISMATCH_BASE_URL || !process.env.MISMATCH_API_KEY) {
+  console.error('set MISMATCH_BASE_URL to the API and MISMATCH_API_KEY to a recruiter or admin API key');
   process.exit(2);
 }
 
+// In Node, baseUrl and apiKey default to MISMATCH_BASE_URL and MISMATCH_API_KEY.
 const client = new Client({
-  baseUrl,
-  apiKey,
   interceptors: [
     {
       // Tag every request, e.g. for tracing across services.

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the two native layers of the package:
-//   native/mismatch_recruiter.<platform>-<arch>.node  napi addon (crate sdk-js/napi)
-//   wasm-pkg/                                         wasm-bindgen output (crate sdk-js/wasm)
+//   native/mismatch-recruiter.<triple>.node  napi addon (crate sdk-js/napi), named by
+//                                            the napi-rs triple (src/platform.cjs)
+//   wasm-pkg/                                wasm-bindgen output (crate sdk-js/wasm)
 //
 // Usage: node scripts/build.mjs [--release] [--locked] [--only napi|wasm]
 // Debug is the default: the napi addon then reuses the workspace's debug build
@@ -13,9 +14,11 @@
 // the target directory is (CARGO_TARGET_DIR, workspace default, …).
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import platform from '../src/platform.cjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -31,6 +34,13 @@ if (only !== undefined && only !== 'napi' && only !== 'wasm') {
 function fail(message) {
   console.error(`build: ${message}`);
   process.exit(1);
+}
+
+function checkCargo() {
+  const probe = spawnSync('cargo', ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    fail('cargo not found: the native addon and the wasm build are compiled from Rust; install it from https://rustup.rs');
+  }
 }
 
 /** Runs cargo build and returns the artifact files of `libName` with `extension`. */
@@ -63,7 +73,7 @@ function buildNapi() {
   const library = cargoBuild('mismatch-recruiter-napi', 'mismatch_recruiter_napi', extension, []);
   const outDir = join(root, 'native');
   mkdirSync(outDir, { recursive: true });
-  const out = join(outDir, `mismatch_recruiter.${process.platform}-${process.arch}.node`);
+  const out = join(outDir, platform.addonFileName(platform.platformTriple()));
   copyFileSync(library, out);
   console.log(`build: ${out}`);
 }
@@ -75,7 +85,8 @@ function requiredWasmBindgenVersion() {
   return match[1];
 }
 
-function buildWasm() {
+/** Fails early, before minutes of compiling, when the wasm tools are missing. */
+function checkWasmTools() {
   const wanted = requiredWasmBindgenVersion();
   const probe = spawnSync('wasm-bindgen', ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
@@ -85,6 +96,16 @@ function buildWasm() {
   if (have !== wanted) {
     fail(`wasm-bindgen ${have} found but the crate uses ${wanted}: cargo install wasm-bindgen-cli --version ${wanted} --force`);
   }
+  // Without the target cargo fails with "can't find crate for `core`", which does not say what to do.
+  const sysroot = spawnSync('rustc', ['--print', 'target-libdir', '--target', 'wasm32-unknown-unknown'], {
+    encoding: 'utf8',
+  });
+  if (sysroot.status !== 0 || !existsSync(sysroot.stdout.trim())) {
+    fail('the Rust target wasm32-unknown-unknown is not installed: rustup target add wasm32-unknown-unknown');
+  }
+}
+
+function buildWasm() {
   const wasm = cargoBuild('mismatch-recruiter-wasm', 'mismatch_recruiter_wasm', '.wasm', [
     '--target',
     'wasm32-unknown-unknown',
@@ -98,5 +119,7 @@ function buildWasm() {
   console.log(`build: ${outDir}`);
 }
 
+checkCargo();
+if (only === undefined || only === 'wasm') checkWasmTools();
 if (only === undefined || only === 'napi') buildNapi();
 if (only === undefined || only === 'wasm') buildWasm();

@@ -405,12 +405,16 @@ export function emitDts(spec, ops) {
     "export declare const OPERATIONS: Readonly<Record<OperationId, import('./src/client.js').OperationInfo>>;\n\n" +
     '/** operationIds compiled into the native layer (napi addon or wasm module) of this build. */\n' +
     'export declare function nativeOperationIds(): string[];\n\n' +
-    '/**\n * The mismatch-recruiter client. The same class in Node (native addon) and in\n * browsers (WebAssembly); every method returns a Promise and rejects with a\n * `MismatchError` subclass.\n */\n' +
     '/** Item type of each cursor-paginated list operation, for `Client.paginate`. */\n' +
     `export interface PageItems {\n${pageItems}}\n\n` +
     '/** Query parameters of each paginated operation, without the cursor `paginate` manages. */\n' +
     `export interface PageParams {\n${pageParams}}\n\n` +
-    `export declare class Client extends BaseClient<OperationId> {\n  constructor(options: ClientOptions);\n\n` +
+    '/**\n * The mismatch-recruiter client. The same class in Node (native addon) and in\n * browsers (WebAssembly); every method returns a Promise and rejects with a\n * `MismatchError` subclass.\n */\n' +
+    `export declare class Client extends BaseClient<OperationId> {\n` +
+    '  /**\n   * In Node, `baseUrl` and `apiKey` default to the environment variables\n' +
+    '   * `MISMATCH_BASE_URL` and `MISMATCH_API_KEY`, so `new Client()` works when\n' +
+    '   * they are set; in browsers `baseUrl` must be given.\n   */\n' +
+    '  constructor(options?: ClientOptions);\n\n' +
     '  /**\n   * Every item of a paginated list operation, fetching pages as the loop\n' +
     '   * advances: `for await (const job of client.paginate(\'listJobs\', { limit: 100 }))`.\n   */\n' +
     '  paginate<Op extends keyof PageItems>(operationId: Op, params?: PageParams[Op], options?: RequestOptions): AsyncGenerator<PageItems[Op], void, undefined>;\n\n' +

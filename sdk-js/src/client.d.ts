@@ -4,17 +4,42 @@
 import type { MismatchError } from './errors.js';
 
 export interface ClientOptions {
-  /** Base URL of the API, e.g. `https://api.example.com` or `http://127.0.0.1:8080`. */
-  baseUrl: string;
-  /** API key (`mm_…`), sent as `Authorization: Bearer`. */
+  /**
+   * Base URL of the API, e.g. `https://api.example.com` or `http://127.0.0.1:8080`.
+   * In Node it defaults to the `MISMATCH_BASE_URL` environment variable; it is
+   * required when that is not set, and always in browsers (no environment).
+   */
+  baseUrl?: string;
+  /**
+   * API key (`mm_…`), sent as `Authorization: Bearer`. In Node it defaults to
+   * the `MISMATCH_API_KEY` environment variable; without either, no key is
+   * sent (public endpoints only). A value given here always wins.
+   */
   apiKey?: string;
-  /** Whole-request timeout per attempt, in milliseconds. */
+  /**
+   * Total time allowed for one attempt (connect, send, read the answer), in
+   * milliseconds; default 30,000. An attempt that runs out of it is not
+   * retried: the call rejects with `TimeoutError`.
+   */
   timeoutMs?: number;
-  /** Connection timeout in milliseconds (ignored in browsers). */
+  /** Connection timeout in milliseconds, default 5,000 (ignored in browsers). */
   connectTimeoutMs?: number;
-  /** Retries after the first attempt for connection failures, 429 and 5xx (0 disables). */
+  /**
+   * Retries after the first attempt, default 2 (0 disables). Retried: failures
+   * to connect (any method; nothing was sent); a connection broken after it was
+   * made, and the statuses 408, 429, 500, 502, 503 and 504, for GET, HEAD,
+   * OPTIONS, POST, PATCH and DELETE (the last three carry an `Idempotency-Key`,
+   * the same on every attempt); a 409 with `Retry-After` (the same key is still
+   * being processed). Not retried: an attempt's timeout (`timeoutMs`), a 409
+   * without `Retry-After`, other 4xx, 501 and 505+. In browsers every network
+   * failure looks like a broken connection.
+   */
   maxRetries?: number;
-  /** Upper bound of one backoff delay, in milliseconds. */
+  /**
+   * Upper bound of one wait between attempts, in milliseconds, default 20,000.
+   * The wait is the server's `Retry-After` when it sends one, else full-jitter
+   * exponential backoff from 500 ms.
+   */
   maxRetryDelayMs?: number;
   /** User-Agent header (ignored in browsers, which set their own). */
   userAgent?: string;
@@ -25,7 +50,10 @@ export interface ClientOptions {
 export interface RequestOptions {
   /** Extra request headers for this call. */
   headers?: Record<string, string>;
-  /** Idempotency-Key for a POST; the SDK generates one per call when absent and reuses it on retries. */
+  /**
+   * Idempotency-Key of a POST, PATCH or DELETE. The SDK generates one per call
+   * when absent and sends the same key on every retry of the call.
+   */
   idempotencyKey?: string;
 }
 
@@ -52,7 +80,10 @@ export interface OperationInfo {
   readonly paginated: boolean;
 }
 
-/** What `onRequest` sees; it may add or change `headers` and `idempotencyKey`. */
+/**
+ * What `onRequest` sees, once per call before the first attempt; it may add or
+ * change `headers` and `idempotencyKey`, which every attempt of the call then uses.
+ */
 export interface InterceptedRequest {
   readonly operationId: string;
   readonly method: string;
@@ -65,7 +96,12 @@ export interface InterceptedRequest {
   idempotencyKey?: string;
 }
 
-/** What `onResponse` sees after the call finished (retries included). */
+/**
+ * What `onResponse` sees, once per call after its last attempt (so after any
+ * retries), for successes and failures alike. A call rejected by the SDK's own
+ * argument checks in JavaScript (unknown operation, empty path parameter, a
+ * body that is not bytes) reaches neither hook.
+ */
 export interface InterceptedResponse {
   readonly operationId: string;
   readonly method: string;
@@ -85,6 +121,11 @@ export interface InterceptedResponse {
   readonly error?: MismatchError;
 }
 
+/**
+ * Hooks around each call; may be async (the call waits for them). An exception
+ * thrown by a hook rejects the call with that exception; from `onRequest`,
+ * before anything is sent.
+ */
 export interface Interceptor {
   onRequest?(request: InterceptedRequest): void | Promise<void>;
   onResponse?(response: InterceptedResponse): void | Promise<void>;
@@ -92,7 +133,10 @@ export interface Interceptor {
 
 /** Behaviour shared by every build's `Client`. */
 export declare class BaseClient<Op extends string = string> {
-  /** Register an interceptor; interceptors run in registration order. */
+  /**
+   * Register an interceptor; interceptors run in registration order, once per
+   * call (not per retry: retries happen underneath, in the Rust client).
+   */
   use(interceptor: Interceptor): this;
   /** Call any operation by operationId; `args` holds path/query parameters by spec name plus `body`. */
   call<T = unknown>(operationId: Op, args?: Record<string, unknown>, options?: CallOptions): Promise<RawResponse<T>>;

@@ -15,6 +15,8 @@ import { OPERATIONS, operationMethods } from './generated.js';
  * }} Transport
  * @typedef {{ok: boolean, status?: number|null, bodyJson?: string|null, requestId?: string|null,
  *            attempts?: number|null, kind?: string|null, code?: string|null, message?: string|null}} NativeOutcome
+ * Option defaults of a build (Node: MISMATCH_BASE_URL and MISMATCH_API_KEY), read per client.
+ * @typedef {() => {baseUrl?: string, apiKey?: string}} EnvironmentDefaults
  */
 
 const OPTION_KEYS = new Set([
@@ -28,12 +30,34 @@ const OPTION_KEYS = new Set([
   'interceptors',
 ]);
 
-function checkOptions(options) {
+/**
+ * The caller's options with the build's defaults filled in where a key is
+ * absent or undefined; an explicit value, even an invalid one, always wins.
+ * @param {unknown} options
+ * @param {EnvironmentDefaults | undefined} defaults
+ * @returns {Record<string, any>}
+ */
+function withDefaults(options, defaults) {
+  if (options === undefined) options = {};
   if (options === null || typeof options !== 'object') {
-    throw new InvalidArgumentError('Client options must be an object with at least `baseUrl`');
+    throw new InvalidArgumentError('Client options must be an object');
   }
+  const merged = { .../** @type {Record<string, unknown>} */ (options) };
+  for (const [key, value] of Object.entries(defaults?.() ?? {})) {
+    if (merged[key] === undefined && value !== undefined) merged[key] = value;
+  }
+  return merged;
+}
+
+/** @param {Record<string, any>} options @param {boolean} fromEnvironment */
+function checkOptions(options, fromEnvironment) {
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key)) throw new InvalidArgumentError(`unknown client option \`${key}\``);
+  }
+  if (options.baseUrl === undefined) {
+    throw new InvalidArgumentError(
+      fromEnvironment ? '`baseUrl` is required: pass it or set MISMATCH_BASE_URL' : '`baseUrl` is required',
+    );
   }
   if (typeof options.baseUrl !== 'string' || options.baseUrl === '') {
     throw new InvalidArgumentError('`baseUrl` must be a non-empty string');
@@ -86,18 +110,20 @@ export class BaseClient {
   #interceptors = [];
 
   /**
-   * @param {object} options ClientOptions (see index.d.ts)
+   * @param {object | undefined} options ClientOptions (see index.d.ts)
    * @param {(options: object) => Transport} makeTransport
+   * @param {EnvironmentDefaults} [defaults]
    */
-  constructor(options, makeTransport) {
-    checkOptions(options);
+  constructor(options, makeTransport, defaults) {
+    const merged = withDefaults(options, defaults);
+    checkOptions(merged, defaults !== undefined);
     try {
-      this.#transport = makeTransport(nativeOptions(options));
+      this.#transport = makeTransport(nativeOptions(merged));
     } catch (err) {
       if (err instanceof MismatchError) throw err;
       throw new InvalidArgumentError(err instanceof Error ? err.message : String(err), { cause: err });
     }
-    for (const interceptor of options.interceptors ?? []) this.use(interceptor);
+    for (const interceptor of merged.interceptors ?? []) this.use(interceptor);
   }
 
   /**
@@ -219,11 +245,13 @@ export class BaseClient {
  * one generated method per operation, installed on the class itself so that
  * `Client.prototype` lists every operation.
  * @param {(options: object) => Transport} makeTransport
+ * @param {EnvironmentDefaults} [defaults] where the build reads option defaults from
  */
-export function defineClient(makeTransport) {
+export function defineClient(makeTransport, defaults) {
   class Client extends BaseClient {
+    /** @param {object} [options] */
     constructor(options) {
-      super(options, makeTransport);
+      super(options, makeTransport, defaults);
     }
   }
   for (const [name, method] of Object.entries(operationMethods)) {

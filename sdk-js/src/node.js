@@ -1,30 +1,15 @@
-// Node entry point ("node" export condition): the client backed by the napi
-// addon built from sdk-js/napi (see scripts/build.mjs).
+// Node build: the client backed by the napi addon (crate sdk-js/napi, loaded by
+// src/addon.cjs). This ES module is the source of src/node.cjs, the one copy
+// Node runs: scripts/bundle.mjs bundles it with core.js, errors.js and the
+// generated code into CommonJS, and src/node.mjs re-exports that for `import`.
+// So `require` and `import` share one Client and one set of error classes
+// (instanceof holds across both), and Node 20 needs no require(esm).
 
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-
+import addon from './addon.cjs';
 import { defineClient } from './core.js';
 
 export * from './errors.js';
 export { OPERATIONS } from './generated.js';
-
-const require = createRequire(import.meta.url);
-
-function loadAddon() {
-  const file = `mismatch_recruiter.${process.platform}-${process.arch}.node`;
-  const path = fileURLToPath(new URL(`../native/${file}`, import.meta.url));
-  if (!existsSync(path)) {
-    throw new Error(
-      `mismatch-recruiter: native addon ${file} not found in ${fileURLToPath(new URL('../native/', import.meta.url))}; ` +
-        'build it with `npm run build` in the sdk-js directory',
-    );
-  }
-  return require(path);
-}
-
-const addon = loadAddon();
 
 class NativeTransport {
   #inner;
@@ -38,8 +23,20 @@ class NativeTransport {
   }
 }
 
+/**
+ * Defaults for options the caller leaves out, read when a client is made (not
+ * at import) so that a program may set them first. Blank values count as unset.
+ */
+function environmentDefaults() {
+  const read = (/** @type {string} */ name) => {
+    const value = process.env[name]?.trim();
+    return value ? value : undefined;
+  };
+  return { baseUrl: read('MISMATCH_BASE_URL'), apiKey: read('MISMATCH_API_KEY') };
+}
+
 /** The mismatch-recruiter client (Node build). */
-export const Client = defineClient((options) => new NativeTransport(options));
+export const Client = defineClient((options) => new NativeTransport(options), environmentDefaults);
 
 /** operationIds compiled into the native addon (for consistency checks). */
 export function nativeOperationIds() {

@@ -1,24 +1,23 @@
 // The browser build (wasm) in headless Chromium: a smoke test against a
 // stand-in server (always), and the end-to-end scenario against the live
 // server when MISMATCH_BASE_URL etc. are set. The page and the package are
-// served from a static server on 127.0.0.1:0.
+// served from a static server on 127.0.0.1:0. Without Chromium, the wasm
+// build or the server, the tests are skipped, or fail under CI.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { checkScenario } from './scenario.js';
 import { browserSkipReason, launchBrowser } from './support/browser.mjs';
 import { LIVE_BODY, startFakeApi } from './support/fake-api.mjs';
 import { startStaticServer } from './support/http.mjs';
+import { liveServerMissing, testNeeding } from './support/needs.mjs';
 
 const sdkRoot = fileURLToPath(new URL('..', import.meta.url));
 const skipBrowser = browserSkipReason(sdkRoot);
-const e2eMissing = ['MISMATCH_BASE_URL', 'MISMATCH_ADMIN_API_KEY', 'MISMATCH_FLAKY_URL', 'MISMATCH_FIXTURES'].filter(
-  (name) => !process.env[name],
-);
-const skipE2e = skipBrowser || (e2eMissing.length > 0 ? `needs a live server: ${e2eMissing.join(', ')} not set` : false);
+const skipE2e = skipBrowser || liveServerMissing();
 
 let browser;
 let page;
@@ -46,7 +45,7 @@ after(async () => {
   await pages?.close();
 });
 
-test('browser build: interceptors, retries and typed errors against a stand-in server', { skip: skipBrowser, timeout: 60_000 }, async () => {
+testNeeding('browser build: interceptors, retries and typed errors against a stand-in server', skipBrowser, { timeout: 60_000 }, async () => {
   const api = await startFakeApi();
   const closed = await startStaticServer({});
   await closed.close();
@@ -96,7 +95,7 @@ test('browser build: interceptors, retries and typed errors against a stand-in s
   }
 });
 
-test('browser build: the end-to-end scenario against the live server', { skip: skipE2e, timeout: 180_000 }, async () => {
+testNeeding('browser build: the end-to-end scenario against the live server', skipE2e, { timeout: 180_000 }, async () => {
   const fixtures = process.env.MISMATCH_FIXTURES;
   const facts = await page.evaluate((env) => window.runScenario(env), {
     baseUrl: process.env.MISMATCH_BASE_URL,

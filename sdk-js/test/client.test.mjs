@@ -15,6 +15,23 @@ before(async () => {
 });
 after(() => api.close());
 
+/** Runs `fn` with environment variables set (undefined: removed), then restores them. */
+function withEnv(vars, fn) {
+  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+  const apply = (values) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  apply(vars);
+  try {
+    return fn();
+  } finally {
+    apply(saved);
+  }
+}
+
 function lastRequest(path) {
   return api.requests.filter((r) => r.url.startsWith(path)).at(-1);
 }
@@ -156,13 +173,48 @@ test('bad arguments reject with InvalidArgumentError before anything is sent', a
   await assert.rejects(client.getLiveness({ headers: { 'bad header': 'x' } }), sdk.InvalidArgumentError);
   assert.equal(api.requests.length, sent);
 
-  assert.throws(() => new Client({}), sdk.InvalidArgumentError);
+  withEnv({ MISMATCH_BASE_URL: undefined }, () => {
+    assert.throws(() => new Client({}), sdk.InvalidArgumentError);
+  });
   assert.throws(() => new Client({ baseUrl: api.url, timeout: 5 }), /unknown client option `timeout`/);
   assert.throws(() => new Client({ baseUrl: api.url, maxRetries: -1 }), sdk.InvalidArgumentError);
   assert.throws(() => new Client({ baseUrl: api.url, timeoutMs: 2 ** 32 }), sdk.InvalidArgumentError);
   assert.throws(() => new Client({ baseUrl: api.url, interceptors: {} }), /must be an array/);
   assert.throws(() => new Client({ baseUrl: 'ftp://example.invalid' }), sdk.InvalidArgumentError);
   assert.throws(() => new Client({ baseUrl: api.url }).use({ onRequest: 'no' }), sdk.InvalidArgumentError);
+});
+
+test('MISMATCH_BASE_URL and MISMATCH_API_KEY are the defaults of baseUrl and apiKey; options win', async () => {
+  const closed = await startServer(() => {});
+  const unreachable = closed.url;
+  await closed.close();
+
+  // Read when the client is made, not when the module was imported.
+  const fromEnv = withEnv({ MISMATCH_BASE_URL: api.url, MISMATCH_API_KEY: 'mm_from_env' }, () => new Client());
+  assert.deepEqual(await fromEnv.getLiveness({ headers: { 'x-case': 'env' } }), LIVE_BODY);
+  const envRequest = api.requests.findLast((r) => r.headers['x-case'] === 'env');
+  assert.equal(envRequest.headers.authorization, 'Bearer mm_from_env');
+
+  const explicit = withEnv(
+    { MISMATCH_BASE_URL: unreachable, MISMATCH_API_KEY: 'mm_from_env' },
+    () => new Client({ baseUrl: api.url, apiKey: 'mm_explicit', maxRetries: 0 }),
+  );
+  await explicit.getLiveness({ headers: { 'x-case': 'explicit' } });
+  const explicitRequest = api.requests.findLast((r) => r.headers['x-case'] === 'explicit');
+  assert.equal(explicitRequest.headers.authorization, 'Bearer mm_explicit', 'an explicit apiKey wins');
+
+  // Blank variables count as unset.
+  withEnv({ MISMATCH_BASE_URL: '  ', MISMATCH_API_KEY: '' }, () => {
+    assert.throws(() => new Client(), { name: 'InvalidArgumentError', message: /pass it or set MISMATCH_BASE_URL/ });
+  });
+  const keyless = withEnv({ MISMATCH_BASE_URL: undefined, MISMATCH_API_KEY: '' }, () => new Client({ baseUrl: api.url }));
+  await keyless.getLiveness({ headers: { 'x-case': 'keyless' } });
+  assert.equal(api.requests.findLast((r) => r.headers['x-case'] === 'keyless').headers.authorization, undefined);
+
+  // An explicit invalid value is an error, not a reason to fall back.
+  withEnv({ MISMATCH_BASE_URL: api.url }, () => {
+    assert.throws(() => new Client({ baseUrl: '' }), sdk.InvalidArgumentError);
+  });
 });
 
 test('binary bodies may be bytes, an ArrayBuffer or a Blob; anything else is rejected', async () => {

@@ -69,6 +69,9 @@ export async function typed(options: ClientOptions): Promise<void> {
   await client.createJob({ description: 'x' });
   // @ts-expect-error not an operation of the API
   await client.call('noSuchOperation');
-  // @ts-expect-error the base URL is required
+  // baseUrl and apiKey may come from MISMATCH_BASE_URL / MISMATCH_API_KEY (Node).
+  new Client();
   new Client({ apiKey: 'mm_x' });
+  // @ts-expect-error the base URL is a string
+  new Client({ baseUrl: 8080 });
 }
