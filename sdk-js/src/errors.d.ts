@@ -53,20 +53,20 @@ export declare class AuthenticationError extends APIError {}
 export declare class PermissionDeniedError extends APIError {}
 /** 404: the resource does not exist. */
 export declare class NotFoundError extends APIError {}
-/** 409: the request conflicts with the current state. */
+/** 409: the request conflicts with the current state (a 409 with `Retry-After`, an idempotency key still in use, is retried first). */
 export declare class ConflictError extends APIError {}
 /** 422: the request was understood but is invalid. */
 export declare class ValidationError extends APIError {
   /** One entry per invalid field, from the problem+json `errors` member. */
   readonly errors: { field: string; message: string }[];
 }
-/** 429: too many requests (after the SDK's own retries). */
+/** 429: too many requests, after the SDK's retries (which honour `Retry-After`). */
 export declare class RateLimitError extends APIError {}
-/** 5xx: the server failed (after the SDK's own retries). */
+/** 5xx: the server failed; 500, 502, 503 and 504 only after the SDK's retries (501 and 505+ are not retried). */
 export declare class ServerError extends APIError {}
-/** The server could not be reached. */
+/** The server could not be reached, or the connection broke (after the SDK's retries). */
 export declare class ConnectionError extends MismatchError {}
-/** The request did not complete within the configured timeout. */
+/** An attempt did not complete within `timeoutMs`; not retried, since the server may still be working on it. */
 export declare class TimeoutError extends ConnectionError {}
 /** The call was rejected before anything was sent. */
 export declare class InvalidArgumentError extends MismatchError {}

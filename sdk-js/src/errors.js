@@ -32,7 +32,7 @@ export class AuthenticationError extends APIError {}
 export class PermissionDeniedError extends APIError {}
 /** 404: the resource does not exist. */
 export class NotFoundError extends APIError {}
-/** 409: the request conflicts with the current state. */
+/** 409: the request conflicts with the current state (a 409 with `Retry-After`, an idempotency key still in use, is retried first). */
 export class ConflictError extends APIError {}
 /** 422: the request was understood but is invalid; `errors` names each field. */
 export class ValidationError extends APIError {
@@ -43,13 +43,13 @@ export class ValidationError extends APIError {
     return Array.isArray(errors) ? errors : [];
   }
 }
-/** 429: too many requests (after the SDK's own retries). */
+/** 429: too many requests, after the SDK's retries (which honour `Retry-After`). */
 export class RateLimitError extends APIError {}
-/** 5xx: the server failed (after the SDK's own retries). */
+/** 5xx: the server failed; 500, 502, 503 and 504 only after the SDK's retries (501 and 505+ are not retried). */
 export class ServerError extends APIError {}
-/** The server could not be reached (DNS, refused connection, TLS, reset). */
+/** The server could not be reached (DNS, refused connection, TLS) or the connection broke (reset), after the SDK's retries. */
 export class ConnectionError extends MismatchError {}
-/** The request did not complete within the configured timeout. */
+/** An attempt did not complete within `timeoutMs`; not retried, since the server may still be working on it. */
 export class TimeoutError extends ConnectionError {}
 /** The call was rejected before anything was sent (unknown operation, missing parameter…). */
 export class InvalidArgumentError extends MismatchError {}
