@@ -43,10 +43,8 @@ if (!existsSync(join(root, 'napi', 'Cargo.toml'))) {
   // A packed or released package without a build for this platform. The
   // browser build may still be wanted (bundling on any machine), so this is
   // not an install failure; loading in Node will say the same.
-  console.warn(
-    `mismatch-recruiter: this package has no ${missing.map((m) => (m === 'napi' ? `native addon for ${triple}` : 'wasm build')).join(' and no ')}` +
-      ' and no sources to build it from.',
-  );
+  const what = missing.map((m) => (m === 'napi' ? `the native addon for ${triple}` : 'the wasm build'));
+  console.warn(`mismatch-recruiter: this package lacks ${what.join(' and ')} and has no sources to build from.`);
   process.exit(0);
 }
 
