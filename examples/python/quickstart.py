@@ -9,7 +9,6 @@ The API key needs the recruiter (or admin) role.
 
 from __future__ import annotations
 
-import os
 import sys
 
 from mismatch_recruiter import Client, MismatchError, NotFoundError
@@ -29,9 +28,9 @@ Languages: English, German
 
 
 def main() -> int:
-    base_url = os.environ.get("MISMATCH_BASE_URL", "http://127.0.0.1:8080")
-    # api_key is read from MISMATCH_API_KEY when not given.
-    with Client(base_url=base_url, max_retries=3) as client:
+    # base_url and api_key come from MISMATCH_BASE_URL and MISMATCH_API_KEY
+    # (base_url falls back on http://127.0.0.1:8080); arguments would win.
+    with Client(max_retries=3) as client:
         candidate = client.create_candidate(text=RESUME)
         print(f"candidate {candidate.id}: {candidate.seniority}, {candidate.years_experience} years")
         print("  skills:", ", ".join(skill.name for skill in candidate.skills))

@@ -20,10 +20,12 @@ SDK = Path(__file__).resolve().parent.parent
 GENERATOR = SDK / "generate.py"
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "mini_openapi.json"
 SPEC = SDK.parent / "openapi.json"
-COMMITTED = SDK / "python" / "mismatch_recruiter" / "_generated.py"
+PACKAGE_DIR = SDK / "python" / "mismatch_recruiter"
+COMMITTED_MODELS = PACKAGE_DIR / "_models.py"
+COMMITTED_CLIENT = PACKAGE_DIR / "_client.py"
 
 
-INIT = SDK / "python" / "mismatch_recruiter" / "__init__.py"
+INIT = PACKAGE_DIR / "__init__.py"
 
 
 def run_generator(*args: str) -> subprocess.CompletedProcess[str]:
@@ -36,29 +38,43 @@ def scratch_outputs(directory: Path) -> list[str]:
     """Arguments that send every output of the generator into ``directory``."""
     shutil.copy(INIT, directory / "__init__.py")
     return [
-        "--out", str(directory / "_mini_generated.py"),
+        "--models-out", str(directory / "_mini_models.py"),
+        "--client-out", str(directory / "_mini_client.py"),
         "--allowlist", str(directory / "allowlist.txt"),
         "--init", str(directory / "__init__.py"),
     ]
 
 
-@pytest.fixture(scope="module")
-def mini(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    """The generator's output for the fixture spec, imported inside the package."""
-    directory = tmp_path_factory.mktemp("gen")
-    out = directory / "_mini_generated.py"
-    result = run_generator("--spec", str(FIXTURE), *scratch_outputs(directory))
-    assert result.returncode == 0, result.stderr
+def load_in_package(path: Path) -> ModuleType:
+    """Imports a generated file as a module of the installed package."""
     import mismatch_recruiter
 
-    name = "mismatch_recruiter._mini_generated"
-    spec = importlib.util.spec_from_file_location(name, out)
+    name = f"mismatch_recruiter.{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     assert module.__package__ == mismatch_recruiter.__name__
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    """The generator's output for the fixture spec, imported inside the package:
+    one namespace holding the names of both generated modules."""
+    directory = tmp_path_factory.mktemp("gen")
+    result = run_generator("--spec", str(FIXTURE), *scratch_outputs(directory))
+    assert result.returncode == 0, result.stderr
+    # The models first: the client module imports them by their module name.
+    models = load_in_package(directory / "_mini_models.py")
+    client = load_in_package(directory / "_mini_client.py")
+    combined = ModuleType("mini")
+    for module in (models, client):
+        for name in module.__all__:
+            setattr(combined, name, getattr(module, name))
+    combined.__all__ = [*models.__all__, *client.__all__]
+    return combined
 
 
 CANDIDATE = {
@@ -146,6 +162,9 @@ def test_one_method_per_operation_with_spec_shaped_signatures(mini: ModuleType) 
     assert create["email"].default is None
     assert "idempotency_key" in create
     assert "idempotency_key" not in inspect.signature(mini.Client.get_candidate).parameters
+    # PATCH and DELETE carry an Idempotency-Key too, so the caller may choose it.
+    assert "idempotency_key" in inspect.signature(mini.Client.update_job).parameters
+    assert "idempotency_key" in inspect.signature(mini.Client.delete_candidate).parameters
     salary = inspect.signature(mini.Client.predict_salary).parameters
     # A oneOf body: every variant's properties, each optional.
     assert {"candidate_id", "features", "location"} <= set(salary)
@@ -262,7 +281,8 @@ def test_generator_rejects_what_it_cannot_express(tmp_path: Path) -> None:
     result = run_generator("--spec", str(bad), *scratch_outputs(tmp_path))
     assert result.returncode == 2
     assert "operationId" in result.stderr
-    assert not (tmp_path / "_mini_generated.py").exists()
+    assert not (tmp_path / "_mini_models.py").exists()
+    assert not (tmp_path / "_mini_client.py").exists()
 
 
 @pytest.mark.skipif(not SPEC.exists(), reason="openapi.json not present")
@@ -273,10 +293,13 @@ def test_committed_generated_code_is_up_to_date() -> None:
 
 @pytest.mark.skipif(not SPEC.exists(), reason="openapi.json not present")
 def test_check_fails_on_a_stale_file(tmp_path: Path) -> None:
-    stale = tmp_path / "_generated.py"
-    shutil.copy(COMMITTED, stale)
+    shutil.copy(COMMITTED_MODELS, tmp_path / "_models.py")
+    stale = tmp_path / "_client.py"
+    shutil.copy(COMMITTED_CLIENT, stale)
     stale.write_text(stale.read_text() + "\n# hand edit\n")
-    result = run_generator("--check", "--out", str(stale))
+    result = run_generator(
+        "--check", "--models-out", str(tmp_path / "_models.py"), "--client-out", str(stale)
+    )
     assert result.returncode == 1
     assert "stale" in result.stderr
     assert stale.read_text().endswith("# hand edit\n")  # --check never writes
@@ -288,17 +311,23 @@ def test_mini_outputs_allowlist_and_exports(mini: ModuleType, tmp_path: Path) ->
     allowlist = (tmp_path / "allowlist.txt").read_text().splitlines()
     entries = [line for line in allowlist if line and not line.startswith("#")]
     # Only multi-value Literal aliases; each must really be one at runtime.
-    assert sorted(entries) == [f"mismatch_recruiter._generated.{n}" for n in ("JobStatus", "Seniority")]
+    assert sorted(entries) == [f"mismatch_recruiter._mini_models.{n}" for n in ("JobStatus", "Seniority")]
     init = (tmp_path / "__init__.py").read_text()
     assert "    Candidate,\n" in init and "    'EventJobCreated',\n" in init
+    assert "from ._mini_models import (\n" in init and "from ._mini_client import (\n" in init
+    # Imports flow one way: the models need only the JSON helpers.
+    models = (tmp_path / "_mini_models.py").read_text()
+    assert "from ._convert import" in models
+    assert "from ._base" not in models and "_mini_client" not in models
+    assert "from ._mini_models import (" in (tmp_path / "_mini_client.py").read_text()
     assert init.count("BEGIN GENERATED EXPORTS") == 1
 
 
 def test_committed_exports_match_the_generated_module() -> None:
     import mismatch_recruiter as mm
-    from mismatch_recruiter import _generated
+    from mismatch_recruiter import _client, _models
 
-    assert set(_generated.__all__) <= set(mm.__all__)
+    assert set(_models.__all__) | set(_client.__all__) <= set(mm.__all__)
     for name in mm.__all__:
         assert hasattr(mm, name), name
 
@@ -327,7 +356,8 @@ def test_generated_code_for_every_construct_passes_mypy_strict(tmp_path: Path) -
     shutil.copytree(Path(mismatch_recruiter.__file__).parent, package, ignore=shutil.ignore_patterns("*.so", "__pycache__"))
     result = run_generator(
         "--spec", str(FIXTURE),
-        "--out", str(package / "_generated.py"),
+        "--models-out", str(package / "_models.py"),
+        "--client-out", str(package / "_client.py"),
         "--allowlist", str(tmp_path / "allowlist.txt"),
         "--init", str(package / "__init__.py"),
     )

@@ -139,7 +139,8 @@ def test_native_operation_table_matches_the_generated_methods() -> None:
                 assert name in params, f"{method} lacks {name}"
             # ...and sends its body the way the Rust SDK expects it.
             assert ("file" in params) == (op["body"] == "binary"), method
-            assert ("idempotency_key" in params) == (op["method"] == "POST"), method
+            keyed = op["method"] in ("POST", "PATCH", "DELETE")
+            assert ("idempotency_key" in params) == keyed, method
 
 
 def test_api_key_falls_back_to_the_environment_and_is_sent_as_bearer(
@@ -162,6 +163,65 @@ def test_api_key_falls_back_to_the_environment_and_is_sent_as_bearer(
     assert script.seen[-1].headers["authorization"] == "Bearer mm_explicit"
 
 
+def test_api_key_environment_default_applies_to_the_async_client(
+    server: tuple[str, Script], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, script = server
+    script.on("GET /v1/jobs", Reply(200, {"items": [], "next_cursor": None}))
+    monkeypatch.setenv("MISMATCH_API_KEY", "mm_from_env")
+
+    async def main(**options: str) -> None:
+        async with mm.AsyncClient(base_url=url, **options) as client:
+            await client.list_jobs()
+
+    asyncio.run(main())
+    assert script.seen[-1].headers["authorization"] == "Bearer mm_from_env"
+    asyncio.run(main(api_key="mm_explicit"))
+    assert script.seen[-1].headers["authorization"] == "Bearer mm_explicit"
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_base_url_falls_back_to_the_environment(
+    server: tuple[str, Script], monkeypatch: pytest.MonkeyPatch, flavour: str
+) -> None:
+    url, script = server
+    script.on("GET /health/live", Reply(200, {"status": "ok"}))
+
+    def live_status(**options: str) -> tuple[str, str]:
+        if flavour == "sync":
+            with mm.Client(max_retries=0, **options) as client:
+                return client.base_url, client.get_liveness().status
+
+        async def main() -> tuple[str, str]:
+            async with mm.AsyncClient(max_retries=0, **options) as client:
+                return client.base_url, (await client.get_liveness()).status
+
+        return asyncio.run(main())
+
+    monkeypatch.setenv("MISMATCH_BASE_URL", url)
+    assert live_status() == (url, "ok")
+    assert len(script.seen) == 1
+    # An explicit argument wins over the environment.
+    monkeypatch.setenv("MISMATCH_BASE_URL", "http://127.0.0.1:9")
+    assert live_status(base_url=url) == (url, "ok")
+    assert len(script.seen) == 2
+    # Unset or empty: the documented default.
+    for value in (None, ""):
+        if value is None:
+            monkeypatch.delenv("MISMATCH_BASE_URL")
+        else:
+            monkeypatch.setenv("MISMATCH_BASE_URL", value)
+        cls = mm.Client if flavour == "sync" else mm.AsyncClient
+        assert cls().base_url == mm.DEFAULT_BASE_URL
+
+
+def test_environment_defaults_are_documented() -> None:
+    for cls in (mm.Client, mm.AsyncClient):
+        doc = cls.__init__.__doc__ or ""
+        assert "MISMATCH_BASE_URL" in doc and "MISMATCH_API_KEY" in doc
+        assert "MISMATCH_BASE_URL" in (cls.__doc__ or "")
+
+
 def test_retries_reuse_the_idempotency_key(server: tuple[str, Script]) -> None:
     url, script = server
     script.on(
@@ -178,6 +238,68 @@ def test_retries_reuse_the_idempotency_key(server: tuple[str, Script]) -> None:
     keys = {s.headers["idempotency-key"] for s in attempts}
     assert len(keys) == 1 and keys != {""}
     assert json.loads(attempts[0].body) == {"name": "k", "role": "recruiter"}
+
+
+JOB = {
+    "id": "job_1",
+    "title": "t",
+    "description": "d",
+    "required_skills": [],
+    "nice_to_have_skills": [],
+    "min_years": 0,
+    "remote": "onsite",
+    "currency": "USD",
+    "status": "closed",
+    "created_at": NOW,
+    "updated_at": NOW,
+}
+
+
+def test_patch_and_delete_retries_reuse_one_idempotency_key(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.on("PATCH /v1/jobs/job_1", Reply(503, None, {"Retry-After": "0"}), Reply(200, JOB))
+    script.on("DELETE /v1/candidates/cand_1", Reply(502, None), Reply(204, None))
+    with mm.Client(base_url=url, api_key="mm_x", max_retries=1) as client:
+        assert client.update_job("job_1", status="closed").status == "closed"
+        client.delete_candidate("cand_1", idempotency_key="delete-cand-1")
+    patches = [s for s in script.seen if s.method == "PATCH"]
+    assert len(patches) == 2 and patches[0].headers.get("idempotency-key")
+    assert patches[1].headers["idempotency-key"] == patches[0].headers["idempotency-key"]
+    deletes = [s for s in script.seen if s.method == "DELETE"]
+    assert [d.headers.get("idempotency-key") for d in deletes] == ["delete-cand-1"] * 2
+
+
+def test_a_conflict_is_retried_only_when_it_carries_retry_after(server: tuple[str, Script]) -> None:
+    url, script = server
+    in_flight = problem(409, "idempotency_key_in_use", "the first request is still running")
+    script.on("POST /v1/api-keys", Reply(409, in_flight, {"Retry-After": "0"}), Reply(201, KEY_CREATED))
+    with mm.Client(base_url=url, api_key="mm_x", max_retries=2) as client:
+        assert client.create_api_key(name="k").key == KEY_CREATED["key"]
+        assert len(script.seen) == 2
+        script.on("POST /v1/api-keys", Reply(409, problem(409, "conflict", "taken")))
+        with pytest.raises(mm.ConflictError) as info:
+            client.create_api_key(name="k")
+    assert info.value.attempts == 1 and len(script.seen) == 3
+
+
+@pytest.mark.parametrize("status", [400, 404, 422, 501, 505])
+def test_other_statuses_are_not_retried(server: tuple[str, Script], status: int) -> None:
+    url, script = server
+    script.on("GET /v1/jobs/job_1", Reply(status, problem(status, "nope", "no"), {"Retry-After": "0"}))
+    with mm.Client(base_url=url, api_key="mm_x", max_retries=3) as client:
+        with pytest.raises(mm.APIError) as info:
+            client.get_job("job_1")
+    assert info.value.status == status and info.value.attempts == 1
+    assert len(script.seen) == 1
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
+def test_transient_statuses_are_retried(server: tuple[str, Script], status: int) -> None:
+    url, script = server
+    script.on("GET /v1/jobs/job_1", Reply(status, problem(status, "busy", "later"), {"Retry-After": "0"}), Reply(200, JOB))
+    with mm.Client(base_url=url, api_key="mm_x", max_retries=1) as client:
+        assert client.get_job("job_1").id == "job_1"
+    assert len(script.seen) == 2
 
 
 def test_explicit_idempotency_key_is_sent(server: tuple[str, Script]) -> None:
@@ -254,6 +376,15 @@ def test_slow_server_is_a_timeout(server: tuple[str, Script]) -> None:
     assert isinstance(info.value, TimeoutError)
 
 
+def test_an_attempt_that_ran_out_of_time_is_not_retried(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.on("GET /health/live", Reply(200, {"status": "ok"}, delay=1.0))
+    with mm.Client(base_url=url, timeout=0.3, max_retries=2) as client:
+        with pytest.raises(mm.APITimeoutError) as info:
+            client.get_liveness()
+    assert info.value.attempts == 1 and len(script.seen) == 1
+
+
 def test_upload_sends_the_raw_bytes_and_the_file_name(server: tuple[str, Script], tmp_path: Any) -> None:
     url, script = server
     script.on("POST /v1/candidates/upload", Reply(422, problem(422, "empty_document", "no text")))
@@ -312,7 +443,8 @@ def test_async_errors_are_the_same_classes(server: tuple[str, Script]) -> None:
     assert info.value.status == 404 and info.value.code == "not_found"
 
 
-def test_a_closed_client_refuses_calls() -> None:
+def test_a_closed_client_refuses_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MISMATCH_BASE_URL", raising=False)
     client = mm.Client(api_key="mm_x")
     assert client.base_url == mm.DEFAULT_BASE_URL and not client.closed
     with client as entered:

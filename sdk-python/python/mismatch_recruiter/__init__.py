@@ -51,18 +51,14 @@ __all__ = [
 
 # The generated models, enums and both clients.
 # BEGIN GENERATED EXPORTS (generate.py writes this block; do not edit it)
-from ._generated import (
-    API_VERSION,
-    OPERATIONS,
+from ._models import (
     ApiKey,
     ApiKeyCreated,
     ApiKeyPage,
-    AsyncClient,
     Candidate,
     CandidatePage,
     CandidateSource,
     ClearableJobField,
-    Client,
     CreateApiKey,
     CreateCandidate,
     CreateJob,
@@ -110,19 +106,21 @@ from ._generated import (
     Verdict,
     VerdictCount,
 )
+from ._client import (
+    API_VERSION,
+    AsyncClient,
+    Client,
+    OPERATIONS,
+)
 
 __all__ += [
-    'API_VERSION',
-    'OPERATIONS',
     'ApiKey',
     'ApiKeyCreated',
     'ApiKeyPage',
-    'AsyncClient',
     'Candidate',
     'CandidatePage',
     'CandidateSource',
     'ClearableJobField',
-    'Client',
     'CreateApiKey',
     'CreateCandidate',
     'CreateJob',
@@ -169,6 +167,10 @@ __all__ += [
     'SkillCoverage',
     'Verdict',
     'VerdictCount',
+    'API_VERSION',
+    'AsyncClient',
+    'Client',
+    'OPERATIONS',
 ]
 # END GENERATED EXPORTS
 

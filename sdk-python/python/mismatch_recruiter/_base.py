@@ -1,16 +1,16 @@
-"""Hand-written plumbing shared by the generated clients and models.
+"""Hand-written plumbing of the generated clients.
 
-The generated ``Client`` and ``AsyncClient`` (in ``_generated.py``) inherit
-their configuration, lifecycle and transport from the classes here; the
-generated models use the small conversion helpers at the bottom.
+The generated ``Client`` and ``AsyncClient`` (in ``_client.py``) inherit their
+configuration, lifecycle and transport from the classes here. Imports flow one
+way: ``_client`` -> ``_base`` -> ``_errors`` -> ``_models`` -> ``_convert``
+(and ``_base`` -> ``_native``, which raises ``_errors`` classes).
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, TypeVar, Union
@@ -21,6 +21,8 @@ from ._native import NativeClient
 __all__ = ["DEFAULT_BASE_URL", "FileInput", "SyncTransport", "AsyncTransport"]
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+"""The server used when neither ``base_url`` nor ``MISMATCH_BASE_URL`` says otherwise."""
+BASE_URL_ENV = "MISMATCH_BASE_URL"
 API_KEY_ENV = "MISMATCH_API_KEY"
 
 FileInput = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", IO[bytes]]
@@ -37,7 +39,7 @@ class _ClientBase:
     def __init__(
         self,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         api_key: str | None = None,
         timeout: float = 30.0,
         connect_timeout: float = 5.0,
@@ -48,18 +50,32 @@ class _ClientBase:
     ) -> None:
         """Creates a client.
 
-        :param base_url: the server, e.g. ``"https://api.example.com"``.
+        :param base_url: the server, e.g. ``"https://api.example.com"``; defaults
+            to the ``MISMATCH_BASE_URL`` environment variable, then to
+            ``http://127.0.0.1:8080``. An explicit argument wins.
         :param api_key: an ``mm_…`` API key; defaults to the ``MISMATCH_API_KEY``
-            environment variable. Never logged.
+            environment variable. An explicit argument wins. Never logged.
         :param timeout: seconds for a whole attempt (connect, send, receive).
         :param connect_timeout: seconds to establish a connection.
-        :param max_retries: retries after the first attempt for connection
-            errors, timeouts, 429 and 5xx (POSTs keep their Idempotency-Key).
+        :param max_retries: retries after the first attempt (0 disables them),
+            with exponential backoff and full jitter. Retried: connection
+            failures (refused, reset, DNS, connect timeout: the request did not
+            get an answer) and the statuses 408, 429, 500, 502, 503 and 504, and
+            409 only when it carries ``Retry-After`` (the server is still
+            handling a duplicate of the same idempotent request). POST, PATCH
+            and DELETE carry an ``Idempotency-Key`` that every retry repeats.
+            Not retried: any other status, and an attempt that ran out of
+            ``timeout`` (the server may still be working on it), which raises
+            :class:`APITimeoutError` at once.
         :param max_retry_delay: upper bound in seconds of one backoff sleep,
             including a server's ``Retry-After``.
         :param pool_max_idle_per_host: idle keep-alive connections kept per host.
         :param user_agent: overrides the ``User-Agent`` header.
         """
+        # As in other HTTP SDKs, the environment only fills in what the caller
+        # left out; an empty variable counts as unset.
+        if base_url is None:
+            base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         if api_key is None:
             api_key = os.environ.get(API_KEY_ENV) or None
         if max_retries < 0:
@@ -205,46 +221,7 @@ async def _read_file_async(file: FileInput) -> tuple[bytes, str | None]:
     return await asyncio.to_thread(_read_file, file)
 
 
-# --- conversions used by the generated models ---------------------------------
-
-
-def _to_json(value: Any) -> Any:
-    """Turns models (dataclasses) and containers into JSON-compatible values."""
-    to_dict = getattr(value, "to_dict", None)
-    if to_dict is not None and dataclasses.is_dataclass(value):
-        return to_dict()
-    if isinstance(value, Mapping):
-        return {str(k): _to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_to_json(v) for v in value]
-    return value
-
-
-def _opt(convert: Callable[[Any], T], value: Any) -> T | None:
-    return None if value is None else convert(value)
-
-
-def _list(convert: Callable[[Any], T], value: Any) -> list[T]:
-    return [convert(item) for item in value]
-
-
-def _map(convert: Callable[[Any], T], value: Any) -> dict[str, T]:
-    return {str(key): convert(item) for key, item in value.items()}
-
-
-def _first(value: Any, converters: Sequence[Callable[[Any], Any]]) -> Any:
-    """Parses a value of an untagged union with the first variant that fits."""
-    errors: list[Exception] = []
-    for convert in converters:
-        try:
-            return convert(value)
-        except (KeyError, TypeError, AttributeError, ValueError) as err:
-            errors.append(err)
-    raise ValueError(f"value matches no variant: {errors}")
-
-
-def _same(value: Any) -> Any:
-    return value
+# --- used by the generated client methods --------------------------------------
 
 
 def _parse(convert: Callable[[Any], T], value: Any, what: str) -> T:
@@ -253,11 +230,3 @@ def _parse(convert: Callable[[Any], T], value: Any, what: str) -> T:
         return convert(value)
     except (KeyError, TypeError, AttributeError, ValueError) as err:
         raise ResponseDecodeError(f"unexpected {what} response: {err!r}", body=value) from err
-
-
-def _tagged(value: Any, tag: str, converters: Mapping[Any, Callable[[Any], Any]]) -> Any:
-    """Parses a value of a union told apart by the constant ``tag`` property."""
-    convert = converters.get(value.get(tag)) if isinstance(value, Mapping) else None
-    if convert is None:
-        raise ValueError(f"unknown {tag}: {value.get(tag) if isinstance(value, Mapping) else value!r}")
-    return convert(value)

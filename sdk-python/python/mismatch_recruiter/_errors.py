@@ -6,14 +6,18 @@ problem+json ``code``, ``request_id`` and the parsed ``body``; transport
 failures are :class:`APIConnectionError` or :class:`APITimeoutError` (which is
 also a built-in :class:`TimeoutError`). The native module builds these through
 :func:`_from_native`, so the Rust SDK's error classification is the only one.
+
+An error is raised once the client's retries are spent. Retried (up to
+``max_retries``): connection failures, 408, 429, 500, 502, 503, 504, and a 409
+that carries ``Retry-After``. Nothing else is retried, nor is an attempt that
+ran out of ``timeout``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from ._generated import FieldError, Problem
+from ._models import FieldError, Problem
 
 __all__ = [
     "MismatchError",
@@ -111,9 +115,6 @@ class APIError(MismatchError):
     def problem(self) -> Problem | None:
         """The body as a typed RFC 9457 problem, or None if it is not one
         (e.g. an error page from a proxy in front of the API)."""
-        # Imported here: the generated module imports this one.
-        from ._generated import Problem
-
         if not isinstance(self.body, dict):
             return None
         try:
@@ -139,7 +140,11 @@ class NotFoundError(APIError):
 
 
 class ConflictError(APIError):
-    """409: the request conflicts with the resource's current state."""
+    """409: the request conflicts with the resource's current state.
+
+    A 409 with ``Retry-After`` (a duplicate of an idempotent request that the
+    server is still handling) is retried up to ``max_retries`` first; any other
+    409 is raised at once."""
 
 
 class ValidationError(APIError):
@@ -148,8 +153,6 @@ class ValidationError(APIError):
     @property
     def errors(self) -> list[FieldError]:
         """The fields the server rejected, with why (may be empty)."""
-        from ._generated import FieldError
-
         raw = self.body.get("errors") if isinstance(self.body, dict) else None
         if not isinstance(raw, list):
             return []
@@ -161,19 +164,29 @@ class ValidationError(APIError):
 
 
 class RateLimitError(APIError):
-    """429: too many requests; retried automatically up to ``max_retries``."""
+    """429: too many requests; retried up to ``max_retries`` (honouring ``Retry-After``) first."""
 
 
 class ServerError(APIError):
-    """5xx: the server failed; retried automatically up to ``max_retries``."""
+    """5xx: the server failed.
+
+    500, 502, 503 and 504 are retried up to ``max_retries`` first (honouring
+    ``Retry-After``); any other 5xx, such as 501, is raised at once."""
 
 
 class APIConnectionError(MismatchError, ConnectionError):
-    """The server could not be reached (DNS, refused connection, TLS, reset)."""
+    """The server could not be reached (DNS, refused connection, TLS, reset).
+
+    Retried up to ``max_retries`` first, with the same ``Idempotency-Key``."""
 
 
 class APITimeoutError(APIConnectionError, TimeoutError):
-    """The request did not complete within the configured timeout."""
+    """The request did not complete in time.
+
+    Raised at once when an attempt runs out of ``timeout`` (the server may still
+    be working on it, so it is not retried); raised after the retries when the
+    connection could not be made within ``connect_timeout`` or the server
+    answered 408."""
 
 
 class InvalidArgumentError(MismatchError, ValueError):

@@ -30,7 +30,12 @@ class NativeResponse:
 
 @final
 class NativeClient:
-    """A configured API client; cheap to share between threads and tasks."""
+    """A configured API client; cheap to share between threads and tasks.
+
+    ``Client`` and ``AsyncClient`` create it with their ``base_url`` and
+    ``api_key``, after filling those from ``MISMATCH_BASE_URL`` and
+    ``MISMATCH_API_KEY`` when they were not given.
+    """
 
     def __new__(
         cls,
