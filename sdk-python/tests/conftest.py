@@ -30,10 +30,22 @@ class Live:
 E2E_REASON = "MISMATCH_BASE_URL is not set: the end-to-end tests need a live server"
 
 
+def in_ci() -> bool:
+    """True under CI (``CI=true`` or ``CI=1``, as CI services set it)."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1")
+
+
 @pytest.fixture(scope="session")
 def live() -> Live:
+    """The live server; the end-to-end modules use it for every test.
+
+    Without one, a developer's run skips them with the reason, but a CI run
+    fails: a green CI must mean the scenario ran.
+    """
     base_url = os.environ.get("MISMATCH_BASE_URL")
     if not base_url:
+        if in_ci():
+            pytest.fail(f"{E2E_REASON} (CI is set, so this is a failure, not a skip)", pytrace=False)
         pytest.skip(E2E_REASON)
     missing = [
         name
