@@ -1,9 +1,12 @@
 //! End-to-end scenario against a live server.
 //!
-//! Runs only when `MISMATCH_BASE_URL` is set (the project's test runner sets
-//! it, together with `MISMATCH_ADMIN_API_KEY`, `MISMATCH_FLAKY_URL` — a proxy
+//! Runs when `MISMATCH_BASE_URL` is set (the project's test runner sets it,
+//! together with `MISMATCH_ADMIN_API_KEY`, `MISMATCH_FLAKY_URL` — a proxy
 //! failing the first attempt of each new POST with 503 — and
 //! `MISMATCH_FIXTURES`, a folder with `resume.txt` and `resume.pdf`).
+//! Without it the scenario is skipped with a printed reason, except under CI
+//! (`CI=true` or `CI=1`), where a missing server fails the test: CI must never
+//! pass without having run it.
 //! Names carry a timestamp so that several runs can share one server.
 
 use std::path::PathBuf;
@@ -19,8 +22,31 @@ struct Env {
     fixtures: PathBuf,
 }
 
+/// Whether `CI` says this is a CI run (`true` or `1`, as CI services set it).
+fn in_ci(ci: Option<&str>) -> bool {
+    ci.is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+/// The live server's settings; `None` (skip) without `MISMATCH_BASE_URL`
+/// outside CI. Panics in CI without one, and whenever the server is given
+/// but the variables that go with it are not.
 fn env() -> Option<Env> {
-    let base_url = std::env::var("MISMATCH_BASE_URL").ok()?;
+    let Some(base_url) = std::env::var("MISMATCH_BASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    else {
+        let ci = std::env::var("CI").ok();
+        assert!(
+            !in_ci(ci.as_deref()),
+            "MISMATCH_BASE_URL is not set but CI={}: the end-to-end scenario must run in CI \
+             (tests/run.sh starts a server and exports it)",
+            ci.unwrap_or_default()
+        );
+        println!(
+            "skipped: MISMATCH_BASE_URL not set (set it to a live server to run this scenario)"
+        );
+        return None;
+    };
     let need = |name: &str| {
         std::env::var(name).unwrap_or_else(|_| panic!("{name} must be set with MISMATCH_BASE_URL"))
     };
@@ -80,7 +106,6 @@ async fn flaky_stats(flaky_url: &str) -> Value {
 #[tokio::test]
 async fn recruiting_scenario() {
     let Some(env) = env() else {
-        println!("skipped: MISMATCH_BASE_URL not set");
         return;
     };
 
@@ -515,4 +540,45 @@ async fn recruiting_scenario() {
         .count();
     assert_eq!(same_title, 1, "exactly one job titled {title:?}");
     println!("rust e2e scenario passed against {}", env.base_url);
+}
+
+/// Runs `recruiting_scenario` of this binary in a child process without a
+/// server and with `CI` set to `ci` (or unset).
+fn scenario_without_server(ci: Option<&str>) -> std::process::Output {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command
+        .args(["--exact", "recruiting_scenario", "--nocapture"])
+        .env_remove("MISMATCH_BASE_URL")
+        .env_remove("CI");
+    if let Some(ci) = ci {
+        command.env("CI", ci);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn without_a_server_ci_fails_and_a_developer_run_skips() {
+    for ci in ["true", "1", "TRUE"] {
+        let output = scenario_without_server(Some(ci));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!output.status.success(), "CI={ci} must fail:\n{text}");
+        assert!(
+            text.contains("MISMATCH_BASE_URL is not set but CI="),
+            "{text}"
+        );
+    }
+    for ci in [None, Some("false"), Some("")] {
+        let output = scenario_without_server(ci);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "CI={ci:?} skips:\n{stdout}");
+        assert!(
+            stdout.contains("skipped: MISMATCH_BASE_URL not set"),
+            "{stdout}"
+        );
+    }
+    assert!(in_ci(Some("true")) && in_ci(Some("1")) && !in_ci(Some("0")) && !in_ci(None));
 }
