@@ -16,8 +16,9 @@ use crate::operation::OperationInfo;
 pub struct CallOptions {
     /// Extra request headers; they override the SDK's defaults.
     pub headers: Vec<(String, String)>,
-    /// Idempotency key for a POST; by default the SDK makes one (UUID v4).
-    /// Either way the same key is sent on every retry.
+    /// Idempotency key for a POST, PATCH or DELETE; by default the SDK makes
+    /// one (UUID v4). Either way the same key is sent on every retry. Other
+    /// methods send none.
     pub idempotency_key: Option<String>,
     /// Request body of operations whose body kind is `Binary`.
     pub body_bytes: Option<Vec<u8>>,

@@ -14,6 +14,31 @@ use crate::transport::{CallContext, HookState, TransportConfig};
 /// Cheap to clone: clones share one connection pool and configuration.
 /// Typed calls go through [`Client::api`]; the language bindings use
 /// [`Client::call`]. Both share auth, retries and idempotency keys.
+///
+/// # Idempotency keys and retries
+/// Every POST, PATCH and DELETE carries an `Idempotency-Key` (a UUID v4, or
+/// [`CallOptions::idempotency_key`](crate::CallOptions::idempotency_key)),
+/// the same on every retry of that call, so that the server acts once.
+///
+/// A call is retried up to [`ClientOptions::max_retries`] times, and only
+/// when the server may safely see it twice: GET, HEAD and OPTIONS, and the
+/// keyed POST, PATCH and DELETE. Any other method is never retried once it
+/// may have been sent. What is retried:
+/// - failures to connect (refused, DNS, TLS, connect timeout), for every
+///   method, since nothing was sent;
+/// - a connection that broke after it was established (in browsers: any
+///   failed fetch);
+/// - responses 408, 429, 500, 502, 503 and 504;
+/// - 409 with `Retry-After`, the server's answer while the first request with
+///   the same key is still running (code `idempotency_key_in_use`).
+///
+/// Nothing else is: not a total (per-attempt) timeout, which already used the
+/// whole time budget while the server may still be working, nor any other 4xx
+/// or 5xx (a 409 without `Retry-After` is a real conflict). The wait is the
+/// response's `Retry-After` (seconds or HTTP date) when it has one, else
+/// full-jitter exponential backoff; both are capped by
+/// [`ClientOptions::max_retry_delay`]. Streaming bodies cannot be replayed and
+/// are sent once.
 #[derive(Clone, Debug)]
 pub struct Client {
     shared: Arc<Shared>,
@@ -27,9 +52,20 @@ struct Shared {
 }
 
 impl Client {
-    /// Builds a client. Fails with `InvalidArgument` for a base URL that is
-    /// not http(s) or an API key that cannot be sent in a header.
+    /// Builds a client. An empty `base_url` is taken from `MISMATCH_BASE_URL`
+    /// and an `api_key` of `None` from `MISMATCH_API_KEY`, when set (see
+    /// [`ClientOptions::with_env_defaults`]; not on `wasm32`).
+    ///
+    /// Fails with `InvalidArgument` when there is no base URL, for a base URL
+    /// that is not http(s), or for an API key that cannot be sent in a header.
     pub fn new(options: ClientOptions) -> Result<Self, Error> {
+        let options = options.with_env_defaults();
+        if options.base_url.is_empty() {
+            return Err(Error::invalid_argument(format!(
+                "no base URL: set ClientOptions::base_url or the {} environment variable",
+                crate::options::BASE_URL_ENV
+            )));
+        }
         let url = reqwest::Url::parse(&options.base_url).map_err(|e| {
             Error::invalid_argument(format!("invalid base_url {:?}: {e}", options.base_url))
         })?;
@@ -218,7 +254,7 @@ fn call_context(options: &CallOptions) -> Result<CallContext, Error> {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn build_http(options: &ClientOptions) -> Result<reqwest::Client, Error> {
+pub(crate) fn build_http(options: &ClientOptions) -> Result<reqwest::Client, Error> {
     #[cfg(feature = "rustls")]
     {
         // reqwest is built without a default crypto provider; an application

@@ -9,7 +9,15 @@ use std::fmt;
 use serde_json::Value;
 
 /// Broad category of an [`Error`], stable across SDK versions and languages.
+///
+/// With the `bindings` feature it serialises as [`ErrorKind::as_str`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "bindings",
+    derive(serde::Serialize),
+    serde(rename_all = "snake_case")
+)]
+#[cfg_attr(feature = "bindings-tsify", derive(tsify::Tsify))]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// 400-class request problems that are not more specific (400, 413, 415, …).
@@ -81,7 +89,7 @@ impl ErrorKind {
             "unauthorized" => Self::Authentication,
             "forbidden" => Self::Permission,
             "not_found" => Self::NotFound,
-            "conflict" => Self::Conflict,
+            "conflict" | "idempotency_key_in_use" => Self::Conflict,
             "validation_failed"
             | "unreadable_document"
             | "empty_document"
@@ -274,12 +282,16 @@ impl Error {
         self.inner.body.as_ref()
     }
 
-    /// Whether the SDK's retry policy treats this failure as transient.
+    /// Whether the failure is of a kind the SDK's retry policy retries (see
+    /// the crate README): a connection failure, a 408, 429, 500, 502, 503 or
+    /// 504, or a 409 `idempotency_key_in_use`. The SDK retries these itself,
+    /// for safe methods and keyed POST, PATCH and DELETE, up to
+    /// `max_retries`; an error you see has used those retries up. A total
+    /// timeout is not retryable.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self.inner.kind,
-            ErrorKind::Connection | ErrorKind::RateLimited
-        ) || matches!(self.inner.status, Some(408 | 500 | 502 | 503 | 504))
+        self.inner.kind == ErrorKind::Connection
+            || matches!(self.inner.status, Some(408 | 429 | 500 | 502 | 503 | 504))
+            || self.inner.code.as_deref() == Some("idempotency_key_in_use")
     }
 }
 
@@ -440,6 +452,28 @@ mod tests {
             Error::from_response(401, None, None).kind(),
             ErrorKind::Authentication
         );
+    }
+
+    #[test]
+    fn retryable_errors_follow_the_retry_policy() {
+        let retryable = |status, code: &str| {
+            let body = json!({"code": code, "detail": "x"});
+            Error::from_response(status, None, Some(body)).is_retryable()
+        };
+        for status in [408, 429, 500, 502, 503, 504] {
+            assert!(retryable(status, "whatever"), "{status}");
+        }
+        assert!(retryable(409, "idempotency_key_in_use"));
+        assert!(!retryable(409, "conflict"));
+        for status in [400, 401, 403, 404, 422, 501] {
+            assert!(!retryable(status, "whatever"), "{status}");
+        }
+        assert_eq!(
+            Error::from_response(409, None, Some(json!({"code": "idempotency_key_in_use"}))).kind(),
+            ErrorKind::Conflict
+        );
+        assert!(Error::new(ErrorKind::Connection, "refused").is_retryable());
+        assert!(!Error::new(ErrorKind::Timeout, "slow").is_retryable());
     }
 
     #[test]

@@ -97,6 +97,92 @@ async fn each_post_gets_its_own_key_and_a_caller_key_wins() {
 }
 
 #[tokio::test]
+async fn patch_and_delete_carry_a_key_and_are_retried_with_it() {
+    let server = ScriptedServer::start(vec![
+        Reply::problem(503, "unavailable", "restarting").header("retry-after", "0"),
+        success("updateJob"),
+        Reply::text(502, "Bad Gateway"),
+        Reply::empty(204),
+    ])
+    .await;
+    let client = client(&server, |_| {});
+    let patch = client
+        .call(
+            "updateJob",
+            json!({"job_id": "job_1", "body": sample_request(&spec(), "updateJob")}),
+            CallOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(patch.attempts, 2);
+    let delete = client
+        .call(
+            "deleteJob",
+            json!({"job_id": "job_1"}),
+            CallOptions {
+                idempotency_key: Some("delete-job-1".into()),
+                ..CallOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((delete.status, delete.attempts), (204, 2));
+
+    let seen = server.seen();
+    let methods: Vec<_> = seen.iter().map(|s| s.method.as_str()).collect();
+    assert_eq!(methods, ["PATCH", "PATCH", "DELETE", "DELETE"]);
+    let keys: Vec<_> = seen.iter().map(|s| s.header("idempotency-key")).collect();
+    let patch_key = keys[0].expect("a PATCH carries an Idempotency-Key");
+    assert!(uuid::Uuid::parse_str(patch_key).is_ok(), "{patch_key}");
+    assert_eq!(keys[1], Some(patch_key), "the retry reuses the key");
+    assert_eq!(seen[0].body, seen[1].body);
+    assert_eq!(keys[2..], [Some("delete-job-1"); 2]);
+}
+
+#[tokio::test]
+async fn an_in_flight_duplicate_409_is_retried_after_retry_after() {
+    let server = ScriptedServer::start(vec![
+        Reply::problem(
+            409,
+            "idempotency_key_in_use",
+            "a request with this Idempotency-Key is still being processed",
+        )
+        .header("retry-after", "1"),
+        success("createJob"),
+    ])
+    .await;
+    let started = Instant::now();
+    let response = client(&server, |_| {})
+        .call("createJob", create_job_args(), CallOptions::default())
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(response.attempts, 2);
+    assert!(elapsed >= Duration::from_millis(950), "waited {elapsed:?}");
+    let seen = server.seen();
+    assert_eq!(
+        seen[0].header("idempotency-key"),
+        seen[1].header("idempotency-key")
+    );
+}
+
+#[tokio::test]
+async fn a_409_without_retry_after_is_a_conflict_and_not_retried() {
+    let server = ScriptedServer::start(vec![
+        Reply::problem(409, "conflict", "a job with this title exists"),
+        success("createJob"),
+    ])
+    .await;
+    let err = client(&server, |_| {})
+        .call("createJob", create_job_args(), CallOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert_eq!(err.attempts(), Some(1));
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test]
 async fn get_requests_carry_no_idempotency_key() {
     let server = ScriptedServer::start(vec![success("getLiveness")]).await;
     let response = client(&server, |_| {})
@@ -503,7 +589,7 @@ async fn every_operation_dispatches_to_its_method_and_path() {
         assert_eq!(seen[0].uri.path(), path, "{}", op.id);
         assert_eq!(
             seen[0].header("idempotency-key").is_some(),
-            op.method == "POST",
+            matches!(op.method, "POST" | "PATCH" | "DELETE"),
             "{}",
             op.id
         );
@@ -564,4 +650,113 @@ async fn all_pages_follow_next_cursor() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+}
+
+/// Runs `test` of this binary in a child process with `vars` set and
+/// `MISMATCH_BASE_URL`/`MISMATCH_API_KEY` otherwise removed, so that tests can
+/// change the environment without racing the other tests' threads.
+fn run_child(test: &str, vars: &[(&str, &str)]) -> std::process::Output {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command
+        .args([
+            "--exact",
+            test,
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env_remove("MISMATCH_BASE_URL")
+        .env_remove("MISMATCH_API_KEY");
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+fn assert_child_passed(output: &std::process::Output) {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "child failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test]
+async fn the_environment_gives_the_base_url_and_key_unless_options_do() {
+    let from_env = ScriptedServer::start(vec![success("getLiveness")]).await;
+    let explicit =
+        ScriptedServer::start(vec![success("getLiveness"), success("getLiveness")]).await;
+    let output = tokio::task::spawn_blocking({
+        let env_url = from_env.url.clone();
+        let explicit_url = explicit.url.clone();
+        move || {
+            run_child(
+                "env_child_calls_with_options_from_the_environment",
+                &[
+                    ("MISMATCH_BASE_URL", &env_url),
+                    ("MISMATCH_API_KEY", "mm_from_env"),
+                    ("MISMATCH_TEST_EXPLICIT_URL", &explicit_url),
+                ],
+            )
+        }
+    })
+    .await
+    .unwrap();
+    assert_child_passed(&output);
+    let seen = from_env.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].header("authorization"), Some("Bearer mm_from_env"));
+    let seen = explicit.seen();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].header("authorization"), Some("Bearer mm_explicit"));
+    assert_eq!(seen[1].header("authorization"), Some("Bearer mm_from_env"));
+}
+
+#[test]
+fn without_base_url_or_environment_the_error_names_both() {
+    let output = run_child("env_child_without_base_url", &[]);
+    assert_child_passed(&output);
+}
+
+#[tokio::test]
+#[ignore = "child half of the_environment_gives_the_base_url_and_key_unless_options_do"]
+async fn env_child_calls_with_options_from_the_environment() {
+    let explicit_url =
+        std::env::var("MISMATCH_TEST_EXPLICIT_URL").expect("run by its parent test only");
+    let client = Client::new(ClientOptions::default()).unwrap();
+    assert_eq!(
+        client.base_url(),
+        std::env::var("MISMATCH_BASE_URL").unwrap()
+    );
+    client
+        .call("getLiveness", Value::Null, CallOptions::default())
+        .await
+        .unwrap();
+    // Explicit values win; the key alone still comes from the environment.
+    let options = ClientOptions::new(&explicit_url).with_api_key("mm_explicit");
+    Client::new(options)
+        .unwrap()
+        .call("getLiveness", Value::Null, CallOptions::default())
+        .await
+        .unwrap();
+    Client::new(ClientOptions::new(&explicit_url))
+        .unwrap()
+        .call("getLiveness", Value::Null, CallOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        ClientOptions::from_env().api_key.as_deref(),
+        Some("mm_from_env")
+    );
+}
+
+#[test]
+#[ignore = "child half of without_base_url_or_environment_the_error_names_both"]
+fn env_child_without_base_url() {
+    let err = Client::new(ClientOptions::default()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.message().contains("base_url"), "{err}");
+    assert!(err.message().contains("MISMATCH_BASE_URL"), "{err}");
+    assert_eq!(ClientOptions::from_env().api_key, None);
 }
