@@ -14,8 +14,16 @@
 //! `generated` and `operations` are written by `mismatch-codegen` from
 //! `openapi.json`; everything else is hand-written: configuration, auth,
 //! retries, idempotency keys, errors and the dynamic [`Client::call`] used by
-//! the Python and JavaScript bindings.
+//! the Python and JavaScript bindings. The feature `bindings` adds
+//! `bindings`, the options and outcome records the JavaScript bindings share
+//! (`bindings-tsify` also derives their TypeScript declarations).
+//!
+//! `base_url` and `api_key` default to the environment variables
+//! `MISMATCH_BASE_URL` and `MISMATCH_API_KEY` (see [`ClientOptions`]).
+//! What is retried, and when, is listed on [`Client`].
 
+#[cfg(feature = "bindings")]
+pub mod bindings;
 mod call;
 mod client;
 mod error;
@@ -45,7 +53,7 @@ pub use client::Client;
 pub use error::{Error, ErrorKind};
 pub use generated::types;
 pub use operation::{BodyKind, OperationInfo, QueryParam, find_operation, operations};
-pub use options::{ClientOptions, default_user_agent};
+pub use options::{API_KEY_ENV, BASE_URL_ENV, ClientOptions, default_user_agent};
 pub use transport::{HookState, IDEMPOTENCY_KEY, REQUEST_ID};
 
 /// The `openapi.json` version the generated code was built from.
