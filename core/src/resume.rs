@@ -6,6 +6,7 @@
 //! holding a guess a recruiter would have to correct.
 
 use std::sync::LazyLock;
+use std::time::Instant;
 
 use regex::Regex;
 
@@ -15,7 +16,18 @@ use crate::skills::{SkillMention, SkillVocabulary};
 mod document;
 mod fields;
 
-pub use document::DocumentFormat;
+pub use document::{
+    DocumentFormat, MAX_DOCX_ENTRIES, MAX_DOCX_PART_BYTES, MAX_DOCX_PARTS, MAX_DOCX_TOTAL_BYTES,
+    MAX_PDF_FORM_DEPTH, MAX_PDF_INDEX_STREAMS, MAX_PDF_PAGES, MAX_PDF_STREAM_BYTES,
+    MAX_PDF_TOTAL_BYTES, MAX_XML_DEPTH,
+};
+
+/// Longest resume text accepted, in bytes: 1 MiB. A resume is 2–20 KB of
+/// text, and a long academic CV stays under 200 KB; past 1 MiB the input is
+/// not a resume, and storing, indexing and matching it would cost every later
+/// request. Longer text is rejected with [`ParseError::TooLarge`], never cut
+/// short, so that what is stored is always the whole document.
+pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
 
 /// "present" in a date range such as "2019 – present" is read as January of
 /// this year, so that parsing is deterministic and does not depend on the
@@ -43,6 +55,21 @@ pub enum ParseError {
         /// What the document appears to be.
         what: String,
     },
+    /// The document goes past one of the bounds that keep parsing cheap:
+    /// its text length, the decompressed size of its parts or streams, their
+    /// number, or the nesting depth of its XML (a zip or deflate bomb, say).
+    #[error("the document is too large: more than {limit} {what}")]
+    TooLarge {
+        /// What was counted, e.g. "bytes of text" or "decompressed bytes in
+        /// word/document.xml".
+        what: String,
+        /// The bound that was passed (see the `MAX_*` constants).
+        limit: u64,
+    },
+    /// The caller's deadline ([`ParseOptions::deadline`]) passed before
+    /// parsing finished; the work stopped there.
+    #[error("parsing did not finish before its deadline")]
+    TimedOut,
 }
 
 impl ParseError {
@@ -53,7 +80,63 @@ impl ParseError {
             ParseError::Encrypted => "encrypted_document",
             ParseError::Unreadable { .. } => "unreadable_document",
             ParseError::Unsupported { .. } => "unsupported_media_type",
+            ParseError::TooLarge { .. } => "document_too_large",
+            ParseError::TimedOut => "parse_timeout",
         }
+    }
+
+    fn too_large(what: impl Into<String>, limit: impl TryInto<u64>) -> ParseError {
+        ParseError::TooLarge {
+            what: what.into(),
+            limit: limit.try_into().unwrap_or(u64::MAX),
+        }
+    }
+}
+
+/// How a document is parsed: its deadline and text bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// When set, parsing stops with [`ParseError::TimedOut`] soon after this
+    /// instant (the clock is read between steps and every few thousand
+    /// matches or XML events), so that a request that has given up does not
+    /// leave work running.
+    pub deadline: Option<Instant>,
+    /// Longest text accepted, in bytes: the text as given to
+    /// [`parse_text_with`], or as extracted from a document. Defaults to
+    /// [`MAX_TEXT_BYTES`].
+    pub max_text_bytes: usize,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            deadline: None,
+            max_text_bytes: MAX_TEXT_BYTES,
+        }
+    }
+}
+
+impl ParseOptions {
+    /// The default options with a deadline.
+    pub fn with_deadline(deadline: Instant) -> ParseOptions {
+        ParseOptions {
+            deadline: Some(deadline),
+            ..ParseOptions::default()
+        }
+    }
+
+    fn check_deadline(&self) -> Result<(), ParseError> {
+        match self.deadline {
+            Some(at) if Instant::now() >= at => Err(ParseError::TimedOut),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_text_length(&self, bytes: usize) -> Result<(), ParseError> {
+        if bytes > self.max_text_bytes {
+            return Err(ParseError::too_large("bytes of text", self.max_text_bytes));
+        }
+        Ok(())
     }
 }
 
@@ -84,8 +167,17 @@ pub struct ParsedResume {
     pub salary_expectation: Option<u32>,
 }
 
-/// Reads a resume from plain text.
+/// Reads a resume from plain text, with the default [`ParseOptions`] (no
+/// deadline, at most [`MAX_TEXT_BYTES`]).
 pub fn parse_text(text: &str) -> Result<ParsedResume, ParseError> {
+    parse_text_with(text, &ParseOptions::default())
+}
+
+/// Reads a resume from plain text. Every step is linear in the text's
+/// length; the deadline is checked between steps and inside the long ones.
+pub fn parse_text_with(text: &str, options: &ParseOptions) -> Result<ParsedResume, ParseError> {
+    options.check_text_length(text.len())?;
+    options.check_deadline()?;
     let text = clean_text(text);
     if text.trim().is_empty() {
         return Err(ParseError::Empty);
@@ -95,12 +187,18 @@ pub fn parse_text(text: &str) -> Result<ParsedResume, ParseError> {
     let email = fields::email(&text);
     let phone = fields::phone(&text);
     let location = fields::location(&lines, name.as_deref());
-    let skills = SkillVocabulary::global().extract(&text);
+    options.check_deadline()?;
+    let skills = SkillVocabulary::global()
+        .extract_with_deadline(&text, options.deadline)
+        .map_err(|_| ParseError::TimedOut)?;
+    options.check_deadline()?;
     let years_experience = fields::years_of_experience(&lines);
     let seniority = fields::seniority(&text, years_experience);
+    options.check_deadline()?;
     let education = fields::education(&text);
     let languages = fields::languages(&lines);
     let salary_expectation = fields::salary_expectation(&text);
+    options.check_deadline()?;
     Ok(ParsedResume {
         text,
         name,
@@ -117,10 +215,22 @@ pub fn parse_text(text: &str) -> Result<ParsedResume, ParseError> {
 }
 
 /// Reads a resume from a document in a known format (see
-/// [`DocumentFormat::detect`]).
+/// [`DocumentFormat::detect`]), with the default [`ParseOptions`].
 pub fn parse_document(bytes: &[u8], format: DocumentFormat) -> Result<ParsedResume, ParseError> {
-    let text = document::extract_text(bytes, format)?;
-    parse_text(&text)
+    parse_document_with(bytes, format, &ParseOptions::default())
+}
+
+/// Reads a resume from a document in a known format. Decompression, XML
+/// nesting and the extracted text are bounded (the `MAX_*` constants of
+/// this module); a document past a bound is rejected with
+/// [`ParseError::TooLarge`] as soon as the bound is reached.
+pub fn parse_document_with(
+    bytes: &[u8],
+    format: DocumentFormat,
+    options: &ParseOptions,
+) -> Result<ParsedResume, ParseError> {
+    let text = document::extract_text(bytes, format, options)?;
+    parse_text_with(&text, options)
 }
 
 static CONTROL: LazyLock<Regex> =
@@ -151,6 +261,46 @@ mod tests {
         let unsupported = ParseError::Unsupported { what: "png".into() };
         assert_eq!(unsupported.code(), "unsupported_media_type");
         assert!(unsupported.to_string().contains("png"));
+        let too_large = ParseError::too_large("bytes of text", MAX_TEXT_BYTES);
+        assert_eq!(too_large.code(), "document_too_large");
+        assert_eq!(
+            too_large.to_string(),
+            "the document is too large: more than 1048576 bytes of text"
+        );
+        assert_eq!(ParseError::TimedOut.code(), "parse_timeout");
+    }
+
+    #[test]
+    fn text_over_the_bound_is_rejected_not_cut() {
+        let line = "Python and Go, 3 years. ";
+        let long = line.repeat(MAX_TEXT_BYTES / line.len() + 1);
+        assert_eq!(
+            parse_text(&long).unwrap_err(),
+            ParseError::too_large("bytes of text", MAX_TEXT_BYTES)
+        );
+        let roomy = ParseOptions {
+            max_text_bytes: 2 * MAX_TEXT_BYTES,
+            ..ParseOptions::default()
+        };
+        assert!(parse_text_with(&long, &roomy).is_ok());
+        let fits = &long[..MAX_TEXT_BYTES];
+        assert!(parse_text(fits).is_ok());
+    }
+
+    #[test]
+    fn a_passed_deadline_stops_parsing() {
+        let text = format!("{FIXTURE_TXT}\n{}", "Python, Go and Rust. ".repeat(40_000));
+        let passed = ParseOptions::with_deadline(Instant::now());
+        assert_eq!(
+            parse_text_with(&text, &passed).unwrap_err(),
+            ParseError::TimedOut
+        );
+        let far =
+            ParseOptions::with_deadline(Instant::now() + std::time::Duration::from_secs(3600));
+        let with = parse_text_with(&text, &far).unwrap();
+        let without = parse_text(&text).unwrap();
+        assert_eq!(with.skills, without.skills);
+        assert_eq!(with.name, without.name);
     }
 
     #[test]
