@@ -50,7 +50,7 @@ if (!existsSync(join(root, 'napi', 'Cargo.toml'))) {
 
 const args = [join(root, 'scripts', 'build.mjs'), '--release'];
 if (missing.length === 1) args.push('--only', missing[0]);
-console.log(`mismatch-recruiter: building ${missing.join(' and ')} from source (node ${args.slice(1).join(' ').replace(root + '/', '')})`);
+console.log(`mismatch-recruiter: building ${missing.join(' and ')} from source: node scripts/build.mjs ${args.slice(1).join(' ')}`);
 const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 if (result.status !== 0) {
   console.error(
