@@ -6,7 +6,7 @@
 //! (named, or implied by a named skill such as SQL by PostgreSQL), so these
 //! numbers agree with the match explanations.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::matching::{self, CandidateProfile, JobProfile, MatchWeights, Verdict};
 use crate::profile::Seniority;
@@ -117,39 +117,47 @@ pub struct JobAnalytics {
 
 /// Analyses `job` over `candidates`, scoring each with `weights`, with the
 /// salary benchmark from `model`.
-pub fn analyse_job(
+pub fn analyse_job<'a>(
     job: &JobProfile,
-    candidates: &[CandidateProfile],
+    candidates: impl IntoIterator<Item = &'a CandidateProfile>,
     weights: &MatchWeights,
     model: &SalaryModel,
 ) -> JobAnalytics {
-    let results = matching::rank_candidates(job, candidates, weights, candidates.len());
-    let missing = |skill: &str, list: fn(&matching::MatchResult) -> &Vec<String>| {
-        results
-            .iter()
-            .filter(|(_, r)| list(r).iter().any(|m| m == skill))
-            .count()
-    };
+    // One pass, keeping a score and a few counters per candidate, not the
+    // match results: memory does not grow with resume texts or explanations.
+    let mut scores: Vec<f32> = Vec::new();
+    let mut missing_required: HashMap<String, usize> = HashMap::new();
+    let mut missing_nice: HashMap<String, usize> = HashMap::new();
+    matching::for_each_score(job, candidates, weights, |r| {
+        scores.push(r.score);
+        for skill in r.missing_required_skills {
+            *missing_required.entry(skill).or_default() += 1;
+        }
+        for skill in r.missing_nice_to_have_skills {
+            *missing_nice.entry(skill).or_default() += 1;
+        }
+    });
+    let total = scores.len();
     // Matching lists a skill once, under its first spelling, even when the
     // job names it twice ("k8s" and "Kubernetes", or required and nice to
     // have); the same rule here keeps the counts in step with it.
     let vocab = SkillVocabulary::global();
     let key = |s: &str| vocab.canonical(s).unwrap_or(s).to_lowercase();
     let mut seen = HashSet::new();
-    let mut rarity = |skills: &[String], list: fn(&matching::MatchResult) -> &Vec<String>| {
+    let mut rarity = |skills: &[String], missing: &HashMap<String, usize>| {
         let mut out: Vec<SkillRarity> = skills
             .iter()
             .map(|s| s.trim())
             .filter(|s| !s.is_empty() && seen.insert(key(s)))
             .map(|skill| {
-                let with = candidates.len() - missing(skill, list);
+                let with = total - missing.get(skill).copied().unwrap_or(0);
                 SkillRarity {
                     skill: skill.to_owned(),
                     candidates_with: with,
-                    share: if candidates.is_empty() {
+                    share: if total == 0 {
                         0.0
                     } else {
-                        with as f64 / candidates.len() as f64
+                        with as f64 / total as f64
                     },
                 }
             })
@@ -157,9 +165,8 @@ pub fn analyse_job(
         out.sort_by_key(|r| r.candidates_with);
         out
     };
-    let required_skills = rarity(&job.required_skills, |r| &r.missing_required_skills);
-    let nice_to_have_skills = rarity(&job.nice_to_have_skills, |r| &r.missing_nice_to_have_skills);
-    let scores: Vec<f32> = results.iter().map(|(_, r)| r.score).collect();
+    let required_skills = rarity(&job.required_skills, &missing_required);
+    let nice_to_have_skills = rarity(&job.nice_to_have_skills, &missing_nice);
     JobAnalytics {
         required_skills,
         nice_to_have_skills,

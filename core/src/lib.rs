@@ -59,10 +59,11 @@ pub mod matching;
 pub mod profile;
 pub mod resume;
 pub mod salary;
+pub mod security;
 pub mod skills;
 mod text;
 
-pub use profile::{EducationLevel, RemotePolicy, Seniority, UnknownVariant};
+pub use profile::{EducationLevel, JobStatus, RemotePolicy, Seniority, UnknownVariant};
 
 /// Loads the embedded data and fits the salary model now rather than on the
 /// first request that needs them (each is otherwise built lazily, once).

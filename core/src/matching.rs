@@ -278,6 +278,20 @@ pub fn score(
     )
 }
 
+/// Scores every candidate against `job` and hands each result to `each`,
+/// keeping none: memory stays flat however many candidates there are.
+pub fn for_each_score<'a>(
+    job: &JobProfile,
+    candidates: impl IntoIterator<Item = &'a CandidateProfile>,
+    weights: &MatchWeights,
+    mut each: impl FnMut(MatchResult),
+) {
+    let job = PreparedJob::new(job);
+    for c in candidates {
+        each(score_prepared(&PreparedCandidate::new(c), &job, weights));
+    }
+}
+
 /// The `k` best candidates for a job: indices into `candidates`, best
 /// first, equal scores in input order.
 pub fn rank_candidates(

@@ -4,7 +4,6 @@
 //! server uses on the wire and in storage; the spellings must never change.
 
 use std::fmt;
-use std::str::FromStr;
 
 /// Error of the `FromStr` impls below: names the type and the rejected text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,19 +48,19 @@ macro_rules! string_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl FromStr for $name {
-            type Err = UnknownVariant;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::profile::UnknownVariant;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 let trimmed = s.trim();
                 $( if trimmed.eq_ignore_ascii_case($text) { return Ok($name::$variant); } )+
-                Err(UnknownVariant {
+                Err($crate::profile::UnknownVariant {
                     kind: $kind,
                     value: s.to_owned(),
                     expected: &[ $( $text ),+ ],
@@ -70,6 +69,8 @@ macro_rules! string_enum {
         }
     };
 }
+
+pub(crate) use string_enum;
 
 string_enum! {
     /// Career level. Ordered from the most junior to the most senior.
@@ -137,6 +138,18 @@ string_enum! {
         Hybrid => "hybrid",
         /// From anywhere.
         Remote => "remote",
+    }
+}
+
+string_enum! {
+    /// Whether a job posting accepts candidates (only open jobs are ranked).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    JobStatus, "job status" {
+        /// Accepting candidates.
+        #[default]
+        Open => "open",
+        /// No longer accepting candidates.
+        Closed => "closed",
     }
 }
 

@@ -2,15 +2,15 @@
 //! `salary-models train`.
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::accounts::{self, Bootstrap};
-use crate::auth::{Role, Scope};
+use mismatch_core::security::{Role, Scope};
+
 use crate::config::{LogFormat, Settings};
+use crate::services::accounts::{self, Bootstrap, KeySpec};
 use crate::state::AppState;
 use crate::storage::Storage;
 
@@ -81,11 +81,12 @@ enum KeysCommand {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s).ok_or_else(|| format!("'{s}' is not one of admin, recruiter, viewer"))
+    s.parse()
+        .map_err(|_| format!("'{s}' is not one of admin, recruiter, viewer"))
 }
 
 fn parse_scope(s: &str) -> Result<Scope, String> {
-    Scope::parse(s.trim()).ok_or_else(|| {
+    s.trim().parse::<Scope>().map_err(|_| {
         let all: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
         format!("'{s}' is not a scope; known: {}", all.join(", "))
     })
@@ -184,16 +185,17 @@ async fn create_key(
         ));
     }
     let storage = open_storage(settings).await?;
-    let (user, issued) = accounts::create_user_with_key(
-        &storage,
+    let ttl_seconds = ttl_seconds.map(i64::from);
+    let spec = KeySpec {
         name,
         role,
         scopes,
-        ttl_seconds.map(i64::from),
-        None,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+        ttl_seconds,
+        expires_at: accounts::expiry_after(crate::state::now_ms(), ttl_seconds),
+    };
+    let (user, issued) = accounts::create_user_with_key(&storage, &spec, None)
+        .await
+        .map_err(|e| e.to_string())?;
     storage.close().await;
     println!(
         "Created API key {} for user {} ({name}, role {}).",
@@ -215,8 +217,7 @@ async fn train_salary_model(
         std::fs::read_to_string(csv).map_err(|e| format!("cannot read {}: {e}", csv.display()))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
     let storage = open_storage(settings).await?;
-    let result =
-        crate::routes::v1::salary_models::train_and_store(&storage, name, text, None).await;
+    let result = crate::services::salary_models::train_and_store(&storage, name, text, None).await;
     storage.close().await;
     let model = result.map_err(|e| {
         let problem = e.to_problem();
@@ -233,15 +234,18 @@ async fn train_salary_model(
     })?;
     println!(
         "Trained salary model {} (\"{}\") version {} on {} offers ({}).",
-        model.id, model.name, model.version, model.rows, model.currency
+        model.id, model.name, model.version, model.row_count, model.currency
     );
-    if let Some(e) = &model.evaluation {
+    if let Some(e) = &model.summary.evaluation {
         println!(
             "Holdout ({} offers): MAE {:.0} vs {:.0} for the mean; 80 % interval coverage {:.3}.",
             e.n_test, e.mae, e.baseline_mae, e.interval_coverage
         );
     }
-    println!("Predictions report it as {}.", model.model_version);
+    println!(
+        "Predictions report it as {}.",
+        crate::services::salary_models::model_version(&model.id, model.version)
+    );
     Ok(())
 }
 
@@ -286,13 +290,14 @@ async fn serve(settings: Settings) -> Result<(), String> {
             }
         })
     };
-    let result = axum::serve(
-        listener,
-        crate::app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|e| format!("server error: {e}"));
+    let limits = crate::listener::Limits {
+        header_timeout: Duration::from_secs(settings.header_timeout_secs),
+        max_connections: settings.max_connections,
+        drain_timeout: Duration::from_secs(settings.request_timeout_secs + 5),
+    };
+    let result = crate::listener::serve(listener, crate::app(state), limits, shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"));
     pruner.abort();
     storage.close().await;
     tracing::info!("stopped");

@@ -18,6 +18,10 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 60;
+/// Seconds to receive a request's headers (and the idle limit of a kept-alive connection).
+pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 10;
+/// Connections served at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
 /// Which origins may call the API from a browser.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +51,12 @@ pub struct Settings {
     pub match_weights: MatchWeights,
     pub admin_api_key: Option<String>,
     pub request_timeout_secs: u64,
+    /// Time a connection has to send a request's headers, also while a
+    /// kept-alive connection waits for its next request: idle connections
+    /// are closed after it.
+    pub header_timeout_secs: u64,
+    /// Open connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
     pub log_format: LogFormat,
 }
 
@@ -63,6 +73,8 @@ impl Default for Settings {
             match_weights: MatchWeights::default(),
             admin_api_key: None,
             request_timeout_secs: DEFAULT_REQUEST_TIMEOUT_SECS,
+            header_timeout_secs: DEFAULT_HEADER_TIMEOUT_SECS,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             log_format: LogFormat::Text,
         }
     }
@@ -146,6 +158,15 @@ impl Settings {
                     ))
                 })?;
         }
+        if let Some(secs) = raw.header_timeout_secs {
+            settings.header_timeout_secs =
+                parse_bounded("MISMATCH_HEADER_TIMEOUT_SECS", &secs, 1, 3600, "seconds")?;
+        }
+        if let Some(n) = raw.max_connections {
+            settings.max_connections =
+                parse_bounded("MISMATCH_MAX_CONNECTIONS", &n, 1, 1_000_000, "connections")?
+                    as usize;
+        }
         if let Some(origins) = raw.cors_origins {
             settings.cors_origins = parse_cors_origins(&origins)?;
         }
@@ -154,7 +175,7 @@ impl Settings {
         }
         if let Some(key) = raw.admin_api_key.filter(|k| !k.trim().is_empty()) {
             let key = key.trim().to_owned();
-            if !crate::api_key::is_well_formed(&key) {
+            if !mismatch_core::security::api_key::is_well_formed(&key) {
                 return Err(ConfigError(
                     "MISMATCH_ADMIN_API_KEY: not a well-formed key (expected mm_ + 49 base62 characters with a valid checksum; create one with `mismatch-server keys create`)".into(),
                 ));
@@ -196,6 +217,10 @@ pub struct RawSettings {
     pub max_body_bytes: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub request_timeout_secs: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub header_timeout_secs: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub max_connections: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub cors_origins: Option<String>,
     #[serde(default)]
@@ -307,6 +332,25 @@ fn parse_weights(raw: RawWeights) -> Result<MatchWeights, ConfigError> {
     Ok(weights)
 }
 
+/// A whole number in `min..=max`, or an error naming the variable.
+fn parse_bounded(
+    name: &str,
+    raw: &str,
+    min: u64,
+    max: u64,
+    unit: &str,
+) -> Result<u64, ConfigError> {
+    raw.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| {
+            ConfigError(format!(
+                "{name}: '{raw}' is not a whole number of {unit} between {min} and {max}"
+            ))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,7 +444,7 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.0.starts_with("MISMATCH_ADMIN_API_KEY:"));
-        let key = crate::api_key::generate().unwrap().secret;
+        let key = mismatch_core::security::api_key::generate().unwrap().secret;
         let s = Settings::from_raw(RawSettings {
             admin_api_key: Some(key.clone()),
             ..raw()

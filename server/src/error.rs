@@ -32,17 +32,132 @@ pub struct Problem {
     pub status: u16,
     /// Human-readable explanation of this occurrence.
     pub detail: String,
-    /// Stable machine-readable code: `unauthorized`, `forbidden`, `not_found`,
-    /// `validation_failed`, `malformed_request`, `payload_too_large`,
-    /// `unsupported_media_type`, `unreadable_document`, `empty_document`,
-    /// `encrypted_document`, `idempotency_key_reused`, `conflict`,
-    /// `method_not_allowed`, `rate_limited`, `internal` or `unavailable`.
-    pub code: String,
+    /// Stable machine-readable code.
+    pub code: ErrorCode,
     /// Id of the request (also in the `X-Request-Id` response header).
     pub request_id: String,
     /// Per-field problems (empty unless `code` is `validation_failed`).
     pub errors: Vec<FieldError>,
 }
+
+/// The stable machine-readable code of every error the API answers. The
+/// contract clients branch on: a code is never renamed or reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: the body or a header is not well-formed.
+    MalformedRequest,
+    /// 401: missing, malformed, unknown, revoked or expired API key.
+    Unauthorized,
+    /// 403: the key lacks the scope or role the operation needs.
+    Forbidden,
+    /// 404: no such resource or route.
+    NotFound,
+    /// 405: the route exists with other methods.
+    MethodNotAllowed,
+    /// 409: the resource's state forbids the operation.
+    Conflict,
+    /// 409 with `Retry-After`: a request with this Idempotency-Key is still
+    /// being processed.
+    IdempotencyKeyInUse,
+    /// 412: `If-Match` names a version other than the current one.
+    PreconditionFailed,
+    /// 413: the body is larger than the configured limit.
+    PayloadTooLarge,
+    /// 413: the document expands to more than the documented limits.
+    DocumentTooLarge,
+    /// 415: the body's media type is not accepted.
+    UnsupportedMediaType,
+    /// 422: one or more fields are invalid (see `errors`).
+    ValidationFailed,
+    /// 422: the Idempotency-Key was used with a different request.
+    IdempotencyKeyReused,
+    /// 422: the document has no text.
+    EmptyDocument,
+    /// 422: the document is password protected.
+    EncryptedDocument,
+    /// 422: the document claims a supported format but cannot be read.
+    UnreadableDocument,
+    /// 500: unexpected; quote the request id.
+    Internal,
+    /// 503 with `Retry-After`: the database (or the server) cannot serve
+    /// now, or the request took longer than the configured limit.
+    Unavailable,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::MalformedRequest => "malformed_request",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::IdempotencyKeyInUse => "idempotency_key_in_use",
+            ErrorCode::PreconditionFailed => "precondition_failed",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::DocumentTooLarge => "document_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
+            ErrorCode::EmptyDocument => "empty_document",
+            ErrorCode::EncryptedDocument => "encrypted_document",
+            ErrorCode::UnreadableDocument => "unreadable_document",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Unavailable => "unavailable",
+        }
+    }
+
+    /// The HTTP status this code is answered with.
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::MalformedRequest => StatusCode::BAD_REQUEST,
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::Conflict | ErrorCode::IdempotencyKeyInUse => StatusCode::CONFLICT,
+            ErrorCode::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ErrorCode::PayloadTooLarge | ErrorCode::DocumentTooLarge => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::ValidationFailed
+            | ErrorCode::IdempotencyKeyReused
+            | ErrorCode::EmptyDocument
+            | ErrorCode::EncryptedDocument
+            | ErrorCode::UnreadableDocument => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// Every code, for tests and documentation.
+    pub const ALL: [ErrorCode; 18] = [
+        ErrorCode::MalformedRequest,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::Conflict,
+        ErrorCode::IdempotencyKeyInUse,
+        ErrorCode::PreconditionFailed,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::DocumentTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::ValidationFailed,
+        ErrorCode::IdempotencyKeyReused,
+        ErrorCode::EmptyDocument,
+        ErrorCode::EncryptedDocument,
+        ErrorCode::UnreadableDocument,
+        ErrorCode::Internal,
+        ErrorCode::Unavailable,
+    ];
+}
+
+/// How long a client should wait before retrying a 503.
+pub const RETRY_AFTER_SECS: u64 = 5;
 
 /// One invalid field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -54,17 +169,33 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
 /// An error answered to the client.
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub detail: String,
     pub errors: Vec<FieldError>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    /// An error with `code`'s usual status.
+    pub fn coded(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self::with_status(code.status(), code, detail)
+    }
+
+    /// An error whose status differs from `code`'s usual one (a bare status
+    /// produced outside the handlers).
+    pub fn with_status(status: StatusCode, code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -74,43 +205,38 @@ impl ApiError {
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+        Self::coded(ErrorCode::Unauthorized, detail)
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+        Self::coded(ErrorCode::Forbidden, detail)
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+        Self::coded(ErrorCode::NotFound, detail)
     }
 
     pub fn conflict(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, "conflict", detail)
+        Self::coded(ErrorCode::Conflict, detail)
     }
 
     pub fn malformed(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "malformed_request", detail)
+        Self::coded(ErrorCode::MalformedRequest, detail)
     }
 
     pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            detail,
-        )
+        Self::coded(ErrorCode::UnsupportedMediaType, detail)
     }
 
     pub fn payload_too_large(limit: usize) -> Self {
-        Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+        Self::coded(
+            ErrorCode::PayloadTooLarge,
             format!("the request body exceeds the limit of {limit} bytes"),
         )
     }
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail)
+        Self::coded(ErrorCode::Unavailable, detail)
     }
 
     /// A 422 naming one invalid field.
@@ -130,7 +256,7 @@ impl ApiError {
             .join("; ");
         Self {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "validation_failed",
+            code: ErrorCode::ValidationFailed,
             detail: if detail.is_empty() {
                 "the request is invalid".to_owned()
             } else {
@@ -145,9 +271,8 @@ impl ApiError {
     pub fn internal(err: impl std::fmt::Display) -> Self {
         let request_id = current_request_id();
         tracing::error!(request_id = %request_id.as_deref().unwrap_or("-"), error = %err, "internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+        Self::coded(
+            ErrorCode::Internal,
             "an internal error occurred; quote the request id when reporting it",
         )
     }
@@ -155,11 +280,11 @@ impl ApiError {
     /// The problem document for this error.
     pub fn to_problem(&self) -> Problem {
         Problem {
-            type_url: format!("{TYPE_BASE}{}", self.code),
+            type_url: format!("{TYPE_BASE}{}", self.code.as_str()),
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
-            code: self.code.to_owned(),
+            code: self.code,
             request_id: current_request_id().unwrap_or_default(),
             errors: self.errors.clone(),
         }
@@ -173,7 +298,13 @@ pub fn current_request_id() -> Option<String> {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({}): {}", self.code, self.status, self.detail)
+        write!(
+            f,
+            "{} ({}): {}",
+            self.code.as_str(),
+            self.status,
+            self.detail
+        )
     }
 }
 
@@ -188,6 +319,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
         );
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -205,6 +341,10 @@ impl From<crate::storage::StorageError> for ApiError {
                 tracing::error!(error = %e, "database unavailable");
                 ApiError::unavailable("the database is unavailable; retry later")
             }
+            crate::storage::StorageError::SchemaMissing => {
+                tracing::error!("database schema missing");
+                ApiError::unavailable("the database is unavailable; retry later")
+            }
             other => ApiError::internal(other),
         }
     }
@@ -212,33 +352,35 @@ impl From<crate::storage::StorageError> for ApiError {
 
 impl From<mismatch_core::resume::ParseError> for ApiError {
     fn from(err: mismatch_core::resume::ParseError) -> Self {
-        let code = err.code();
-        let status = if code == "unsupported_media_type" {
-            StatusCode::UNSUPPORTED_MEDIA_TYPE
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
+        let code = match err.code() {
+            "unsupported_media_type" => ErrorCode::UnsupportedMediaType,
+            "empty_document" => ErrorCode::EmptyDocument,
+            "encrypted_document" => ErrorCode::EncryptedDocument,
+            "document_too_large" => ErrorCode::DocumentTooLarge,
+            "parse_timeout" => ErrorCode::Unavailable,
+            _ => ErrorCode::UnreadableDocument,
         };
-        ApiError::new(status, code, err.to_string())
+        ApiError::coded(code, err.to_string())
     }
 }
 
 /// The stable code used for a bare status produced outside the handlers
 /// (tower layers, routing fallbacks).
-pub fn code_for_status(status: StatusCode) -> &'static str {
+pub fn code_for_status(status: StatusCode) -> ErrorCode {
     match status.as_u16() {
-        400 => "malformed_request",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        409 => "conflict",
-        413 => "payload_too_large",
-        415 => "unsupported_media_type",
-        422 => "validation_failed",
-        429 => "rate_limited",
-        503 | 504 | 408 => "unavailable",
-        s if s >= 500 => "internal",
-        _ => "malformed_request",
+        400 => ErrorCode::MalformedRequest,
+        401 => ErrorCode::Unauthorized,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        405 => ErrorCode::MethodNotAllowed,
+        409 => ErrorCode::Conflict,
+        412 => ErrorCode::PreconditionFailed,
+        413 => ErrorCode::PayloadTooLarge,
+        415 => ErrorCode::UnsupportedMediaType,
+        422 => ErrorCode::ValidationFailed,
+        503 | 504 | 408 => ErrorCode::Unavailable,
+        s if s >= 500 => ErrorCode::Internal,
+        _ => ErrorCode::MalformedRequest,
     }
 }
 
@@ -251,7 +393,7 @@ mod tests {
         let problem =
             ApiError::internal("relation \"api_keys\" does not exist at /srv/db").to_problem();
         assert_eq!(problem.status, 500);
-        assert_eq!(problem.code, "internal");
+        assert_eq!(problem.code, ErrorCode::Internal);
         assert!(!problem.detail.contains("api_keys"));
         assert!(problem.type_url.ends_with("/internal"));
     }
@@ -289,5 +431,20 @@ mod tests {
             PROBLEM_CONTENT_TYPE
         );
         assert!(response.headers().contains_key(header::WWW_AUTHENTICATE));
+        let response = ApiError::unavailable("down").into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+    }
+
+    #[test]
+    fn every_code_has_a_distinct_name_and_its_status() {
+        let mut names: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(code_for_status(code.status()).status(), code.status());
+        }
     }
 }

@@ -3,8 +3,8 @@
 //! everything else, naming the offending field.
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -41,7 +41,14 @@ where
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(bytes_rejection)?;
-        parse_json(&bytes).map(ApiJson)
+        let value = parse_json(&bytes)?;
+        if json_has_nul_escape(&bytes) {
+            return Err(ApiError::validation(
+                "body",
+                "text fields must not contain NUL characters (\\u0000)",
+            ));
+        }
+        Ok(ApiJson(value))
     }
 }
 
@@ -59,9 +66,8 @@ fn is_json_content_type(value: &str) -> bool {
 /// Maps a failure to read the body (usually the size limit) to an [`ApiError`].
 pub fn bytes_rejection(rejection: BytesRejection) -> ApiError {
     if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            rejection.status(),
-            "payload_too_large",
+        ApiError::coded(
+            crate::error::ErrorCode::PayloadTooLarge,
             "the request body is larger than the configured limit",
         )
     } else {
@@ -132,6 +138,14 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
+        if let Some((name, _)) =
+            form_urlencoded::parse(query.as_bytes()).find(|(_, v)| v.contains('\0'))
+        {
+            return Err(ApiError::validation(
+                name.into_owned(),
+                "must not contain NUL characters",
+            ));
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize::<_, T>(de)
             .map(ApiQuery)
@@ -141,4 +155,45 @@ where
                 ApiError::validation(field_name(&path, &message), message)
             })
     }
+}
+
+/// Path parameters, typically a resource id such as `Path<CandidateId>`. An
+/// id of the wrong shape names no resource: `404 not_found`, saying what
+/// was expected, without a lookup.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(PathRejection::FailedToDeserializePathParams(err)) => {
+                Err(ApiError::not_found(err.body_text()))
+            }
+            Err(other) => Err(ApiError::internal(other.body_text())),
+        }
+    }
+}
+
+/// Whether a JSON text holds a NUL character (only possible as the escape
+/// `\u0000`; a raw NUL byte is not valid JSON). PostgreSQL cannot store one
+/// in a text column, so every engine refuses it alike.
+fn json_has_nul_escape(bytes: &[u8]) -> bool {
+    let mut backslashes = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\\' {
+            backslashes += 1;
+            continue;
+        }
+        if b == b'u' && backslashes % 2 == 1 && bytes.get(i + 1..i + 5) == Some(b"0000") {
+            return true;
+        }
+        backslashes = 0;
+    }
+    false
 }

@@ -1,27 +1,36 @@
-//! `Idempotency-Key` for POST requests.
+//! `Idempotency-Key` for POST, PATCH and DELETE requests.
 //!
-//! The first request with a key claims `(user, key)` with a pending row
-//! (a unique primary key makes concurrent duplicates lose the race), runs,
-//! and stores its response. A repeat with the same method, path and body
-//! gets the stored response back with `Idempotent-Replayed: true`; one with a
+//! The first request with a key claims it with a pending row (a unique
+//! primary key makes concurrent duplicates lose the race), runs, and stores
+//! its response. A repeat with the same method, path and body gets the
+//! stored response back with `Idempotent-Replayed: true`; one with a
 //! different body gets `422 idempotency_key_reused`; one that arrives while
-//! the first is still running gets `409 conflict` with `Retry-After`.
-//! Server errors (5xx) are not stored, so a retry runs again. Entries expire
-//! after 24 hours.
-
-use std::net::SocketAddr;
+//! the first is still running gets `409 idempotency_key_in_use` with
+//! `Retry-After`. Server errors (5xx), 408 and 429 are not stored, so a retry
+//! runs again. Entries expire after 24 hours, and go with the resource they
+//! describe when it is deleted or revoked.
+//!
+//! Nothing is stored in clear: a row is found by a hash of (user, key), and
+//! the response (which may carry a new API key's secret or personal data) is
+//! sealed under a key derived from the client's Idempotency-Key (see
+//! `mismatch_core::security::sealed`).
+//!
+//! Every answer from the store is handed to [`Authorized`](crate::auth::Authorized)
+//! as a [`StoredAnswer`], which gives it only after the route's own access
+//! check: a replay is authorised like a first request.
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use mismatch_core::security::sealed;
 use sha2::{Digest, Sha256};
 
-use crate::auth::{Principal, authenticate};
-use crate::error::ApiError;
+use crate::auth::{Principal, StoredAnswer, principal_of};
+use crate::error::{ApiError, ErrorCode};
 use crate::state::{AppState, now_ms};
-use crate::storage::IdempotencyRecord;
+use crate::storage::idempotency::IdempotencyRecord;
 
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
@@ -30,8 +39,13 @@ pub const RETENTION_MS: i64 = 24 * 3600 * 1000;
 /// Responses larger than this are passed through without being remembered.
 const MAX_STORED_RESPONSE: usize = 32 * 1024 * 1024;
 
+/// The methods whose requests may carry an Idempotency-Key.
+pub fn is_idempotent_method(method: &Method) -> bool {
+    method == Method::POST || method == Method::PATCH || method == Method::DELETE
+}
+
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if request.method() != Method::POST {
+    if !is_idempotent_method(request.method()) {
         return next.run(request).await;
     }
     let Some(key) = request.headers().get(IDEMPOTENCY_KEY) else {
@@ -62,15 +76,10 @@ async fn run(
     next: Next,
 ) -> Result<Response, ApiError> {
     let (mut parts, body) = request.into_parts();
-    let ip = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string());
-    // Idempotency is per principal, so the key must be resolved here; the
-    // handler reuses the result instead of authenticating again.
-    let principal: Principal = authenticate(state, &parts.headers, ip.as_deref()).await?;
+    // Idempotency is per user, so the key must be resolved here; the
+    // extractor reuses the result instead of authenticating again.
+    let principal: Principal = principal_of(state, &parts).await?;
     parts.extensions.insert(principal.clone());
-
     let limit = state.settings().max_body_bytes;
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|err| {
         if is_length_limit(&err) {
@@ -86,28 +95,29 @@ async fn run(
         .map(|pq| pq.as_str().to_owned())
         .unwrap_or_else(|| parts.uri.path().to_owned());
     let body_sha256 = hex::encode(Sha256::digest(&bytes));
+    let user = principal.user_id.as_str();
+    let key_hash = sealed::lookup_hash(&[user, &key]);
     let storage = state.storage();
-
     // Two rounds at most: the second after removing an expired or abandoned entry.
     for _ in 0..3 {
         let now = now_ms();
         let record = IdempotencyRecord {
+            key_hash: key_hash.clone(),
             user_id: principal.user_id.clone(),
-            key: key.clone(),
             method: method.clone(),
             path: path.clone(),
             body_sha256: body_sha256.clone(),
             status: None,
-            response_body: None,
-            content_type: None,
+            response_sealed: None,
+            resource_id: None,
             created_at: now,
         };
         if storage.begin_idempotency(&record).await? {
             let request = Request::from_parts(parts, Body::from(bytes));
             let response = next.run(request).await;
-            return finish(state, &principal.user_id, &key, response).await;
+            return finish(state, user, &key, &key_hash, response).await;
         }
-        let Some(existing) = storage.get_idempotency(&principal.user_id, &key).await? else {
+        let Some(existing) = storage.get_idempotency(&key_hash).await? else {
             continue;
         };
         let abandoned_after = i64::try_from(state.settings().request_timeout_secs)
@@ -117,42 +127,79 @@ async fn run(
         let expired = existing.created_at < now - RETENTION_MS;
         let abandoned = existing.status.is_none() && existing.created_at < now - abandoned_after;
         if expired || abandoned {
-            storage.delete_idempotency(&principal.user_id, &key).await?;
+            storage.delete_idempotency(&key_hash).await?;
             continue;
         }
-        if existing.method != method || existing.path != path || existing.body_sha256 != body_sha256
+        let answer = if existing.method != method
+            || existing.path != path
+            || existing.body_sha256 != body_sha256
         {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
+            ApiError::coded(
+                ErrorCode::IdempotencyKeyReused,
                 "this Idempotency-Key was already used with a different request; use a new key for a new request",
-            ));
-        }
-        return match existing.status {
-            Some(status) => Ok(replay(&existing, status)),
-            None => {
-                let mut response = ApiError::conflict(
-                    "a request with this Idempotency-Key is still being processed; retry shortly",
-                )
-                .into_response();
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-                Ok(response)
+            )
+            .into_response()
+        } else {
+            match (existing.status, existing.response_sealed.as_deref()) {
+                (Some(status), Some(sealed_response)) => {
+                    replay(user, &key, status, sealed_response)?
+                }
+                _ => {
+                    let mut response = ApiError::coded(
+                        ErrorCode::IdempotencyKeyInUse,
+                        "a request with this Idempotency-Key is still being processed; retry shortly",
+                    )
+                    .into_response();
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                    response
+                }
             }
         };
+        let answer = StoredAnswer::new(answer);
+        parts.extensions.insert(answer.clone());
+        let request = Request::from_parts(parts, Body::from(bytes));
+        let response = next.run(request).await;
+        if !answer.was_given() {
+            // Every route that takes these methods authorises with
+            // `Authorized`; one that does not has just run twice.
+            tracing::error!(%method, %path, "idempotent replay reached a handler without Authorized");
+        }
+        return Ok(response);
     }
     Err(ApiError::conflict(
         "could not claim the Idempotency-Key; retry",
     ))
 }
 
+/// What is sealed: the headers a replay needs, then the body.
+fn envelope(content_type: &str, etag: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(content_type.len() + etag.len() + 2 + body.len());
+    out.extend_from_slice(content_type.as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(etag.as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(body);
+    out
+}
+
+/// The `id` of a JSON object body: the resource the response describes.
+fn resource_id(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct WithId {
+        id: String,
+    }
+    serde_json::from_slice::<WithId>(body).ok().map(|w| w.id)
+}
+
 /// Stores a final response (anything but a server error or throttling) and
 /// passes it on.
 async fn finish(
     state: &AppState,
-    user_id: &str,
+    user: &str,
     key: &str,
+    key_hash: &str,
     response: Response,
 ) -> Result<Response, ApiError> {
     let status = response.status();
@@ -161,60 +208,70 @@ async fn finish(
         || status == StatusCode::TOO_MANY_REQUESTS
         || status == StatusCode::REQUEST_TIMEOUT;
     if retryable {
-        storage.delete_idempotency(user_id, key).await?;
+        storage.delete_idempotency(key_hash).await?;
         return Ok(response);
     }
     let (parts, body) = response.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_STORED_RESPONSE).await {
         Ok(bytes) => bytes,
         Err(err) => {
-            storage.delete_idempotency(user_id, key).await?;
+            storage.delete_idempotency(key_hash).await?;
             return Err(ApiError::internal(format!(
                 "could not buffer response: {err}"
             )));
         }
     };
-    let content_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    match std::str::from_utf8(&bytes) {
-        Ok(text) => {
-            storage
-                .complete_idempotency(
-                    user_id,
-                    key,
-                    i64::from(status.as_u16()),
-                    text,
-                    content_type.as_deref(),
-                )
-                .await?;
-        }
-        // Only JSON is produced today; anything else is simply not replayable.
-        Err(_) => storage.delete_idempotency(user_id, key).await?,
-    }
+    let header_text = |name: header::HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let content_type = header_text(header::CONTENT_TYPE);
+    let etag = header_text(header::ETAG);
+    let sealed_response = sealed::seal(&[user, key], &envelope(&content_type, &etag, &bytes))
+        .map_err(ApiError::internal)?;
+    let resource = if status.is_success() {
+        resource_id(&bytes)
+    } else {
+        None
+    };
+    storage
+        .complete_idempotency(
+            key_hash,
+            i64::from(status.as_u16()),
+            &sealed_response,
+            resource.as_deref(),
+        )
+        .await?;
     Ok(Response::from_parts(parts, Body::from(bytes)))
 }
 
-fn replay(record: &IdempotencyRecord, status: i64) -> Response {
+fn replay(user: &str, key: &str, status: i64, sealed_response: &str) -> Result<Response, ApiError> {
+    let opened = sealed::open(&[user, key], sealed_response).map_err(ApiError::internal)?;
+    let mut pieces = opened.splitn(3, |b| *b == b'\n');
+    let content_type = pieces.next().unwrap_or_default().to_vec();
+    let etag = pieces.next().unwrap_or_default().to_vec();
+    let body = pieces.next().unwrap_or_default().to_vec();
     let status = u16::try_from(status)
         .ok()
         .and_then(|s| StatusCode::from_u16(s).ok())
         .unwrap_or(StatusCode::OK);
-    let mut response = Response::new(Body::from(record.response_body.clone().unwrap_or_default()));
+    let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
-    if let Some(ct) = record
-        .content_type
-        .as_deref()
-        .and_then(|ct| HeaderValue::from_str(ct).ok())
-    {
-        response.headers_mut().insert(header::CONTENT_TYPE, ct);
+    for (name, value) in [(header::CONTENT_TYPE, content_type), (header::ETAG, etag)] {
+        if !value.is_empty()
+            && let Ok(value) = HeaderValue::from_bytes(&value)
+        {
+            response.headers_mut().insert(name, value);
+        }
     }
     response
         .headers_mut()
         .insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
-    response
+    Ok(response)
 }
 
 fn is_length_limit(err: &axum::Error) -> bool {
@@ -238,5 +295,30 @@ pub async fn prune(state: &AppState) {
         Ok(0) => {}
         Ok(n) => tracing::info!(removed = n, "pruned expired idempotency keys"),
         Err(err) => tracing::warn!(error = %err, "could not prune idempotency keys"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelopes_round_trip_through_a_seal() {
+        let sealed_response = sealed::seal(
+            &["usr_1", "k"],
+            &envelope("application/json", "\"3\"", b"{\"id\":\"job_1\"}\n"),
+        )
+        .unwrap();
+        let r = replay("usr_1", "k", 201, &sealed_response).unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+        assert_eq!(r.headers()[header::ETAG], "\"3\"");
+        assert_eq!(r.headers()[REPLAYED_HEADER], "true");
+        assert!(replay("usr_2", "k", 201, &sealed_response).is_err());
+        assert_eq!(
+            resource_id(b"{\"id\":\"job_1\",\"x\":1}").as_deref(),
+            Some("job_1")
+        );
+        assert_eq!(resource_id(b"[]"), None);
     }
 }

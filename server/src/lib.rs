@@ -4,19 +4,20 @@
 //! and the middleware stack) for a given [`AppState`]; `main` only parses
 //! the command line (see [`cli`]).
 
-pub mod accounts;
-pub mod api_key;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod ids;
+pub mod listener;
 pub mod match_index;
 pub mod middleware;
 pub mod models;
 pub mod openapi;
 pub mod routes;
+pub mod services;
 pub mod state;
 pub mod storage;
 

@@ -23,8 +23,10 @@ use mismatch_core::matching::index::{CandidateIndex, JobIndex};
 use tokio::sync::{OwnedRwLockReadGuard, RwLock};
 
 use crate::error::ApiError;
-use crate::routes::v1::matches::{candidate_profile, job_profile};
-use crate::storage::{CandidateRecord, JobRecord, RankingMarker, Storage};
+use crate::storage::Storage;
+use crate::storage::candidates::CandidateRecord;
+use crate::storage::jobs::JobRecord;
+use crate::storage::ranking::RankingMarker;
 
 /// Indexes older than this are rebuilt before the next ranking, whatever
 /// the fingerprint says.
@@ -63,8 +65,10 @@ async fn build(storage: &Storage) -> Result<Loaded, ApiError> {
     let jobs = storage.open_jobs().await?;
     let candidates = storage.all_candidates().await?;
     let indexes = tokio::task::spawn_blocking(move || Indexes {
-        jobs: JobIndex::build(jobs.iter().map(job_profile).collect()),
-        candidates: CandidateIndex::build(candidates.iter().map(candidate_profile).collect()),
+        jobs: JobIndex::build(jobs.iter().map(JobRecord::profile).collect()),
+        candidates: CandidateIndex::build(
+            candidates.iter().map(CandidateRecord::profile).collect(),
+        ),
     })
     .await
     .map_err(ApiError::internal)?;
@@ -132,7 +136,7 @@ impl MatchIndexes {
 
     /// After a candidate was stored.
     pub async fn upsert_candidate(&self, storage: &Storage, record: &CandidateRecord) {
-        let profile = candidate_profile(record);
+        let profile = record.profile();
         self.update(storage, |i| i.candidates.insert(profile)).await;
     }
 
@@ -146,8 +150,8 @@ impl MatchIndexes {
 
     /// After a job was stored: only open jobs are ranked.
     pub async fn upsert_job(&self, storage: &Storage, record: &JobRecord) {
-        let open = record.status == "open";
-        let profile = job_profile(record);
+        let open = record.status == mismatch_core::JobStatus::Open;
+        let profile = record.profile();
         self.update(storage, |i| {
             if open {
                 i.jobs.insert(profile);

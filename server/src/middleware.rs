@@ -69,7 +69,8 @@ async fn ensure_problem(response: Response) -> Response {
     } else {
         text
     };
-    let mut converted = ApiError::new(status, code_for_status(status), detail).into_response();
+    let mut converted =
+        ApiError::with_status(status, code_for_status(status), detail).into_response();
     // Keep headers such as Allow (405) or Retry-After.
     for (name, value) in parts.headers.iter() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {

@@ -4,10 +4,11 @@
 
 use mismatch_core::matching::Verdict as DomainVerdict;
 use mismatch_core::profile::{
-    EducationLevel as DomainEducationLevel, RemotePolicy as DomainRemotePolicy,
-    Seniority as DomainSeniority,
+    EducationLevel as DomainEducationLevel, JobStatus as DomainJobStatus,
+    RemotePolicy as DomainRemotePolicy, Seniority as DomainSeniority,
 };
 use mismatch_core::resume::DocumentFormat as DomainDocumentFormat;
+use mismatch_core::security::{Role as DomainRole, Scope as DomainScope};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -85,37 +86,79 @@ wire_enum!(
     }
 );
 
-/// Whether a job accepts candidates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum JobStatus {
-    #[default]
-    Open,
-    Closed,
+wire_enum!(
+    /// Whether a job accepts candidates.
+    JobStatus => DomainJobStatus {
+        Open = "open", Closed = "closed",
+    }
+);
+
+wire_enum!(
+    /// What a user (and a key acting for it) may do; see the API guide.
+    Role => DomainRole {
+        Admin = "admin", Recruiter = "recruiter", Viewer = "viewer",
+    }
+);
+
+/// A permission that can be granted to a key.
+// Written out rather than through `wire_enum!`: the spellings hold a colon,
+// which `rename_all` cannot produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+pub enum Scope {
+    #[serde(rename = "candidates:read")]
+    CandidatesRead,
+    #[serde(rename = "candidates:write")]
+    CandidatesWrite,
+    #[serde(rename = "jobs:read")]
+    JobsRead,
+    #[serde(rename = "jobs:write")]
+    JobsWrite,
+    #[serde(rename = "matches:read")]
+    MatchesRead,
+    #[serde(rename = "salary:read")]
+    SalaryRead,
+    #[serde(rename = "salary_models:write")]
+    SalaryModelsWrite,
+    #[serde(rename = "interviews:read")]
+    InterviewsRead,
+    #[serde(rename = "api_keys:manage")]
+    ApiKeysManage,
 }
 
-impl JobStatus {
+macro_rules! scope_pairs {
+    ($($v:ident),+) => {
+        impl From<DomainScope> for Scope {
+            fn from(s: DomainScope) -> Self {
+                match s { $(DomainScope::$v => Scope::$v),+ }
+            }
+        }
+        impl From<Scope> for DomainScope {
+            fn from(s: Scope) -> Self {
+                match s { $(Scope::$v => DomainScope::$v),+ }
+            }
+        }
+    };
+}
+
+scope_pairs!(
+    CandidatesRead,
+    CandidatesWrite,
+    JobsRead,
+    JobsWrite,
+    MatchesRead,
+    SalaryRead,
+    SalaryModelsWrite,
+    InterviewsRead,
+    ApiKeysManage
+);
+
+impl Scope {
     pub fn as_str(self) -> &'static str {
-        match self {
-            JobStatus::Open => "open",
-            JobStatus::Closed => "closed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "open" => Some(JobStatus::Open),
-            "closed" => Some(JobStatus::Closed),
-            _ => None,
-        }
+        DomainScope::from(self).as_str()
     }
 }
 
-/// Rounds a score or amount for presentation (f32 noise such as
-/// 72.30000305 is not information).
-pub fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
+pub use crate::services::round2;
 
 #[cfg(test)]
 mod tests {
@@ -147,18 +190,13 @@ mod tests {
         assert_consistent(RemotePolicy::ALL, RemotePolicy::as_str);
         assert_consistent(DocumentFormat::ALL, DocumentFormat::as_str);
         assert_consistent(Verdict::ALL, Verdict::as_str);
-        assert_consistent(&[JobStatus::Open, JobStatus::Closed], JobStatus::as_str);
+        assert_consistent(JobStatus::ALL, JobStatus::as_str);
+        assert_consistent(Role::ALL, Role::as_str);
+        let scopes: Vec<Scope> = DomainScope::ALL.iter().map(|s| Scope::from(*s)).collect();
+        assert_consistent(&scopes, Scope::as_str);
         assert_consistent(
-            crate::auth::Scope::ALL.as_slice(),
-            crate::auth::Scope::as_str,
-        );
-        assert_consistent(
-            &[
-                crate::auth::Role::Admin,
-                crate::auth::Role::Recruiter,
-                crate::auth::Role::Viewer,
-            ],
-            crate::auth::Role::as_str,
+            &crate::error::ErrorCode::ALL,
+            crate::error::ErrorCode::as_str,
         );
     }
 

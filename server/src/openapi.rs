@@ -4,11 +4,15 @@
 
 use axum::Router;
 use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::error::{FieldError, Problem};
+use crate::error::{ErrorCode, FieldError, Problem};
 use crate::routes;
 use crate::state::AppState;
 
@@ -19,7 +23,7 @@ use crate::state::AppState;
         description = "Parse resumes, store candidates and job postings, explain how well a candidate fits a job, rank both ways and predict salaries.\n\nAuthenticate with an API key: `Authorization: Bearer mm_…` or `X-API-Key: mm_…`. Errors are RFC 9457 `application/problem+json` documents with a stable `code`. A POST may carry `Idempotency-Key` (1–255 characters): repeating it with the same body replays the first response (header `Idempotent-Replayed: true`) for 24 hours; with a different body it fails with `idempotency_key_reused`. Every response carries `X-Request-Id`."
     ),
     modifiers(&SecuritySchemes),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, ErrorCode)),
     tags(
         (name = "health", description = "Liveness and readiness probes"),
         (name = "api-keys", description = "API keys: create, list, revoke, rotate"),
@@ -57,12 +61,107 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// A problem+json response.
+fn problem(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            crate::error::PROBLEM_CONTENT_TYPE,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
+/// Responses every authenticated operation can give, and those every
+/// operation with a JSON body can give: declared here once instead of in
+/// each route's annotation. A route's own description of the same status
+/// (a more specific one) wins.
+fn add_common_responses(op: &mut Operation) {
+    let mut add = |status: &str, response: Response| {
+        op.responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert(RefOr::T(response));
+    };
+    let mut unavailable = problem(
+        "The database is unavailable or the request took too long (`unavailable`); retry after `Retry-After` seconds",
+    );
+    unavailable.headers.insert(
+        "Retry-After".to_owned(),
+        HeaderBuilder::new()
+            .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+            .description(Some("Seconds to wait before retrying"))
+            .build()
+            .into(),
+    );
+    let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let json_body = matches!(
+        &op.request_body,
+        Some(RefOr::T(b)) if b.content.keys().any(|ct| ct == "application/json")
+    );
+    if json_body {
+        add("400", problem("Malformed JSON (`malformed_request`)"));
+        add(
+            "413",
+            problem("Body larger than the configured limit (`payload_too_large`)"),
+        );
+        add(
+            "415",
+            problem("The body is not `application/json` (`unsupported_media_type`)"),
+        );
+        add(
+            "422",
+            problem("Invalid field (`validation_failed`, see `errors`)"),
+        );
+    }
+    if secured {
+        add(
+            "401",
+            problem("Missing, invalid, revoked or expired API key (`unauthorized`)"),
+        );
+        add(
+            "403",
+            problem("The key lacks the scope or role this operation needs (`forbidden`)"),
+        );
+        add(
+            "500",
+            problem("Internal error (`internal`); quote the request id"),
+        );
+        add("503", unavailable);
+    }
+}
+
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                add_common_responses(op);
+            }
+        }
+    }
+}
+
 /// The routes together with the document describing them.
 pub fn router_and_spec() -> (Router<AppState>, OpenApiDoc) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::health::router())
         .nest("/v1", routes::v1::router())
-        .split_for_parts()
+        .split_for_parts();
+    CommonResponses.modify(&mut doc);
+    (router, doc)
 }
 
 /// The OpenAPI document.

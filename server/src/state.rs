@@ -1,11 +1,12 @@
 //! Shared application state handed to every handler.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::auth::LastUsedThrottle;
 use crate::config::Settings;
 use crate::match_index::MatchIndexes;
+use crate::services::salary_models::FittedModels;
 use crate::storage::Storage;
 
 /// How often at most a key's `last_used_at` is written.
@@ -22,6 +23,7 @@ struct Inner {
     settings: Settings,
     last_used: LastUsedThrottle,
     indexes: MatchIndexes,
+    fitted_models: FittedModels,
 }
 
 impl AppState {
@@ -32,6 +34,7 @@ impl AppState {
                 settings,
                 last_used: LastUsedThrottle::new(LAST_USED_INTERVAL),
                 indexes: MatchIndexes::default(),
+                fitted_models: FittedModels::default(),
             }),
         }
     }
@@ -53,32 +56,10 @@ impl AppState {
         &self.inner.indexes
     }
 
-    /// A new id such as `cand_01JD…`. ULIDs from one generator increase
-    /// monotonically, so ids sort in creation order (the list cursors rely on
-    /// it).
-    pub fn new_id(&self, prefix: &str) -> String {
-        new_id(prefix)
+    /// Fitted customer salary models.
+    pub fn fitted_models(&self) -> &FittedModels {
+        &self.inner.fitted_models
     }
-}
-
-/// One generator for the whole process, so every id it hands out sorts after
-/// the previous one whatever its prefix.
-static IDS: Mutex<ulid::Generator> = Mutex::new(ulid::Generator::new());
-
-/// A new prefixed id such as `cand_01JD…`.
-pub fn new_id(prefix: &str) -> String {
-    new_id_with(&IDS, prefix)
-}
-
-/// A new prefixed id from `generator`.
-fn new_id_with(generator: &Mutex<ulid::Generator>, prefix: &str) -> String {
-    let mut g = generator
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let ulid = g
-        .generate()
-        .unwrap_or_else(|overflow| overflow.commit_overflow_increment());
-    format!("{prefix}_{ulid}")
 }
 
 /// Now, in Unix epoch milliseconds (the storage's time unit).
@@ -108,14 +89,5 @@ mod tests {
     fn rfc3339_formats_utc_millis() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(rfc3339(1_764_300_000_123), "2025-11-28T03:20:00.123Z");
-    }
-
-    #[test]
-    fn ids_are_prefixed_and_increasing() {
-        let g = Mutex::new(ulid::Generator::new());
-        let a = new_id_with(&g, "cand");
-        let b = new_id_with(&g, "cand");
-        assert!(a.starts_with("cand_") && a.len() == 5 + 26);
-        assert!(a < b);
     }
 }

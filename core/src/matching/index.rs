@@ -512,6 +512,11 @@ impl CandidateIndex {
         self.store.get(id)
     }
 
+    /// Every candidate, in no particular order, without a copy.
+    pub fn profiles(&self) -> impl Iterator<Item = &CandidateProfile> {
+        self.store.items.iter().flatten()
+    }
+
     /// Number of candidates.
     pub fn len(&self) -> usize {
         self.store.len()

@@ -44,7 +44,9 @@ pub async fn get_liveness() -> Json<Health> {
 
 /// Readiness probe
 ///
-/// 200 when the database answers; 503 (`unavailable`) otherwise.
+/// 200 when the database answers and holds the schema this server
+/// migrated to; 503 (`unavailable`, with `Retry-After`) otherwise — also
+/// for a database recreated empty.
 #[utoipa::path(
     get,
     path = "/health/ready",
@@ -52,18 +54,20 @@ pub async fn get_liveness() -> Json<Health> {
     operation_id = "getReadiness",
     responses(
         (status = 200, description = "Ready to serve", body = Health),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable or lacks its schema", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
 pub async fn get_readiness(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    match state.storage().ping().await {
+    match state.storage().check_schema().await {
         Ok(()) => Ok(Json(Health {
             status: "ok".to_owned(),
             database: Some(state.storage().backend().as_str().to_owned()),
         })),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
-            Err(ApiError::unavailable("the database is not reachable"))
+            Err(ApiError::unavailable(
+                "the database is not reachable or lacks its schema",
+            ))
         }
     }
 }

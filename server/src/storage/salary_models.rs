@@ -1,27 +1,49 @@
 //! Customer salary models: every training run is a new version of a named
 //! model; nothing is overwritten.
 
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Page, Result, Storage, audited, paginate, where_clause};
+use super::{
+    Page, Result, Storage, audited, decode, decode_opt, from_json, paginate, to_json, where_clause,
+};
+use crate::ids::{SalaryModelId, UserId};
+
+/// Held-out evaluation stored with a version (JSON in `summary`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelEvaluation {
+    pub n_train: u64,
+    pub n_test: u64,
+    pub mae: f64,
+    pub baseline_mae: f64,
+    pub interval_coverage: f64,
+}
+
+/// What a fit reported, stored with each version (JSON in `summary`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelSummary {
+    pub evaluation: Option<ModelEvaluation>,
+    pub locations: Vec<String>,
+    pub skills: Vec<String>,
+}
 
 /// One version of a customer salary model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SalaryModelRecord {
     /// `smv_…`: orders versions by creation; the list cursor.
     pub row_key: String,
-    /// `sm_…`, shared by every version of the model.
-    pub id: String,
+    /// Shared by every version of the model.
+    pub id: SalaryModelId,
     pub version: i64,
     pub name: String,
     pub currency: String,
     pub row_count: i64,
-    /// JSON: what the fit reported (holdout figures, levels used).
-    pub summary: String,
+    /// What the fit reported (holdout figures, levels used).
+    pub summary: ModelSummary,
     /// Empty in listings (see [`Storage::list_salary_models`]).
     pub training_csv: String,
-    pub created_by: Option<String>,
+    pub created_by: Option<UserId>,
     pub created_at: i64,
 }
 
@@ -46,7 +68,7 @@ impl Storage {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(row) = latest {
-            record.id = row.try_get("id")?;
+            record.id = decode(&row, "id")?;
             record.version = row.try_get::<i64, _>("version")? + 1;
         } else {
             record.version = 1;
@@ -57,14 +79,14 @@ impl Storage {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&record.row_key)
-        .bind(&record.id)
+        .bind(record.id.as_str())
         .bind(record.version)
         .bind(&record.name)
         .bind(&record.currency)
         .bind(record.row_count)
-        .bind(&record.summary)
+        .bind(to_json(&record.summary)?)
         .bind(&record.training_csv)
-        .bind(&record.created_by)
+        .bind(record.created_by.as_ref().map(UserId::as_str))
         .bind(record.created_at)
         .execute(&mut *tx)
         .await?;
@@ -105,9 +127,9 @@ impl Storage {
     /// recently trained version of any model. Returns `(id, version)`.
     pub async fn find_salary_model_version(
         &self,
-        id: Option<&str>,
+        id: Option<&SalaryModelId>,
         version: Option<i64>,
-    ) -> Result<Option<(String, i64)>> {
+    ) -> Result<Option<(SalaryModelId, i64)>> {
         let mut conditions = Vec::new();
         if id.is_some() {
             conditions.push("id = $1".to_owned());
@@ -121,27 +143,27 @@ impl Storage {
         );
         let mut query = sqlx::query(audited(sql));
         if let Some(id) = id {
-            query = query.bind(id);
+            query = query.bind(id.as_str());
             if let Some(version) = version {
                 query = query.bind(version);
             }
         }
         let row = query.fetch_optional(&self.pool).await?;
-        row.map(|r| Ok((r.try_get("id")?, r.try_get("version")?)))
+        row.map(|r| Ok((decode(&r, "id")?, r.try_get("version")?)))
             .transpose()
     }
 
     /// One version with its training data.
     pub async fn get_salary_model(
         &self,
-        id: &str,
+        id: &SalaryModelId,
         version: i64,
     ) -> Result<Option<SalaryModelRecord>> {
         let sql = format!(
             "SELECT {COLUMNS}, training_csv FROM salary_models WHERE id = $1 AND version = $2"
         );
         let row = sqlx::query(audited(sql))
-            .bind(id)
+            .bind(id.as_str())
             .bind(version)
             .fetch_optional(&self.pool)
             .await?;
@@ -152,18 +174,18 @@ impl Storage {
 fn from_row(r: &AnyRow, with_csv: bool) -> Result<SalaryModelRecord> {
     Ok(SalaryModelRecord {
         row_key: r.try_get("row_key")?,
-        id: r.try_get("id")?,
+        id: decode(r, "id")?,
         version: r.try_get("version")?,
         name: r.try_get("name")?,
         currency: r.try_get("currency")?,
         row_count: r.try_get("row_count")?,
-        summary: r.try_get("summary")?,
+        summary: from_json(&r.try_get::<String, _>("summary")?, "summary")?,
         training_csv: if with_csv {
             r.try_get("training_csv")?
         } else {
             String::new()
         },
-        created_by: r.try_get("created_by")?,
+        created_by: decode_opt(r, "created_by")?,
         created_at: r.try_get("created_at")?,
     })
 }

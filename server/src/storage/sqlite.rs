@@ -14,6 +14,12 @@ pub const DB_FILE: &str = "mismatch.db";
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// The newest migration this build knows (readiness compares it with the
+/// database's).
+pub(super) fn latest_migration() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
 pub(super) async fn open(dir: &Path) -> Result<Storage> {
     std::fs::create_dir_all(dir).map_err(|e| {
         StorageError::Setup(format!(

@@ -84,7 +84,7 @@ fn get_status(addr: &str, path: &str, key: Option<&str>) -> u16 {
 
 fn find_key(text: &str) -> Option<String> {
     text.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-        .find(|w| w.starts_with("mm_") && mismatch_server::api_key::is_well_formed(w))
+        .find(|w| w.starts_with("mm_") && mismatch_core::security::api_key::is_well_formed(w))
         .map(str::to_owned)
 }
 
@@ -164,7 +164,7 @@ fn keys_create_then_serve_with_configured_admin_key() {
 
     // A configured key on an empty database becomes the admin key.
     let fresh = tempfile::tempdir().unwrap();
-    let configured = mismatch_server::api_key::generate().unwrap().secret;
+    let configured = mismatch_core::security::api_key::generate().unwrap().secret;
     let mut cmd = command(fresh.path());
     cmd.env("MISMATCH_ADMIN_API_KEY", &configured);
     let server = start(cmd);

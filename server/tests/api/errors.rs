@@ -113,6 +113,22 @@ async fn malformed_json_is_400_and_missing_field_is_422_naming_it() {
             json!({"candidate_id": "c", "job_id": "j", "weights": {"skills": "high"}}),
         )
         .await;
+    // Ids are checked as they are read: the first bad field is named.
+    let body = r.assert_problem(422, "validation_failed");
+    assert_eq!(body["errors"][0]["field"], "candidate_id");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("is not a candidate id (cand_…)")
+    );
+    let r = app
+        .post(
+            "/v1/matches",
+            json!({"candidate_id": "cand_01ARZ3NDEKTSV4RRFFQ69G5FAV",
+                   "job_id": "job_01ARZ3NDEKTSV4RRFFQ69G5FAV", "weights": {"skills": "high"}}),
+        )
+        .await;
     let body = r.assert_problem(422, "validation_failed");
     assert_eq!(body["errors"][0]["field"], "weights.skills");
 
@@ -264,3 +280,29 @@ async fn docs_and_spec_are_served() {
             .contains("swagger")
     );
 }
+
+crate::both_backends!(
+    a_database_without_its_schema_is_unavailable_not_an_internal_error,
+    |app: TestApp| async move {
+        let ready = app.get("/health/ready").await;
+        assert_eq!(ready.status, StatusCode::OK);
+        // As if the database were recreated empty behind the server's back.
+        for table in [
+            "idempotency_keys",
+            "api_keys",
+            "users",
+            "candidates",
+            "jobs",
+            "salary_models",
+            "_sqlx_migrations",
+        ] {
+            app.execute_raw(&format!("DROP TABLE {table}")).await;
+        }
+        let ready = app.get("/health/ready").await;
+        ready.assert_problem(503, "unavailable");
+        assert_eq!(ready.header("retry-after"), Some("5"));
+        let r = app.get("/v1/jobs").await;
+        r.assert_problem(503, "unavailable");
+        assert_eq!(r.header("retry-after"), Some("5"));
+    }
+);

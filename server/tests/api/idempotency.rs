@@ -5,6 +5,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
 
+use mismatch_core::security::sealed;
+
 use crate::both_backends;
 use crate::support::{TestApp, TestResponse};
 
@@ -75,7 +77,7 @@ async fn client_errors_are_replayed_and_auth_failures_are_not_stored() {
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
 
     // Without a valid key nothing is stored and the answer is 401.
-    let stranger = mismatch_server::api_key::generate().unwrap().secret;
+    let stranger = mismatch_core::security::api_key::generate().unwrap().secret;
     post_with_key(&app, &stranger, "/v1/jobs", "k", &json!({"title": "x"}))
         .await
         .assert_problem(401, "unauthorized");
@@ -105,10 +107,11 @@ async fn server_errors_are_not_stored_and_old_entries_expire() {
         .items[0]
         .user_id
         .clone();
+    let hash = |k: &str| sealed::lookup_hash(&[user_id.as_str(), k]);
     let stored = app
         .state
         .storage()
-        .get_idempotency(&user_id, "job-1")
+        .get_idempotency(&hash("job-1"))
         .await
         .unwrap()
         .unwrap();
@@ -121,7 +124,7 @@ async fn server_errors_are_not_stored_and_old_entries_expire() {
     let aged = mismatch_server::state::now_ms() - 25 * 3600 * 1000;
     app.state
         .storage()
-        .delete_idempotency(&user_id, "job-1")
+        .delete_idempotency(&hash("job-1"))
         .await
         .unwrap();
     let mut old = stored.clone();
@@ -131,11 +134,10 @@ async fn server_errors_are_not_stored_and_old_entries_expire() {
     app.state
         .storage()
         .complete_idempotency(
-            &user_id,
-            "job-1",
+            &hash("job-1"),
             201,
-            &String::from_utf8_lossy(&first.bytes),
-            Some("application/json"),
+            stored.response_sealed.as_deref().unwrap(),
+            None,
         )
         .await
         .unwrap();
@@ -146,7 +148,7 @@ async fn server_errors_are_not_stored_and_old_entries_expire() {
 
     // Pruning removes expired entries only.
     let mut expired = stored.clone();
-    expired.key = "expired".into();
+    expired.key_hash = hash("expired");
     expired.created_at = aged;
     app.state
         .storage()
@@ -157,7 +159,7 @@ async fn server_errors_are_not_stored_and_old_entries_expire() {
     assert!(
         app.state
             .storage()
-            .get_idempotency(&user_id, "expired")
+            .get_idempotency(&hash("expired"))
             .await
             .unwrap()
             .is_none()
@@ -165,7 +167,7 @@ async fn server_errors_are_not_stored_and_old_entries_expire() {
     assert!(
         app.state
             .storage()
-            .get_idempotency(&user_id, "job-1")
+            .get_idempotency(&hash("job-1"))
             .await
             .unwrap()
             .is_some()
@@ -173,7 +175,7 @@ async fn server_errors_are_not_stored_and_old_entries_expire() {
 
     // A request whose key is held by one still running gets 409 + Retry-After.
     let mut pending = stored.clone();
-    pending.key = "in-flight".into();
+    pending.key_hash = hash("in-flight");
     pending.created_at = mismatch_server::state::now_ms();
     app.state
         .storage()
@@ -181,7 +183,7 @@ async fn server_errors_are_not_stored_and_old_entries_expire() {
         .await
         .unwrap();
     let r = post_with_key(&app, &key, "/v1/jobs", "in-flight", &body).await;
-    r.assert_problem(409, "conflict");
+    r.assert_problem(409, "idempotency_key_in_use");
     assert_eq!(r.header("retry-after"), Some("1"));
 }
 
@@ -208,5 +210,146 @@ both_backends!(
         assert_eq!(ids.len(), 1, "every success carries the one created job");
         let page = app.get("/v1/jobs").await.json();
         assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    }
+);
+
+both_backends!(server_errors_are_not_stored, |app: TestApp| async move {
+    let key = app.admin_key.clone();
+    let cand = app
+        .post(
+            "/v1/candidates",
+            json!({"text": "Grace Hopper\nCOBOL, 30 years"}),
+        )
+        .await
+        .json();
+    let job = app
+        .post("/v1/jobs", json!({"title": "Compiler engineer"}))
+        .await
+        .json();
+    let body = json!({"candidate_id": cand["id"], "job_id": job["id"]});
+    // A value this build does not know makes reading the candidate fail.
+    app.execute_raw("UPDATE candidates SET seniority = 'wizard'")
+        .await;
+    let failed = post_with_key(&app, &key, "/v1/matches", "match-1", &body).await;
+    failed.assert_problem(500, "internal");
+    let user_id = app
+        .state
+        .storage()
+        .list_api_keys(None, None, 1)
+        .await
+        .unwrap()
+        .items[0]
+        .user_id
+        .clone();
+    let hash = sealed::lookup_hash(&[user_id.as_str(), "match-1"]);
+    assert!(
+        app.state
+            .storage()
+            .get_idempotency(&hash)
+            .await
+            .unwrap()
+            .is_none(),
+        "a 5xx must not be stored"
+    );
+    // Once the data is fixed, the same key runs the request again.
+    app.execute_raw("UPDATE candidates SET seniority = 'senior'")
+        .await;
+    let retried = post_with_key(&app, &key, "/v1/matches", "match-1", &body).await;
+    assert_eq!(retried.status, StatusCode::OK);
+    assert_eq!(retried.header("idempotent-replayed"), None);
+});
+
+both_backends!(
+    a_replay_passes_the_same_access_check_as_a_first_request,
+    |app: TestApp| async move {
+        // The admin creates a candidate with an Idempotency-Key...
+        let body = json!({"text": "Ada Lovelace\nPython"});
+        let admin = app.admin_key.clone();
+        let first = post_with_key(&app, &admin, "/v1/candidates", "shared", &body).await;
+        assert_eq!(first.status, StatusCode::CREATED);
+        // ...then a read-only key of the same user (same idempotency scope)
+        // replays it: it lacks candidates:write, so 403, not the stored
+        // candidate.
+        let own_viewer = app
+            .post(
+                "/v1/api-keys",
+                json!({"name": "own read-only", "scopes": ["candidates:read"]}),
+            )
+            .await
+            .json()["key"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let replay = post_with_key(&app, &own_viewer, "/v1/candidates", "shared", &body).await;
+        replay.assert_problem(403, "forbidden");
+        assert_eq!(replay.header("idempotent-replayed"), None);
+        // The owner's full key still gets the replay.
+        let again = post_with_key(&app, &admin, "/v1/candidates", "shared", &body).await;
+        assert_eq!(again.header("idempotent-replayed"), Some("true"));
+        assert_eq!(again.json()["id"], first.json()["id"]);
+    }
+);
+
+both_backends!(
+    patch_and_delete_honour_idempotency_keys,
+    |app: TestApp| async move {
+        let key = app.admin_key.clone();
+        let job = app
+            .post("/v1/jobs", json!({"title": "Data engineer"}))
+            .await
+            .json();
+        let path = format!("/v1/jobs/{}", job["id"].as_str().unwrap());
+        let send = |method: &'static str, idem: &'static str, body: Option<Value>| {
+            let mut b = Request::builder()
+                .method(method)
+                .uri(path.clone())
+                .header("authorization", format!("Bearer {key}"))
+                .header("idempotency-key", idem);
+            let body = match body {
+                Some(v) => {
+                    b = b.header("content-type", "application/json");
+                    Body::from(serde_json::to_vec(&v).unwrap())
+                }
+                None => Body::empty(),
+            };
+            app.send(b.body(body).unwrap())
+        };
+        let first = send("PATCH", "p1", Some(json!({"title": "Data engineer II"}))).await;
+        assert_eq!(first.status, StatusCode::OK);
+        assert_eq!(first.json()["version"], 2);
+        let second = send("PATCH", "p1", Some(json!({"title": "Data engineer II"}))).await;
+        assert_eq!(second.header("idempotent-replayed"), Some("true"));
+        assert_eq!(second.header("etag"), Some("\"2\""));
+        // Replayed, not applied again: the version did not move.
+        assert_eq!(app.get(&path).await.json()["version"], 2);
+        let deleted = send("DELETE", "d1", None).await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+        let again = send("DELETE", "d1", None).await;
+        assert_eq!(again.status, StatusCode::NO_CONTENT);
+        assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    }
+);
+
+both_backends!(
+    deleting_a_resource_deletes_its_replays,
+    |app: TestApp| async move {
+        let key = app.admin_key.clone();
+        let body = json!({"text": "Jane Roe\njane@example.org\nRust"});
+        let first = post_with_key(&app, &key, "/v1/candidates", "c-1", &body).await;
+        let id = first.json()["id"].as_str().unwrap().to_owned();
+        let deleted = app
+            .call(
+                axum::http::Method::DELETE,
+                &format!("/v1/candidates/{id}"),
+                Some(&key),
+                None,
+            )
+            .await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+        // The same key now runs again: nothing of Jane's is replayed.
+        let again = post_with_key(&app, &key, "/v1/candidates", "c-1", &body).await;
+        assert_eq!(again.status, StatusCode::CREATED);
+        assert_eq!(again.header("idempotent-replayed"), None);
+        assert_ne!(again.json()["id"], first.json()["id"]);
     }
 );

@@ -9,9 +9,9 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
-use mismatch_server::accounts;
-use mismatch_server::auth::Role;
+use mismatch_core::security::Role;
 use mismatch_server::config::Settings;
+use mismatch_server::services::accounts::{self, KeySpec};
 use mismatch_server::storage::{Storage, StorageTarget};
 use mismatch_server::{AppState, app};
 use serde_json::Value;
@@ -21,8 +21,33 @@ use tower::ServiceExt;
 pub const DEFAULT_PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 pub enum DbGuard {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Sqlite(tempfile::TempDir),
     Postgres { admin_url: String, name: String },
+}
+
+impl DbGuard {
+    /// A URL for a second, raw connection to the test database, to change
+    /// rows behind the server's back or read them as stored.
+    pub fn url(&self) -> String {
+        match self {
+            DbGuard::Sqlite(dir) => format!(
+                "sqlite://{}",
+                dir.path().join("data").join("mismatch.db").display()
+            ),
+            DbGuard::Postgres { admin_url, name } => {
+                let (base, _) = admin_url.rsplit_once('/').unwrap();
+                format!("{base}/{name}")
+            }
+        }
+    }
+
+    /// The SQLite data directory (None on PostgreSQL).
+    pub fn sqlite_dir(&self) -> Option<std::path::PathBuf> {
+        match self {
+            DbGuard::Sqlite(dir) => Some(dir.path().join("data")),
+            DbGuard::Postgres { .. } => None,
+        }
+    }
 }
 
 impl Drop for DbGuard {
@@ -58,8 +83,23 @@ async fn connect_admin(url: &str) -> Result<sqlx::AnyConnection, sqlx::Error> {
     sqlx::AnyConnection::connect(url).await
 }
 
+/// Whether PostgreSQL tests are skipped (`MISMATCH_SKIP_POSTGRES=1`), which
+/// CI refuses: there every test must run on both engines.
 pub fn skip_postgres() -> bool {
-    std::env::var("MISMATCH_SKIP_POSTGRES").is_ok_and(|v| v == "1")
+    let skip = std::env::var("MISMATCH_SKIP_POSTGRES").is_ok_and(|v| v == "1");
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    assert!(
+        !(skip && ci),
+        "MISMATCH_SKIP_POSTGRES=1 is refused under CI=true: the suite must run on PostgreSQL too"
+    );
+    skip
+}
+
+/// Whether tests written for the default engine run on PostgreSQL
+/// instead (`MISMATCH_TEST_BACKEND=postgres`): the test command runs the
+/// whole suite once per engine.
+pub fn default_is_postgres() -> bool {
+    std::env::var("MISMATCH_TEST_BACKEND").is_ok_and(|v| v == "postgres")
 }
 
 /// A fresh database of the given kind; PostgreSQL problems fail the test
@@ -100,7 +140,7 @@ pub struct TestApp {
     pub state: AppState,
     pub admin_key: String,
     // Dropped last: the database must outlive the pool.
-    _guard: DbGuard,
+    pub db: DbGuard,
 }
 
 pub struct TestResponse {
@@ -151,22 +191,37 @@ impl TestApp {
     }
 
     pub async fn with_settings(postgres: bool, settings: Settings) -> Option<TestApp> {
+        let postgres = postgres || default_is_postgres();
         if postgres && skip_postgres() {
             eprintln!("skipping PostgreSQL test: MISMATCH_SKIP_POSTGRES=1");
             return None;
         }
         let (storage, guard) = fresh_storage(postgres).await;
-        let (_, issued) =
-            accounts::create_user_with_key(&storage, "test-admin", Role::Admin, &[], None, None)
-                .await
-                .unwrap();
+        let spec = KeySpec {
+            name: "test-admin",
+            role: Role::Admin,
+            scopes: &[],
+            ttl_seconds: None,
+            expires_at: None,
+        };
+        let (_, issued) = accounts::create_user_with_key(&storage, &spec, None)
+            .await
+            .unwrap();
         let state = AppState::new(storage, settings);
         Some(TestApp {
             router: app(state.clone()),
             state,
             admin_key: issued.secret,
-            _guard: guard,
+            db: guard,
         })
+    }
+
+    /// Runs `sql` on the test database over a connection of its own.
+    pub async fn execute_raw(&self, sql: &str) {
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(&self.db.url()).await.unwrap();
+        conn.execute(AssertSqlSafe(sql.to_owned())).await.unwrap();
+        conn.close().await.unwrap();
     }
 
     pub async fn send(&self, request: Request<Body>) -> TestResponse {

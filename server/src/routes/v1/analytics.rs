@@ -2,22 +2,23 @@
 //! job — rarest required skills, score distribution, salary benchmark.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use mismatch_core::analytics::{self, JobAnalytics as DomainAnalytics, SkillRarity};
-use mismatch_core::matching::{self, CandidateProfile};
+use mismatch_core::matching;
 use mismatch_core::salary::SalaryModel;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::jobs::load_job;
-use super::matches::{candidate_profile, job_profile};
 use crate::auth::{Authorized, scope};
 use crate::error::{ApiError, Problem};
+use crate::extract::ApiPath;
+use crate::ids::JobId;
 use crate::models::{Verdict, round2};
+use crate::services::jobs;
 use crate::state::{AppState, now_ms, rfc3339};
-use crate::storage::JobRecord;
+use crate::storage::jobs::JobRecord;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_job_analytics))
@@ -167,7 +168,7 @@ fn to_response(job: &JobRecord, a: DomainAnalytics) -> JobAnalytics {
         (position, s.explanation)
     };
     JobAnalytics {
-        job_id: job.id.clone(),
+        job_id: job.id.as_str().to_owned(),
         required_skills: coverage(a.required_skills),
         nice_to_have_skills: coverage(a.nice_to_have_skills),
         score_distribution: ScoreDistribution {
@@ -206,8 +207,8 @@ fn to_response(job: &JobRecord, a: DomainAnalytics) -> JobAnalytics {
             period: s.prediction.period.to_string(),
             confidence: round2(s.prediction.confidence),
             years_assumed: round2(f64::from(s.years_assumed)),
-            job_salary_min: job.salary_min,
-            job_salary_max: job.salary_max,
+            job_salary_min: job.salary_min.map(i64::from),
+            job_salary_max: job.salary_max.map(i64::from),
             job_currency: job.currency.clone(),
             position,
             explanation,
@@ -231,26 +232,24 @@ fn to_response(job: &JobRecord, a: DomainAnalytics) -> JobAnalytics {
     params(("job_id" = String, Path, description = "`job_…` id")),
     responses(
         (status = 200, description = "The job's analytics", body = JobAnalytics),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the matches:read scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn get_job_analytics(
     State(state): State<AppState>,
     _auth: Authorized<scope::MatchesRead>,
-    Path(job_id): Path<String>,
+    ApiPath(job_id): ApiPath<JobId>,
 ) -> Result<Json<JobAnalytics>, ApiError> {
-    let job = load_job(&state, &job_id).await?;
-    let candidates = state.storage().all_candidates().await?;
+    let job = jobs::get(&state, &job_id).await?;
     let weights = state.settings().match_weights;
+    // The candidates are read where ranking reads them, from the shared
+    // index, without copying a profile: memory does not grow with calls.
+    let indexes = state.indexes().read(state.storage()).await?;
     let response = tokio::task::spawn_blocking(move || {
-        let profiles: Vec<CandidateProfile> = candidates.iter().map(candidate_profile).collect();
         let a = analytics::analyse_job(
-            &job_profile(&job),
-            &profiles,
+            &job.profile(),
+            indexes.candidates.profiles(),
             &weights,
             SalaryModel::default_model(),
         );
@@ -268,28 +267,29 @@ mod tests {
 
     fn job(currency: &str) -> JobRecord {
         JobRecord {
-            id: "job_01ARZ3NDEKTSV4RRFFQ69G5FAV".into(),
+            id: JobId::parse("job_01ARZ3NDEKTSV4RRFFQ69G5FAV").unwrap(),
             title: "Backend Engineer".into(),
             company: None,
             description: "Python services".into(),
             required_skills: vec!["Python".into()],
             nice_to_have_skills: vec![],
-            seniority: Some("senior".into()),
+            seniority: Some(mismatch_core::Seniority::Senior),
             min_years: 5.0,
             location: None,
-            remote: "remote".into(),
+            remote: mismatch_core::RemotePolicy::Remote,
             salary_min: Some(10_000),
             salary_max: Some(20_000),
             currency: currency.into(),
-            status: "open".into(),
+            status: mismatch_core::JobStatus::Open,
             created_at: 0,
             updated_at: 0,
+            version: 1,
         }
     }
 
     fn analyse(j: &JobRecord) -> JobAnalytics {
         let a = analytics::analyse_job(
-            &job_profile(j),
+            &j.profile(),
             &[],
             &MatchWeights::default(),
             SalaryModel::default_model(),

@@ -1,20 +1,24 @@
 //! `/v1/api-keys`: create, list, revoke and rotate API keys.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
+use mismatch_core::security::Scope as DomainScope;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ListParams, is_id};
-use crate::accounts::{self, IssuedKey};
-use crate::auth::{Authorized, Principal, Role, Scope, effective_scopes, scope};
+use super::ListParams;
+use crate::auth::{Authorized, scope};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery};
-use crate::state::{AppState, now_ms, rfc3339};
-use crate::storage::ApiKeyRecord;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::ids::{ApiKeyId, UserId};
+use crate::models::{Role, Scope};
+use crate::services::Limits;
+use crate::services::accounts::{self as service, DEFAULT_OVERLAP_SECONDS, IssuedKey, NewKey};
+use crate::state::{AppState, rfc3339};
+use crate::storage::api_keys::ApiKeyRecord;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -32,13 +36,16 @@ const MAX_TTL_SECONDS: i64 = 10 * 365 * 24 * 3600;
 pub struct CreateApiKey {
     /// A label for people (1–100 characters). For a service key created by an
     /// admin with `role`, also the name of the new service user.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// Role of the key. Omitted: the caller's role. An admin giving a role
     /// creates a service user with that role; others may only narrow their own.
     pub role: Option<Role>,
     /// Scopes that narrow the role (omitted: all scopes of the role).
+    #[schema(max_items = 9)]
     pub scopes: Option<Vec<Scope>>,
-    /// Lifetime in seconds; the key stops working after it.
+    /// Lifetime in seconds; the key stops working after it, and never later
+    /// than the key that creates it.
     #[schema(minimum = 1, maximum = 315360000)]
     pub ttl_seconds: Option<i64>,
 }
@@ -47,7 +54,8 @@ pub struct CreateApiKey {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ApiKey {
     /// `key_…`
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: ApiKeyId,
     pub name: String,
     /// The first 8 characters after `mm_`, to tell keys apart.
     pub prefix: String,
@@ -56,7 +64,8 @@ pub struct ApiKey {
     /// Scopes the key grants.
     pub scopes: Vec<Scope>,
     /// `usr_…`: the user the key belongs to.
-    pub user_id: String,
+    #[schema(value_type = String)]
+    pub user_id: UserId,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -66,8 +75,10 @@ pub struct ApiKey {
     pub last_used_ip: Option<String>,
     #[schema(format = DateTime)]
     pub revoked_at: Option<String>,
-    /// Set when the key was rotated: the id of its successor.
-    pub replaced_by: Option<String>,
+    /// Set when the key was rotated: the id of its successor. The key
+    /// works until `expires_at` (the rotation's overlap).
+    #[schema(value_type = Option<String>)]
+    pub replaced_by: Option<ApiKeyId>,
 }
 
 /// A newly created API key. `key` is the secret, shown only in this response.
@@ -75,12 +86,14 @@ pub struct ApiKey {
 pub struct ApiKeyCreated {
     /// The secret (`mm_…`). Store it now: it cannot be retrieved again.
     pub key: String,
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: ApiKeyId,
     pub name: String,
     pub prefix: String,
     pub role: Role,
     pub scopes: Vec<Scope>,
-    pub user_id: String,
+    #[schema(value_type = String)]
+    pub user_id: UserId,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -95,24 +108,59 @@ pub struct ApiKeyPage {
     pub next_cursor: Option<String>,
 }
 
-fn key_role(record: &ApiKeyRecord) -> Role {
-    Role::parse(&record.role).unwrap_or(Role::Viewer)
+/// The result of a rotation: the new key (with its secret) and when the
+/// old one stops working.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApiKeyRotated {
+    /// The new secret (`mm_…`). Store it now: it cannot be retrieved again.
+    pub key: String,
+    /// `key_…` of the new key.
+    #[schema(value_type = String)]
+    pub id: ApiKeyId,
+    pub name: String,
+    pub prefix: String,
+    pub role: Role,
+    pub scopes: Vec<Scope>,
+    #[schema(value_type = String)]
+    pub user_id: UserId,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// When the new key expires: the old key's expiry, never extended.
+    #[schema(format = DateTime)]
+    pub expires_at: Option<String>,
+    /// `key_…` of the rotated key.
+    #[schema(value_type = String)]
+    pub previous_key_id: ApiKeyId,
+    /// When the rotated key stops working (now, with `overlap_seconds=0`).
+    #[schema(format = DateTime)]
+    pub previous_key_expires_at: String,
 }
 
-fn key_scopes(record: &ApiKeyRecord) -> Vec<Scope> {
-    let stored: Vec<Scope> = record
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RotateParams {
+    /// How long the old key keeps working, so running clients can switch:
+    /// 0–2592000 seconds (default 86400, one day; 0 revokes it at once).
+    #[param(minimum = 0, maximum = 2592000)]
+    pub overlap_seconds: Option<i64>,
+}
+
+/// Longest accepted rotation overlap: 30 days.
+const MAX_OVERLAP_SECONDS: i64 = 30 * 24 * 3600;
+
+fn wire_scopes(record: &ApiKeyRecord) -> Vec<Scope> {
+    service::key_grant(record)
         .scopes
-        .iter()
-        .filter_map(|s| Scope::parse(s))
-        .collect();
-    effective_scopes(key_role(record), &stored)
+        .into_iter()
+        .map(Scope::from)
+        .collect()
 }
 
 impl From<ApiKeyRecord> for ApiKey {
     fn from(r: ApiKeyRecord) -> Self {
         ApiKey {
-            role: key_role(&r),
-            scopes: key_scopes(&r),
+            role: r.role.into(),
+            scopes: wire_scopes(&r),
             id: r.id,
             name: r.name,
             prefix: r.prefix,
@@ -132,8 +180,8 @@ impl From<IssuedKey> for ApiKeyCreated {
         let r = k.record;
         ApiKeyCreated {
             key: k.secret,
-            role: key_role(&r),
-            scopes: key_scopes(&r),
+            role: r.role.into(),
+            scopes: wire_scopes(&r),
             id: r.id,
             name: r.name,
             prefix: r.prefix,
@@ -147,9 +195,9 @@ impl From<IssuedKey> for ApiKeyCreated {
 /// Create an API key
 ///
 /// Any caller may create keys for itself (with its role or a lower one, and
-/// at most its own scopes). An admin passing `role` creates a service user
-/// with that role and `name`, and a key for it. The secret is in the
-/// response only.
+/// at most its own scopes), expiring no later than the calling key. An admin
+/// passing `role` creates a service user with that role and `name`, and a
+/// key for it. The secret is in the response only.
 #[utoipa::path(
     post,
     path = "/api-keys",
@@ -158,11 +206,7 @@ impl From<IssuedKey> for ApiKeyCreated {
     request_body = CreateApiKey,
     responses(
         (status = 201, description = "The key was created; `key` holds the secret", body = ApiKeyCreated),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role or scope not allowed for the caller", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field (see `errors`)", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -171,99 +215,35 @@ pub async fn create_api_key(
     auth: Authorized<scope::ApiKeysManage>,
     ApiJson(req): ApiJson<CreateApiKey>,
 ) -> Result<(StatusCode, Json<ApiKeyCreated>), ApiError> {
-    let caller = auth.principal();
     let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::validation("name", "must be 1–100 characters"));
-    }
+    let mut errors = Vec::new();
+    Limits::check("name", name, Limits::KEY_NAME, &mut errors);
     if let Some(ttl) = req.ttl_seconds
         && !(1..=MAX_TTL_SECONDS).contains(&ttl)
     {
-        return Err(ApiError::validation(
+        errors.push(crate::error::FieldError::new(
             "ttl_seconds",
             format!("must be between 1 and {MAX_TTL_SECONDS}"),
         ));
     }
-    let role = req.role.unwrap_or(caller.role);
-    let service_user = req.role.is_some() && caller.is_admin();
-    if !caller.is_admin() && role.level() > caller.role.level() {
-        return Err(ApiError::forbidden(format!(
-            "only an admin may create a key with role {} (yours is {})",
-            role.as_str(),
-            caller.role.as_str()
-        )));
+    if !errors.is_empty() {
+        return Err(ApiError::validation_many(errors));
     }
-    let scopes = granted_scopes(caller, role, req.scopes.as_deref())?;
-    let issued = if service_user {
-        accounts::create_user_with_key(state.storage(), name, role, &scopes, req.ttl_seconds, None)
-            .await
-            .map_err(account_error)?
-            .1
-    } else {
-        let issued =
-            accounts::key_record(&caller.user_id, name, role, &scopes, req.ttl_seconds, None)
-                .map_err(account_error)?;
-        state.storage().insert_api_key(&issued.record).await?;
-        issued
-    };
-    tracing::info!(key_id = %issued.record.id, user_id = %issued.record.user_id, role = role.as_str(), "API key created");
+    let scopes: Option<Vec<DomainScope>> = req
+        .scopes
+        .map(|list| list.into_iter().map(DomainScope::from).collect());
+    let issued = service::create_key(
+        &state,
+        auth.principal(),
+        NewKey {
+            name,
+            role: req.role.map(Into::into),
+            scopes: scopes.as_deref(),
+            ttl_seconds: req.ttl_seconds,
+        },
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(issued.into())))
-}
-
-/// The scopes to store for a new key: what was asked, checked against the
-/// role and against what the caller holds (a narrowed key cannot mint a
-/// broader one). An empty result means "all scopes of the role".
-fn granted_scopes(
-    caller: &Principal,
-    role: Role,
-    requested: Option<&[Scope]>,
-) -> Result<Vec<Scope>, ApiError> {
-    let role_scopes = role.scopes();
-    match requested {
-        None => {
-            if role_scopes.iter().all(|s| caller.has(*s)) {
-                Ok(Vec::new())
-            } else {
-                Ok(role_scopes
-                    .iter()
-                    .copied()
-                    .filter(|s| caller.has(*s))
-                    .collect())
-            }
-        }
-        Some([]) => Err(ApiError::validation(
-            "scopes",
-            "must not be empty; omit it to grant every scope of the role",
-        )),
-        Some(list) => {
-            let mut out: Vec<Scope> = Vec::new();
-            for (i, s) in list.iter().enumerate() {
-                if !role_scopes.contains(s) {
-                    return Err(ApiError::validation(
-                        format!("scopes[{i}]"),
-                        format!("{} is not available to role {}", s.as_str(), role.as_str()),
-                    ));
-                }
-                if !caller.has(*s) {
-                    return Err(ApiError::forbidden(format!(
-                        "cannot grant {}: your key does not hold it",
-                        s.as_str()
-                    )));
-                }
-                if !out.contains(s) {
-                    out.push(*s);
-                }
-            }
-            Ok(out)
-        }
-    }
-}
-
-fn account_error(err: accounts::AccountError) -> ApiError {
-    match err {
-        accounts::AccountError::Storage(e) => e.into(),
-        other => ApiError::internal(other),
-    }
 }
 
 /// List API keys
@@ -278,10 +258,7 @@ fn account_error(err: accounts::AccountError) -> ApiError {
     params(ListParams),
     responses(
         (status = 200, description = "A page of keys, newest first", body = ApiKeyPage),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the api_keys:manage scope", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -290,46 +267,18 @@ pub async fn list_api_keys(
     auth: Authorized<scope::ApiKeysManage>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<ApiKeyPage>, ApiError> {
-    let caller = auth.principal();
-    let (limit, cursor) = params.validate("key")?;
-    let owner = if caller.is_admin() {
-        None
-    } else {
-        Some(caller.user_id.as_str())
-    };
-    let page = state.storage().list_api_keys(owner, cursor, limit).await?;
+    let (limit, cursor) = params.validate::<ApiKeyId>()?;
+    let page = service::list_keys(&state, auth.principal(), cursor.as_ref(), limit).await?;
     Ok(Json(ApiKeyPage {
         items: page.items.into_iter().map(ApiKey::from).collect(),
         next_cursor: page.next_cursor,
     }))
 }
 
-/// The key `key_id` if the caller may manage it.
-async fn managed_key(
-    state: &AppState,
-    caller: &Principal,
-    key_id: &str,
-) -> Result<ApiKeyRecord, ApiError> {
-    let not_found = || ApiError::not_found(format!("API key {key_id} does not exist"));
-    if !is_id(key_id, "key") {
-        return Err(not_found());
-    }
-    let record = state
-        .storage()
-        .get_api_key(key_id)
-        .await?
-        .ok_or_else(not_found)?;
-    if record.user_id != caller.user_id && !caller.is_admin() {
-        return Err(ApiError::forbidden(
-            "only the key's owner or an admin may manage it",
-        ));
-    }
-    Ok(record)
-}
-
 /// Revoke an API key
 ///
-/// Effective immediately. Revoking a revoked key changes nothing.
+/// Effective immediately. Revoking a revoked key changes nothing. A key may
+/// revoke only keys whose role and scopes its own cover.
 #[utoipa::path(
     post,
     path = "/api-keys/{key_id}/revoke",
@@ -338,78 +287,68 @@ async fn managed_key(
     params(("key_id" = String, Path, description = "`key_…` id of the key")),
     responses(
         (status = 200, description = "The revoked key", body = ApiKey),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the key's owner nor an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn revoke_api_key(
     State(state): State<AppState>,
     auth: Authorized<scope::ApiKeysManage>,
-    Path(key_id): Path<String>,
+    ApiPath(key_id): ApiPath<ApiKeyId>,
 ) -> Result<Json<ApiKey>, ApiError> {
-    let record = managed_key(&state, auth.principal(), &key_id).await?;
-    if state.storage().revoke_api_key(&record.id, now_ms()).await? {
-        tracing::info!(key_id = %record.id, by = %auth.principal().key_id, "API key revoked");
-    }
-    let record = state
-        .storage()
-        .get_api_key(&record.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("API key {key_id} does not exist")))?;
+    let record = service::revoke_key(&state, auth.principal(), &key_id).await?;
     Ok(Json(record.into()))
 }
 
 /// Rotate an API key
 ///
-/// Issues a new secret with the same name, role, scopes and lifetime, and
-/// revokes the old key. The new secret is in the response only.
+/// Issues a new secret with the same name, role, scopes and expiry (a
+/// rotation never extends a key's life). The old key keeps working for
+/// `overlap_seconds` (default one day) so running clients can switch; the
+/// response says until when. A key may rotate only keys whose role and
+/// scopes its own cover. The new secret is in the response only.
 #[utoipa::path(
     post,
     path = "/api-keys/{key_id}/rotate",
     tag = "api-keys",
     operation_id = "rotateApiKey",
-    params(("key_id" = String, Path, description = "`key_…` id of the key")),
+    params(("key_id" = String, Path, description = "`key_…` id of the key"), RotateParams),
     responses(
-        (status = 201, description = "The replacement key; `key` holds its secret", body = ApiKeyCreated),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the key's owner nor an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "The replacement key; `key` holds its secret", body = ApiKeyRotated),
         (status = 404, description = "No such key", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The key is revoked", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn rotate_api_key(
     State(state): State<AppState>,
     auth: Authorized<scope::ApiKeysManage>,
-    Path(key_id): Path<String>,
-) -> Result<(StatusCode, Json<ApiKeyCreated>), ApiError> {
-    let old = managed_key(&state, auth.principal(), &key_id).await?;
-    let revoked =
-        || ApiError::conflict(format!("API key {key_id} is revoked and cannot be rotated"));
-    if old.revoked_at.is_some() {
-        return Err(revoked());
+    ApiPath(key_id): ApiPath<ApiKeyId>,
+    ApiQuery(params): ApiQuery<RotateParams>,
+) -> Result<(StatusCode, Json<ApiKeyRotated>), ApiError> {
+    let overlap = params.overlap_seconds.unwrap_or(DEFAULT_OVERLAP_SECONDS);
+    if !(0..=MAX_OVERLAP_SECONDS).contains(&overlap) {
+        return Err(ApiError::validation(
+            "overlap_seconds",
+            format!("must be between 0 and {MAX_OVERLAP_SECONDS}"),
+        ));
     }
-    let scopes: Vec<Scope> = old.scopes.iter().filter_map(|s| Scope::parse(s)).collect();
-    let issued = accounts::key_record(
-        &old.user_id,
-        &old.name,
-        key_role(&old),
-        &scopes,
-        old.ttl_seconds,
-        None,
-    )
-    .map_err(account_error)?;
-    if !state
-        .storage()
-        .rotate_api_key(&old.id, &issued.record, now_ms())
-        .await?
-    {
-        return Err(revoked());
-    }
-    tracing::info!(old_key_id = %old.id, new_key_id = %issued.record.id, "API key rotated");
-    Ok((StatusCode::CREATED, Json(issued.into())))
+    let rotation = service::rotate_key(&state, auth.principal(), &key_id, overlap).await?;
+    let created = ApiKeyCreated::from(rotation.issued);
+    Ok((
+        StatusCode::CREATED,
+        Json(ApiKeyRotated {
+            key: created.key,
+            id: created.id,
+            name: created.name,
+            prefix: created.prefix,
+            role: created.role,
+            scopes: created.scopes,
+            user_id: created.user_id,
+            created_at: created.created_at,
+            expires_at: created.expires_at,
+            previous_key_id: key_id,
+            previous_key_expires_at: rfc3339(rotation.previous_key_expires_at),
+        }),
+    ))
 }

@@ -3,21 +3,22 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
-use mismatch_core::resume::{self, DocumentFormat as DomainFormat, ParsedResume};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ListParams, clean, is_id};
+use super::ListParams;
 use crate::auth::{Authorized, scope};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, bytes_rejection};
-use crate::models::{DocumentFormat, EducationLevel, Seniority, round2};
-use crate::state::{AppState, now_ms, rfc3339};
-use crate::storage::{CandidateRecord, SkillRecord, SourceRecord};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, bytes_rejection};
+use crate::ids::CandidateId;
+use crate::models::{DocumentFormat, EducationLevel, Seniority};
+use crate::services::candidates::{self as service, Overrides, Upload};
+use crate::state::{AppState, rfc3339};
+use crate::storage::candidates::{CandidateRecord, CandidateSummary as SummaryRecord};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -31,11 +32,16 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCandidate {
-    /// The resume as plain text.
+    /// The resume as plain text (at most 1,000,000 bytes of UTF-8).
+    #[schema(max_length = 1_000_000)]
     pub text: String,
+    #[schema(max_length = 200)]
     pub name: Option<String>,
+    #[schema(max_length = 254)]
     pub email: Option<String>,
+    #[schema(max_length = 50)]
     pub phone: Option<String>,
+    #[schema(max_length = 200)]
     pub location: Option<String>,
     /// Expected yearly salary.
     pub salary_expectation: Option<u32>,
@@ -61,7 +67,8 @@ pub struct CandidateSource {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Candidate {
     /// `cand_…`
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: CandidateId,
     pub name: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
@@ -83,10 +90,36 @@ pub struct Candidate {
     pub created_at: String,
 }
 
+/// A candidate as listed: everything but the resume text (get the
+/// candidate for it).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CandidateSummary {
+    /// `cand_…`
+    #[schema(value_type = String)]
+    pub id: CandidateId,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub location: Option<String>,
+    pub skills: Vec<Skill>,
+    /// Total years of professional experience, when known.
+    pub years_experience: Option<f64>,
+    pub seniority: Seniority,
+    pub education: Option<EducationLevel>,
+    /// Human languages spoken.
+    pub languages: Vec<String>,
+    /// Expected yearly salary.
+    pub salary_expectation: Option<u32>,
+    /// Null when created from JSON text.
+    pub source: Option<CandidateSource>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
 /// A page of candidates.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CandidatePage {
-    pub items: Vec<Candidate>,
+    pub items: Vec<CandidateSummary>,
     /// Pass as `cursor` to get the next page; null on the last page.
     pub next_cursor: Option<String>,
 }
@@ -113,12 +146,13 @@ pub struct ResumeUpload {
 #[into_params(parameter_in = Query)]
 pub struct UploadParams {
     /// Original file name; its extension helps detect the format.
+    #[param(max_length = 255)]
     pub filename: Option<String>,
 }
 
-impl From<CandidateRecord> for Candidate {
-    fn from(r: CandidateRecord) -> Self {
-        Candidate {
+impl From<SummaryRecord> for CandidateSummary {
+    fn from(r: SummaryRecord) -> Self {
+        CandidateSummary {
             id: r.id,
             name: r.name,
             email: r.email,
@@ -133,50 +167,39 @@ impl From<CandidateRecord> for Candidate {
                 })
                 .collect(),
             years_experience: r.years_experience,
-            seniority: Seniority::parse(&r.seniority).unwrap_or(Seniority::Mid),
-            education: r.education.as_deref().and_then(EducationLevel::parse),
+            seniority: r.seniority.into(),
+            education: r.education.map(Into::into),
             languages: r.languages,
-            salary_expectation: r.salary_expectation.and_then(|s| u32::try_from(s).ok()),
+            salary_expectation: r.salary_expectation,
             source: r.source.map(|s| CandidateSource {
                 filename: s.filename,
                 content_type: s.content_type,
-                format: DocumentFormat::parse(&s.format).unwrap_or(DocumentFormat::PlainText),
+                format: s.format.into(),
             }),
-            text: r.text,
             created_at: rfc3339(r.created_at),
         }
     }
 }
 
-fn record_from_parsed(
-    id: String,
-    parsed: ParsedResume,
-    source: Option<SourceRecord>,
-) -> CandidateRecord {
-    CandidateRecord {
-        id,
-        name: parsed.name,
-        email: parsed.email,
-        phone: parsed.phone,
-        location: parsed.location,
-        skills: parsed
-            .skills
-            .into_iter()
-            .map(|s| SkillRecord {
-                name: s.name,
-                years: s.years.map(|y| round2(f64::from(y))),
-            })
-            .collect(),
-        years_experience: parsed.years_experience.map(|y| round2(f64::from(y))),
-        seniority: Seniority::from(parsed.seniority).as_str().to_owned(),
-        education: parsed
-            .education
-            .map(|e| EducationLevel::from(e).as_str().to_owned()),
-        languages: parsed.languages,
-        salary_expectation: parsed.salary_expectation.map(i64::from),
-        source,
-        text: parsed.text,
-        created_at: now_ms(),
+impl From<CandidateRecord> for Candidate {
+    fn from(r: CandidateRecord) -> Self {
+        let s = CandidateSummary::from(r.summary);
+        Candidate {
+            id: s.id,
+            name: s.name,
+            email: s.email,
+            phone: s.phone,
+            location: s.location,
+            skills: s.skills,
+            years_experience: s.years_experience,
+            seniority: s.seniority,
+            education: s.education,
+            languages: s.languages,
+            salary_expectation: s.salary_expectation,
+            source: s.source,
+            text: r.text,
+            created_at: s.created_at,
+        }
     }
 }
 
@@ -192,12 +215,8 @@ fn record_from_parsed(
     request_body = CreateCandidate,
     responses(
         (status = 201, description = "The candidate", body = Candidate),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the candidates:write scope", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body larger than the limit", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field, or `text` holds no resume (`empty_document`)", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -206,54 +225,15 @@ pub async fn create_candidate(
     _auth: Authorized<scope::CandidatesWrite>,
     ApiJson(req): ApiJson<CreateCandidate>,
 ) -> Result<(StatusCode, Json<Candidate>), ApiError> {
-    if req.text.trim().is_empty() {
-        return Err(ApiError::validation("text", "must not be empty"));
-    }
-    let email = clean(req.email);
-    if let Some(email) = &email
-        && !looks_like_email(email)
-    {
-        return Err(ApiError::validation("email", "is not an email address"));
-    }
-    let text = req.text;
-    let mut parsed = tokio::task::spawn_blocking(move || resume::parse_text(&text))
-        .await
-        .map_err(ApiError::internal)??;
-    if let Some(name) = clean(req.name) {
-        parsed.name = Some(name);
-    }
-    if email.is_some() {
-        parsed.email = email;
-    }
-    if let Some(phone) = clean(req.phone) {
-        parsed.phone = Some(phone);
-    }
-    if let Some(location) = clean(req.location) {
-        parsed.location = Some(location);
-    }
-    if let Some(salary) = req.salary_expectation {
-        parsed.salary_expectation = Some(salary);
-    }
-    let record = record_from_parsed(state.new_id("cand"), parsed, None);
-    state.storage().insert_candidate(&record).await?;
-    state
-        .indexes()
-        .upsert_candidate(state.storage(), &record)
-        .await;
+    let overrides = Overrides {
+        name: req.name,
+        email: req.email,
+        phone: req.phone,
+        location: req.location,
+        salary_expectation: req.salary_expectation,
+    };
+    let record = service::create_from_text(&state, req.text, overrides).await?;
     Ok((StatusCode::CREATED, Json(record.into())))
-}
-
-fn looks_like_email(s: &str) -> bool {
-    match s.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !s.contains(char::is_whitespace)
-        }
-        None => false,
-    }
 }
 
 /// Upload a resume document
@@ -278,12 +258,9 @@ fn looks_like_email(s: &str) -> bool {
     responses(
         (status = 201, description = "The candidate", body = Candidate),
         (status = 400, description = "Malformed multipart body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the candidates:write scope", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Document larger than the limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not a PDF, DOCX or text document", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`empty_document`, `encrypted_document` or `unreadable_document`", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -303,7 +280,7 @@ pub async fn upload_candidate(
             .to_ascii_lowercase()
             .starts_with("multipart/form-data")
     });
-    let mut filename = clean(params.filename);
+    let mut filename = service::clean(params.filename);
     let (bytes, content_type) = if is_multipart {
         let mut multipart = Multipart::from_request(request, &state)
             .await
@@ -314,7 +291,7 @@ pub async fn upload_candidate(
         while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
             if field.name() == Some("file") {
                 if filename.is_none() {
-                    filename = clean(field.file_name().map(str::to_owned));
+                    filename = service::clean(field.file_name().map(str::to_owned));
                 }
                 let field_type = field.content_type().map(str::to_owned);
                 let data = field.bytes().await.map_err(multipart_error)?;
@@ -329,39 +306,22 @@ pub async fn upload_candidate(
             .map_err(bytes_rejection)?;
         (bytes, content_type)
     };
-    if bytes.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "empty_document",
-            "the uploaded document is empty",
-        ));
-    }
-    let format = DomainFormat::detect(&bytes, filename.as_deref(), content_type.as_deref())?;
-    let parsed = {
-        let bytes = bytes.clone();
-        tokio::task::spawn_blocking(move || resume::parse_document(&bytes, format))
-            .await
-            .map_err(ApiError::internal)??
-    };
-    let source = SourceRecord {
-        filename,
-        content_type: content_type.map(|ct| ct.split(';').next().unwrap_or("").trim().to_owned()),
-        format: DocumentFormat::from(format).as_str().to_owned(),
-    };
-    let record = record_from_parsed(state.new_id("cand"), parsed, Some(source));
-    state.storage().insert_candidate(&record).await?;
-    state
-        .indexes()
-        .upsert_candidate(state.storage(), &record)
-        .await;
+    let record = service::create_from_document(
+        &state,
+        bytes,
+        Upload {
+            filename,
+            content_type,
+        },
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(record.into())))
 }
 
 fn multipart_error(err: axum::extract::multipart::MultipartError) -> ApiError {
     if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+        ApiError::coded(
+            crate::error::ErrorCode::PayloadTooLarge,
             "the uploaded document is larger than the configured limit",
         )
     } else {
@@ -371,7 +331,8 @@ fn multipart_error(err: axum::extract::multipart::MultipartError) -> ApiError {
 
 /// List candidates
 ///
-/// Newest first, paginated with `limit` and `cursor`.
+/// Newest first, paginated with `limit` and `cursor`. Items are summaries
+/// without the resume text.
 #[utoipa::path(
     get,
     path = "/candidates",
@@ -380,10 +341,7 @@ fn multipart_error(err: axum::extract::multipart::MultipartError) -> ApiError {
     params(ListParams),
     responses(
         (status = 200, description = "A page of candidates, newest first", body = CandidatePage),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the candidates:read scope", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -392,25 +350,12 @@ pub async fn list_candidates(
     _auth: Authorized<scope::CandidatesRead>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<CandidatePage>, ApiError> {
-    let (limit, cursor) = params.validate("cand")?;
-    let page = state.storage().list_candidates(cursor, limit).await?;
+    let (limit, cursor) = params.validate::<CandidateId>()?;
+    let page = service::list(&state, cursor.as_ref(), limit).await?;
     Ok(Json(CandidatePage {
-        items: page.items.into_iter().map(Candidate::from).collect(),
+        items: page.items.into_iter().map(CandidateSummary::from).collect(),
         next_cursor: page.next_cursor,
     }))
-}
-
-/// Loads a candidate or answers 404.
-pub async fn load_candidate(state: &AppState, id: &str) -> Result<CandidateRecord, ApiError> {
-    let not_found = || ApiError::not_found(format!("candidate {id} does not exist"));
-    if !is_id(id, "cand") {
-        return Err(not_found());
-    }
-    state
-        .storage()
-        .get_candidate(id)
-        .await?
-        .ok_or_else(not_found)
 }
 
 /// Get a candidate
@@ -422,19 +367,16 @@ pub async fn load_candidate(state: &AppState, id: &str) -> Result<CandidateRecor
     params(("candidate_id" = String, Path, description = "`cand_…` id")),
     responses(
         (status = 200, description = "The candidate", body = Candidate),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the candidates:read scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such candidate", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn get_candidate(
     State(state): State<AppState>,
     _auth: Authorized<scope::CandidatesRead>,
-    Path(candidate_id): Path<String>,
+    ApiPath(candidate_id): ApiPath<CandidateId>,
 ) -> Result<Json<Candidate>, ApiError> {
-    Ok(Json(load_candidate(&state, &candidate_id).await?.into()))
+    Ok(Json(service::get(&state, &candidate_id).await?.into()))
 }
 
 /// Delete a candidate
@@ -446,25 +388,15 @@ pub async fn get_candidate(
     params(("candidate_id" = String, Path, description = "`cand_…` id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the candidates:write scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such candidate", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn delete_candidate(
     State(state): State<AppState>,
     _auth: Authorized<scope::CandidatesWrite>,
-    Path(candidate_id): Path<String>,
+    ApiPath(candidate_id): ApiPath<CandidateId>,
 ) -> Result<StatusCode, ApiError> {
-    let not_found = || ApiError::not_found(format!("candidate {candidate_id} does not exist"));
-    if !is_id(&candidate_id, "cand") || !state.storage().delete_candidate(&candidate_id).await? {
-        return Err(not_found());
-    }
-    state
-        .indexes()
-        .remove_candidate(state.storage(), &candidate_id)
-        .await;
+    service::delete(&state, &candidate_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

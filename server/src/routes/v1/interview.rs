@@ -12,12 +12,11 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::candidates::load_candidate;
-use super::jobs::load_job;
-use super::matches::{candidate_profile, job_profile};
 use crate::auth::{Authorized, scope};
 use crate::error::{ApiError, Problem};
 use crate::extract::ApiJson;
+use crate::ids::{CandidateId, JobId};
+use crate::services::{candidates, jobs};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -48,9 +47,11 @@ impl From<DomainLevel> for QuestionLevel {
 #[serde(deny_unknown_fields)]
 pub struct InterviewQuestionsRequest {
     /// `cand_…`
-    pub candidate_id: String,
+    #[schema(value_type = String)]
+    pub candidate_id: CandidateId,
     /// `job_…`
-    pub job_id: String,
+    #[schema(value_type = String)]
+    pub job_id: JobId,
     /// Questions per level, 1–20 (default 3).
     #[schema(minimum = 1, maximum = 20)]
     pub per_level: Option<u32>,
@@ -155,12 +156,8 @@ fn per_level(value: Option<u32>) -> Result<usize, ApiError> {
     request_body = InterviewQuestionsRequest,
     responses(
         (status = 200, description = "The questions, grouped by level", body = InterviewQuestions),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the interviews:read scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such candidate or job", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid `per_level`", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -170,14 +167,10 @@ pub async fn create_interview_questions(
     ApiJson(req): ApiJson<InterviewQuestionsRequest>,
 ) -> Result<Json<InterviewQuestions>, ApiError> {
     let per_level = per_level(req.per_level)?;
-    let candidate = load_candidate(&state, &req.candidate_id).await?;
-    let job = load_job(&state, &req.job_id).await?;
+    let candidate = candidates::get(&state, &req.candidate_id).await?.profile();
+    let job = jobs::get(&state, &req.job_id).await?.profile();
     let response = tokio::task::spawn_blocking(move || {
-        let plan = interview::select_questions(
-            &candidate_profile(&candidate),
-            &job_profile(&job),
-            SelectionOptions { per_level },
-        );
+        let plan = interview::select_questions(&candidate, &job, SelectionOptions { per_level });
         to_response(&candidate.id, &job.id, plan)
     })
     .await

@@ -1,21 +1,24 @@
 //! `/v1/jobs`: job postings.
 
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use mismatch_core::skills::SkillVocabulary;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ListParams, is_id};
+use super::ListParams;
 use crate::auth::{Authorized, scope};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::ids::JobId;
 use crate::models::{JobStatus, RemotePolicy, Seniority};
+use crate::services::candidates::clean;
+use crate::services::jobs::{self as service, canonical_skills};
 use crate::state::{AppState, now_ms, rfc3339};
-use crate::storage::JobRecord;
+use crate::storage::jobs::JobRecord;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -23,33 +26,38 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_job, update_job, delete_job))
 }
 
-const MAX_SKILLS: usize = 100;
-
 /// A new job posting.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateJob {
     /// 1–200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
+    #[schema(max_length = 200)]
     pub company: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 50_000)]
     pub description: String,
     /// Skills a candidate must have (canonicalised, e.g. `k8s` → `Kubernetes`).
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub required_skills: Vec<String>,
     /// Skills that help but are not required.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub nice_to_have_skills: Vec<String>,
     pub seniority: Option<Seniority>,
     /// Minimum years of experience (default 0).
     #[schema(minimum = 0, maximum = 60)]
     pub min_years: Option<f64>,
+    #[schema(max_length = 200)]
     pub location: Option<String>,
     /// Default `onsite`.
     pub remote: Option<RemotePolicy>,
     pub salary_min: Option<u32>,
     pub salary_max: Option<u32>,
     /// ISO 4217 code (default `USD`).
+    #[schema(min_length = 3, max_length = 3)]
     pub currency: Option<String>,
     /// Default `open`.
     pub status: Option<JobStatus>,
@@ -75,12 +83,16 @@ pub struct JobPatch {
     /// (Typed clients drop `null` fields, so they clear through this list.)
     #[serde(default)]
     pub clear: Vec<ClearableJobField>,
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub company: Option<Option<String>>,
+    #[schema(max_length = 50_000)]
     pub description: Option<String>,
+    #[schema(max_items = 100)]
     pub required_skills: Option<Vec<String>>,
+    #[schema(max_items = 100)]
     pub nice_to_have_skills: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Seniority>)]
@@ -88,7 +100,7 @@ pub struct JobPatch {
     #[schema(minimum = 0, maximum = 60)]
     pub min_years: Option<f64>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub location: Option<Option<String>>,
     pub remote: Option<RemotePolicy>,
     #[serde(default, deserialize_with = "present")]
@@ -97,6 +109,7 @@ pub struct JobPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<u32>)]
     pub salary_max: Option<Option<u32>>,
+    #[schema(min_length = 3, max_length = 3)]
     pub currency: Option<String>,
     pub status: Option<JobStatus>,
 }
@@ -113,7 +126,8 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Job {
     /// `job_…`
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: JobId,
     pub title: String,
     pub company: Option<String>,
     pub description: String,
@@ -131,6 +145,9 @@ pub struct Job {
     pub created_at: String,
     #[schema(format = DateTime)]
     pub updated_at: String,
+    /// 1 when created, one more on every update; also the `ETag` header
+    /// (`"3"`), which `If-Match` on an update may name.
+    pub version: i64,
 }
 
 /// A page of jobs.
@@ -162,85 +179,50 @@ impl From<JobRecord> for Job {
             description: r.description,
             required_skills: r.required_skills,
             nice_to_have_skills: r.nice_to_have_skills,
-            seniority: r.seniority.as_deref().and_then(Seniority::parse),
+            seniority: r.seniority.map(Into::into),
             min_years: r.min_years,
             location: r.location,
-            remote: RemotePolicy::parse(&r.remote).unwrap_or(RemotePolicy::Onsite),
-            salary_min: r.salary_min.and_then(|v| u32::try_from(v).ok()),
-            salary_max: r.salary_max.and_then(|v| u32::try_from(v).ok()),
+            remote: r.remote.into(),
+            salary_min: r.salary_min,
+            salary_max: r.salary_max,
             currency: r.currency,
-            status: JobStatus::parse(&r.status).unwrap_or(JobStatus::Open),
+            status: r.status.into(),
             created_at: rfc3339(r.created_at),
             updated_at: rfc3339(r.updated_at),
+            version: r.version,
         }
     }
 }
 
-/// Canonical skill names (known synonyms mapped, e.g. `k8s` → `Kubernetes`),
-/// deduplicated case-insensitively, in the given order.
-pub fn canonical_skills(
-    field: &str,
-    skills: &[String],
-    errors: &mut Vec<FieldError>,
-) -> Vec<String> {
-    if skills.len() > MAX_SKILLS {
-        errors.push(FieldError {
-            field: field.to_owned(),
-            message: format!("at most {MAX_SKILLS} skills"),
-        });
-        return Vec::new();
-    }
-    let vocabulary = SkillVocabulary::global();
-    let mut out: Vec<String> = Vec::new();
-    for (i, raw) in skills.iter().enumerate() {
-        let name = raw.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            errors.push(FieldError {
-                field: format!("{field}[{i}]"),
-                message: "must be 1–100 characters".to_owned(),
-            });
-            continue;
-        }
-        let canonical = vocabulary.canonical(name).unwrap_or(name).to_owned();
-        if !out.iter().any(|s| s.eq_ignore_ascii_case(&canonical)) {
-            out.push(canonical);
-        }
-    }
-    out
+/// The `ETag` of a job version: its number, quoted.
+fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
-/// Checks the fields of a complete job and collects every problem.
-fn validate_job(job: &JobRecord, errors: &mut Vec<FieldError>) {
-    let mut push = |field: &str, message: &str| {
-        errors.push(FieldError {
-            field: field.to_owned(),
-            message: message.to_owned(),
-        })
+/// A job with its `ETag`.
+fn with_etag(status: StatusCode, job: JobRecord) -> Response {
+    let tag = etag(job.version);
+    let mut response = (status, Json(Job::from(job))).into_response();
+    response.headers_mut().insert(header::ETAG, tag);
+    response
+}
+
+/// The version `If-Match` names: `"3"` (or `W/"3"`); `*` means any.
+fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
     };
-    if job.title.is_empty() || job.title.chars().count() > 200 {
-        push("title", "must be 1–200 characters");
+    let invalid = || ApiError::validation("If-Match", "must be an ETag of this job, such as \"3\"");
+    let text = value.to_str().map_err(|_| invalid())?.trim();
+    if text == "*" {
+        return Ok(None);
     }
-    if job.description.chars().count() > 50_000 {
-        push("description", "must be at most 50000 characters");
-    }
-    if !job.min_years.is_finite() || !(0.0..=60.0).contains(&job.min_years) {
-        push("min_years", "must be between 0 and 60");
-    }
-    if let (Some(min), Some(max)) = (job.salary_min, job.salary_max)
-        && min > max
-    {
-        push("salary_min", "must not exceed salary_max");
-    }
-    if job.currency.len() != 3 || !job.currency.bytes().all(|b| b.is_ascii_uppercase()) {
-        push(
-            "currency",
-            "must be a three-letter ISO 4217 code such as USD",
-        );
-    }
-}
-
-fn trimmed(value: Option<String>) -> Option<String> {
-    super::clean(value)
+    let text = text.strip_prefix("W/").unwrap_or(text);
+    text.strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .and_then(|t| t.parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(invalid)
 }
 
 /// Create a job
@@ -251,12 +233,8 @@ fn trimmed(value: Option<String>) -> Option<String> {
     operation_id = "createJob",
     request_body = CreateJob,
     responses(
-        (status = 201, description = "The job", body = Job),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the jobs:write scope", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "The job", body = Job, headers(("ETag" = String, description = "The job's version, quoted"))),
         (status = 422, description = "Invalid field (see `errors`)", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -264,13 +242,13 @@ pub async fn create_job(
     State(state): State<AppState>,
     _auth: Authorized<scope::JobsWrite>,
     ApiJson(req): ApiJson<CreateJob>,
-) -> Result<(StatusCode, Json<Job>), ApiError> {
+) -> Result<Response, ApiError> {
     let mut errors = Vec::new();
     let now = now_ms();
     let job = JobRecord {
-        id: state.new_id("job"),
+        id: JobId::generate(),
         title: req.title.trim().to_owned(),
-        company: trimmed(req.company),
+        company: clean(req.company),
         description: req.description.trim().to_owned(),
         required_skills: canonical_skills("required_skills", &req.required_skills, &mut errors),
         nice_to_have_skills: canonical_skills(
@@ -278,31 +256,23 @@ pub async fn create_job(
             &req.nice_to_have_skills,
             &mut errors,
         ),
-        seniority: req.seniority.map(|s| s.as_str().to_owned()),
+        seniority: req.seniority.map(Into::into),
         min_years: req.min_years.unwrap_or(0.0),
-        location: trimmed(req.location),
-        remote: req
-            .remote
-            .unwrap_or(RemotePolicy::Onsite)
-            .as_str()
-            .to_owned(),
-        salary_min: req.salary_min.map(i64::from),
-        salary_max: req.salary_max.map(i64::from),
+        location: clean(req.location),
+        remote: req.remote.unwrap_or(RemotePolicy::Onsite).into(),
+        salary_min: req.salary_min,
+        salary_max: req.salary_max,
         currency: req
             .currency
             .map(|c| c.trim().to_owned())
             .unwrap_or_else(|| "USD".to_owned()),
-        status: req.status.unwrap_or_default().as_str().to_owned(),
+        status: req.status.unwrap_or(JobStatus::Open).into(),
         created_at: now,
         updated_at: now,
+        version: 1,
     };
-    validate_job(&job, &mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::validation_many(errors));
-    }
-    state.storage().insert_job(&job).await?;
-    state.indexes().upsert_job(state.storage(), &job).await;
-    Ok((StatusCode::CREATED, Json(job.into())))
+    let job = service::create(&state, job, errors).await?;
+    Ok(with_etag(StatusCode::CREATED, job))
 }
 
 /// List jobs
@@ -317,10 +287,7 @@ pub async fn create_job(
     params(ListJobsParams),
     responses(
         (status = 200, description = "A page of jobs, newest first", body = JobPage),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the jobs:read scope", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid `limit`, `cursor` or `status`", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -333,24 +300,18 @@ pub async fn list_jobs(
         limit: params.limit,
         cursor: params.cursor,
     };
-    let (limit, cursor) = list.validate("job")?;
-    let page = state
-        .storage()
-        .list_jobs(params.status.map(JobStatus::as_str), cursor, limit)
-        .await?;
+    let (limit, cursor) = list.validate::<JobId>()?;
+    let page = service::list(
+        &state,
+        params.status.map(Into::into),
+        cursor.as_ref(),
+        limit,
+    )
+    .await?;
     Ok(Json(JobPage {
         items: page.items.into_iter().map(Job::from).collect(),
         next_cursor: page.next_cursor,
     }))
-}
-
-/// Loads a job or answers 404.
-pub async fn load_job(state: &AppState, id: &str) -> Result<JobRecord, ApiError> {
-    let not_found = || ApiError::not_found(format!("job {id} does not exist"));
-    if !is_id(id, "job") {
-        return Err(not_found());
-    }
-    state.storage().get_job(id).await?.ok_or_else(not_found)
 }
 
 /// Get a job
@@ -361,52 +322,55 @@ pub async fn load_job(state: &AppState, id: &str) -> Result<JobRecord, ApiError>
     operation_id = "getJob",
     params(("job_id" = String, Path, description = "`job_…` id")),
     responses(
-        (status = 200, description = "The job", body = Job),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the jobs:read scope", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The job", body = Job, headers(("ETag" = String, description = "The job's version, quoted"))),
         (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn get_job(
     State(state): State<AppState>,
     _auth: Authorized<scope::JobsRead>,
-    Path(job_id): Path<String>,
-) -> Result<Json<Job>, ApiError> {
-    Ok(Json(load_job(&state, &job_id).await?.into()))
+    ApiPath(job_id): ApiPath<JobId>,
+) -> Result<Response, ApiError> {
+    Ok(with_etag(
+        StatusCode::OK,
+        service::get(&state, &job_id).await?,
+    ))
 }
 
 /// Update a job
 ///
 /// Changes only the fields present in the body; `null` clears an optional
-/// field.
+/// field. Concurrent updates never lose each other's fields. With
+/// `If-Match: "<version>"` (the job's `ETag`) the update applies only if
+/// the job is still at that version, else `412 precondition_failed`.
 #[utoipa::path(
     patch,
     path = "/jobs/{job_id}",
     tag = "jobs",
     operation_id = "updateJob",
-    params(("job_id" = String, Path, description = "`job_…` id")),
+    params(
+        ("job_id" = String, Path, description = "`job_…` id"),
+        ("If-Match" = Option<String>, Header, description = "Apply only if the job is still at this version: its `ETag`, e.g. `\"3\"`"),
+    ),
     request_body = JobPatch,
     responses(
-        (status = 200, description = "The updated job", body = Job),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the jobs:write scope", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The updated job", body = Job, headers(("ETag" = String, description = "The job's new version, quoted"))),
+        (status = 412, description = "`If-Match` names another version (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field (see `errors`)", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn update_job(
     State(state): State<AppState>,
     _auth: Authorized<scope::JobsWrite>,
-    Path(job_id): Path<String>,
+    ApiPath(job_id): ApiPath<JobId>,
+    headers: HeaderMap,
     ApiJson(mut patch): ApiJson<JobPatch>,
-) -> Result<Json<Job>, ApiError> {
-    let mut job = load_job(&state, &job_id).await?;
-    let mut errors = Vec::new();
+) -> Result<Response, ApiError> {
+    let expected = if_match(&headers)?;
+    let mut clear_errors = Vec::new();
     for (i, field) in patch.clear.iter().enumerate() {
         let also_set = match field {
             ClearableJobField::Company => matches!(patch.company, Some(Some(_))),
@@ -416,11 +380,16 @@ pub async fn update_job(
             ClearableJobField::SalaryMax => matches!(patch.salary_max, Some(Some(_))),
         };
         if also_set {
-            errors.push(FieldError {
-                field: format!("clear[{i}]"),
-                message: "this field is also set in the same patch".to_owned(),
-            });
+            clear_errors.push(FieldError::new(
+                format!("clear[{i}]"),
+                "this field is also set in the same patch",
+            ));
         }
+    }
+    if !clear_errors.is_empty() {
+        return Err(ApiError::validation_many(clear_errors));
+    }
+    for field in &patch.clear {
         match field {
             ClearableJobField::Company => patch.company = Some(None),
             ClearableJobField::Seniority => patch.seniority = Some(None),
@@ -429,55 +398,51 @@ pub async fn update_job(
             ClearableJobField::SalaryMax => patch.salary_max = Some(None),
         }
     }
-    if let Some(title) = patch.title {
-        job.title = title.trim().to_owned();
-    }
-    if let Some(company) = patch.company {
-        job.company = trimmed(company);
-    }
-    if let Some(description) = patch.description {
-        job.description = description.trim().to_owned();
-    }
-    if let Some(skills) = patch.required_skills {
-        job.required_skills = canonical_skills("required_skills", &skills, &mut errors);
-    }
-    if let Some(skills) = patch.nice_to_have_skills {
-        job.nice_to_have_skills = canonical_skills("nice_to_have_skills", &skills, &mut errors);
-    }
-    if let Some(seniority) = patch.seniority {
-        job.seniority = seniority.map(|s| s.as_str().to_owned());
-    }
-    if let Some(min_years) = patch.min_years {
-        job.min_years = min_years;
-    }
-    if let Some(location) = patch.location {
-        job.location = trimmed(location);
-    }
-    if let Some(remote) = patch.remote {
-        job.remote = remote.as_str().to_owned();
-    }
-    if let Some(salary_min) = patch.salary_min {
-        job.salary_min = salary_min.map(i64::from);
-    }
-    if let Some(salary_max) = patch.salary_max {
-        job.salary_max = salary_max.map(i64::from);
-    }
-    if let Some(currency) = patch.currency {
-        job.currency = currency.trim().to_owned();
-    }
-    if let Some(status) = patch.status {
-        job.status = status.as_str().to_owned();
-    }
-    job.updated_at = now_ms().max(job.updated_at);
-    validate_job(&job, &mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::validation_many(errors));
-    }
-    if !state.storage().update_job(&job).await? {
-        return Err(ApiError::not_found(format!("job {job_id} does not exist")));
-    }
-    state.indexes().upsert_job(state.storage(), &job).await;
-    Ok(Json(job.into()))
+    // Applied to the job as currently stored, again if another writer got
+    // in first: only the fields the client sent change.
+    let apply = |job: &mut JobRecord, errors: &mut Vec<FieldError>| {
+        if let Some(title) = &patch.title {
+            job.title = title.trim().to_owned();
+        }
+        if let Some(company) = &patch.company {
+            job.company = clean(company.clone());
+        }
+        if let Some(description) = &patch.description {
+            job.description = description.trim().to_owned();
+        }
+        if let Some(skills) = &patch.required_skills {
+            job.required_skills = canonical_skills("required_skills", skills, errors);
+        }
+        if let Some(skills) = &patch.nice_to_have_skills {
+            job.nice_to_have_skills = canonical_skills("nice_to_have_skills", skills, errors);
+        }
+        if let Some(seniority) = patch.seniority {
+            job.seniority = seniority.map(Into::into);
+        }
+        if let Some(min_years) = patch.min_years {
+            job.min_years = min_years;
+        }
+        if let Some(location) = &patch.location {
+            job.location = clean(location.clone());
+        }
+        if let Some(remote) = patch.remote {
+            job.remote = remote.into();
+        }
+        if let Some(salary_min) = patch.salary_min {
+            job.salary_min = salary_min;
+        }
+        if let Some(salary_max) = patch.salary_max {
+            job.salary_max = salary_max;
+        }
+        if let Some(currency) = &patch.currency {
+            job.currency = currency.trim().to_owned();
+        }
+        if let Some(status) = patch.status {
+            job.status = status.into();
+        }
+    };
+    let job = service::update(&state, &job_id, expected, apply).await?;
+    Ok(with_etag(StatusCode::OK, job))
 }
 
 /// Delete a job
@@ -489,21 +454,15 @@ pub async fn update_job(
     params(("job_id" = String, Path, description = "`job_…` id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the jobs:write scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn delete_job(
     State(state): State<AppState>,
     _auth: Authorized<scope::JobsWrite>,
-    Path(job_id): Path<String>,
+    ApiPath(job_id): ApiPath<JobId>,
 ) -> Result<StatusCode, ApiError> {
-    if !is_id(&job_id, "job") || !state.storage().delete_job(&job_id).await? {
-        return Err(ApiError::not_found(format!("job {job_id} does not exist")));
-    }
-    state.indexes().remove_job(state.storage(), &job_id).await;
+    service::delete(&state, &job_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

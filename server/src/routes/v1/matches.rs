@@ -2,26 +2,21 @@
 //! jobs, explained per factor.
 
 use axum::Json;
-use axum::extract::{Path, State};
-use mismatch_core::matching::{
-    self, CandidateProfile, JobProfile, MatchResult, MatchWeights as DomainWeights,
-};
-use mismatch_core::skills::SkillMention;
+use axum::extract::State;
+use mismatch_core::matching::{self, MatchResult, MatchWeights as DomainWeights};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::TopParams;
-use super::candidates::load_candidate;
-use super::jobs::load_job;
 use crate::auth::{Authorized, scope};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::extract::{ApiJson, ApiQuery};
-use crate::models::{RemotePolicy, Seniority, Verdict, round2};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::ids::{CandidateId, JobId};
+use crate::models::{Verdict, round2};
+use crate::services::matching as service;
 use crate::state::{AppState, now_ms, rfc3339};
-use crate::storage::{CandidateRecord, JobRecord};
-use utoipa::IntoParams;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -117,9 +112,11 @@ impl RankParams {
 #[serde(deny_unknown_fields)]
 pub struct MatchRequest {
     /// `cand_…`
-    pub candidate_id: String,
+    #[schema(value_type = String)]
+    pub candidate_id: CandidateId,
     /// `job_…`
-    pub job_id: String,
+    #[schema(value_type = String)]
+    pub job_id: JobId,
     pub weights: Option<MatchWeightsInput>,
 }
 
@@ -212,49 +209,6 @@ fn effective_weights(
     Ok(w)
 }
 
-pub(crate) fn candidate_profile(c: &CandidateRecord) -> CandidateProfile {
-    CandidateProfile {
-        id: c.id.clone(),
-        skills: c
-            .skills
-            .iter()
-            .map(|s| SkillMention {
-                name: s.name.clone(),
-                years: s.years.map(|y| y as f32),
-            })
-            .collect(),
-        years_experience: c.years_experience.unwrap_or(0.0) as f32,
-        seniority: Seniority::parse(&c.seniority)
-            .unwrap_or(Seniority::Mid)
-            .into(),
-        location: c.location.clone(),
-        salary_expectation: c.salary_expectation.and_then(|s| u32::try_from(s).ok()),
-        text: c.text.clone(),
-    }
-}
-
-pub(crate) fn job_profile(j: &JobRecord) -> JobProfile {
-    JobProfile {
-        id: j.id.clone(),
-        title: j.title.clone(),
-        description: j.description.clone(),
-        required_skills: j.required_skills.clone(),
-        nice_to_have_skills: j.nice_to_have_skills.clone(),
-        seniority: j
-            .seniority
-            .as_deref()
-            .and_then(Seniority::parse)
-            .map(Into::into),
-        min_years: j.min_years as f32,
-        location: j.location.clone(),
-        remote: RemotePolicy::parse(&j.remote)
-            .unwrap_or(RemotePolicy::Onsite)
-            .into(),
-        salary_min: j.salary_min.and_then(|s| u32::try_from(s).ok()),
-        salary_max: j.salary_max.and_then(|s| u32::try_from(s).ok()),
-    }
-}
-
 fn to_match(
     candidate_id: &str,
     job_id: &str,
@@ -298,12 +252,8 @@ fn to_match(
     request_body = MatchRequest,
     responses(
         (status = 200, description = "The match", body = Match),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the matches:read scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such candidate or job", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field, e.g. a negative weight", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -313,12 +263,10 @@ pub async fn create_match(
     ApiJson(req): ApiJson<MatchRequest>,
 ) -> Result<Json<Match>, ApiError> {
     let weights = effective_weights(state.settings().match_weights, req.weights)?;
-    let candidate = load_candidate(&state, &req.candidate_id).await?;
-    let job = load_job(&state, &req.job_id).await?;
-    let result = matching::score(&candidate_profile(&candidate), &job_profile(&job), &weights);
+    let result = service::score(&state, &req.candidate_id, &req.job_id, &weights).await?;
     Ok(Json(to_match(
-        &candidate.id,
-        &job.id,
+        req.candidate_id.as_str(),
+        req.job_id.as_str(),
         result,
         &weights,
         &rfc3339(now_ms()),
@@ -337,36 +285,25 @@ pub async fn create_match(
     params(("job_id" = String, Path, description = "`job_…` id"), RankParams),
     responses(
         (status = 200, description = "The best candidates, best first", body = RankedMatches),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the matches:read scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid `limit` or weight", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn rank_candidates_for_job(
     State(state): State<AppState>,
     _auth: Authorized<scope::MatchesRead>,
-    Path(job_id): Path<String>,
+    ApiPath(job_id): ApiPath<JobId>,
     ApiQuery(params): ApiQuery<RankParams>,
 ) -> Result<Json<RankedMatches>, ApiError> {
     let (limit, weights) = params.validate(state.settings().match_weights)?;
-    let job = load_job(&state, &job_id).await?;
-    let indexes = state.indexes().read(state.storage()).await?;
-    let ranked = tokio::task::spawn_blocking(move || {
-        let now = rfc3339(now_ms());
-        let mut ranked = indexes.candidates.rank(&job_profile(&job), &weights, limit);
-        by_score_then_id(&mut ranked, |c| &c.id);
-        ranked
-            .into_iter()
-            .map(|(c, r)| to_match(&c.id, &job.id, r, &weights, &now))
-            .collect::<Vec<_>>()
-    })
-    .await
-    .map_err(ApiError::internal)?;
+    let ranked = service::rank_candidates_for_job(&state, &job_id, weights, limit).await?;
+    let now = rfc3339(now_ms());
     Ok(Json(RankedMatches {
-        items: ranked,
+        items: ranked
+            .into_iter()
+            .map(|(candidate_id, r)| to_match(&candidate_id, job_id.as_str(), r, &weights, &now))
+            .collect(),
         model_version: matching::MODEL_VERSION.to_owned(),
     }))
 }
@@ -383,50 +320,27 @@ pub async fn rank_candidates_for_job(
     params(("candidate_id" = String, Path, description = "`cand_…` id"), RankParams),
     responses(
         (status = 200, description = "The best open jobs, best first", body = RankedMatches),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the matches:read scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such candidate", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid `limit` or weight", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn rank_jobs_for_candidate(
     State(state): State<AppState>,
     _auth: Authorized<scope::MatchesRead>,
-    Path(candidate_id): Path<String>,
+    ApiPath(candidate_id): ApiPath<CandidateId>,
     ApiQuery(params): ApiQuery<RankParams>,
 ) -> Result<Json<RankedMatches>, ApiError> {
     let (limit, weights) = params.validate(state.settings().match_weights)?;
-    let candidate = load_candidate(&state, &candidate_id).await?;
-    let indexes = state.indexes().read(state.storage()).await?;
-    let ranked = tokio::task::spawn_blocking(move || {
-        let now = rfc3339(now_ms());
-        let mut ranked = indexes
-            .jobs
-            .rank(&candidate_profile(&candidate), &weights, limit);
-        by_score_then_id(&mut ranked, |j| &j.id);
-        ranked
-            .into_iter()
-            .map(|(j, r)| to_match(&candidate.id, &j.id, r, &weights, &now))
-            .collect::<Vec<_>>()
-    })
-    .await
-    .map_err(ApiError::internal)?;
+    let ranked = service::rank_jobs_for_candidate(&state, &candidate_id, weights, limit).await?;
+    let now = rfc3339(now_ms());
     Ok(Json(RankedMatches {
-        items: ranked,
+        items: ranked
+            .into_iter()
+            .map(|(job_id, r)| to_match(candidate_id.as_str(), &job_id, r, &weights, &now))
+            .collect(),
         model_version: matching::MODEL_VERSION.to_owned(),
     }))
-}
-
-/// Best first; equal scores by id, i.e. oldest first (ids are ULIDs), so
-/// that the order does not depend on when a record entered the index.
-fn by_score_then_id<T>(ranked: &mut [(&T, MatchResult)], id: impl Fn(&T) -> &String) {
-    ranked.sort_by(|a, b| {
-        b.1.score
-            .total_cmp(&a.1.score)
-            .then_with(|| id(a.0).cmp(id(b.0)))
-    });
 }
 
 #[cfg(test)]
@@ -464,6 +378,6 @@ mod tests {
             text: Some(0.0),
         };
         let err = effective_weights(defaults, Some(zero)).unwrap_err();
-        assert_eq!(err.code, "validation_failed");
+        assert_eq!(err.code, crate::error::ErrorCode::ValidationFailed);
     }
 }

@@ -9,6 +9,8 @@ pub mod matches;
 pub mod salary;
 pub mod salary_models;
 
+use std::str::FromStr;
+
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -43,9 +45,9 @@ pub struct ListParams {
 }
 
 impl ListParams {
-    /// The validated page size and cursor; `prefix` is the id prefix of the
-    /// listed resource (cursors are ids).
-    pub fn validate(&self, prefix: &str) -> Result<(u32, Option<&str>), ApiError> {
+    /// The validated page size and cursor; cursors are ids of the listed
+    /// resource.
+    pub fn validate<T: FromStr>(&self) -> Result<(u32, Option<T>), ApiError> {
         let limit = self.limit.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(1..=MAX_PAGE_SIZE).contains(&limit) {
             return Err(ApiError::validation(
@@ -55,13 +57,12 @@ impl ListParams {
         }
         let cursor = match self.cursor.as_deref() {
             None | Some("") => None,
-            Some(c) if is_id(c, prefix) => Some(c),
-            Some(_) => {
-                return Err(ApiError::validation(
+            Some(c) => Some(c.parse().map_err(|_| {
+                ApiError::validation(
                     "cursor",
                     "not a cursor returned by this list (use next_cursor)",
-                ));
-            }
+                )
+            })?),
         };
         Ok((limit, cursor))
     }
@@ -87,19 +88,4 @@ impl TopParams {
         }
         Ok(limit as usize)
     }
-}
-
-/// Whether `id` looks like an id of the given prefix (`cand`, `job`, …).
-pub fn is_id(id: &str, prefix: &str) -> bool {
-    id.len() == prefix.len() + 1 + 26
-        && id.starts_with(prefix)
-        && id.as_bytes()[prefix.len()] == b'_'
-        && id[prefix.len() + 1..]
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric())
-}
-
-/// Trims an optional text field; blank becomes `None`.
-pub fn clean(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }

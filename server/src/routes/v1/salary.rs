@@ -3,18 +3,19 @@
 
 use axum::Json;
 use axum::extract::State;
-use mismatch_core::salary::{SalaryFeatures as DomainFeatures, SalaryModel};
+use mismatch_core::salary::SalaryFeatures as DomainFeatures;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::candidates::load_candidate;
-use super::salary_models;
 use crate::auth::{Authorized, scope};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::ApiJson;
+use crate::ids::{CandidateId, SalaryModelId};
 use crate::models::{EducationLevel, round2};
+use crate::services::candidates;
+use crate::services::salary_models::{self as service, ModelChoice};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -30,7 +31,9 @@ pub struct SalaryFeatures {
     pub years_experience: f64,
     pub education: Option<EducationLevel>,
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub skills: Vec<String>,
+    #[schema(max_length = 200)]
     pub location: Option<String>,
 }
 
@@ -40,7 +43,8 @@ pub struct SalaryFeatures {
 #[serde(deny_unknown_fields)]
 pub struct SalaryPredictionRequest {
     /// `cand_…`
-    pub candidate_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub candidate_id: Option<CandidateId>,
     pub features: Option<SalaryFeatures>,
     /// A customer model (`sm_…`, see `createSalaryModel`), or `default` for
     /// the shipped model. Without it the newest trained customer model is
@@ -73,7 +77,8 @@ pub struct SalaryPrediction {
     /// model, `salary-…` for the shipped one.
     pub model_version: String,
     /// The customer model used (`sm_…`); null for the shipped model.
-    pub model_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub model_id: Option<SalaryModelId>,
     /// The features used.
     pub features: SalaryFeatures,
 }
@@ -87,12 +92,8 @@ pub struct SalaryPrediction {
     request_body = SalaryPredictionRequest,
     responses(
         (status = 200, description = "The prediction", body = SalaryPrediction),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, revoked or expired API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the salary:read scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such candidate or salary model version", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither or both of `candidate_id` and `features`, or an invalid feature", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -101,12 +102,13 @@ pub async fn predict_salary(
     _auth: Authorized<scope::SalaryRead>,
     ApiJson(req): ApiJson<SalaryPredictionRequest>,
 ) -> Result<Json<SalaryPrediction>, ApiError> {
+    let choice = model_choice(req.model_id.as_deref(), req.model_version)?;
     let features = match (req.candidate_id, req.features) {
         (Some(id), None) => {
-            let c = load_candidate(&state, &id).await?;
+            let c = candidates::get(&state, &id).await?.summary;
             SalaryFeatures {
                 years_experience: c.years_experience.unwrap_or(0.0),
-                education: c.education.as_deref().and_then(EducationLevel::parse),
+                education: c.education.map(Into::into),
                 skills: c.skills.into_iter().map(|s| s.name).collect(),
                 location: c.location,
             }
@@ -118,35 +120,18 @@ pub async fn predict_salary(
         _ => {
             let message = "give exactly one of candidate_id or features";
             return Err(ApiError::validation_many(vec![
-                FieldError {
-                    field: "candidate_id".into(),
-                    message: message.into(),
-                },
-                FieldError {
-                    field: "features".into(),
-                    message: message.into(),
-                },
+                FieldError::new("candidate_id", message),
+                FieldError::new("features", message),
             ]));
         }
     };
-    let customer =
-        salary_models::resolve(state.storage(), req.model_id.as_deref(), req.model_version).await?;
     let domain = DomainFeatures {
         years_experience: features.years_experience as f32,
         education: features.education.map(Into::into),
         skills: features.skills.clone(),
         location: features.location.clone(),
     };
-    let (model_id, model) = match customer {
-        Some((label, model)) => (label.split('@').next().map(str::to_owned), Some(model)),
-        None => (None, None),
-    };
-    let p = tokio::task::spawn_blocking(move || match model {
-        Some(model) => model.predict(&domain),
-        None => SalaryModel::default_model().predict(&domain),
-    })
-    .await
-    .map_err(ApiError::internal)?;
+    let (p, model_id) = service::predict(&state, domain, &choice).await?;
     Ok(Json(SalaryPrediction {
         expected: p.expected.round(),
         low: p.low.round(),
@@ -162,11 +147,44 @@ pub async fn predict_salary(
     }))
 }
 
+/// `model_id` and `model_version` as a choice of model.
+fn model_choice(model_id: Option<&str>, version: Option<i64>) -> Result<ModelChoice, ApiError> {
+    match (model_id, version) {
+        (Some("default"), Some(_)) => Err(ApiError::validation(
+            "model_version",
+            "the default model has no versions",
+        )),
+        (Some("default"), None) => Ok(ModelChoice::Default),
+        (Some(id), version) => {
+            let id = SalaryModelId::parse(id).map_err(|_| {
+                ApiError::validation("model_id", "not a salary model id (sm_…) or \"default\"")
+            })?;
+            Ok(ModelChoice::Customer(id, version))
+        }
+        (None, Some(_)) => Err(ApiError::validation(
+            "model_version",
+            "give model_id with model_version",
+        )),
+        (None, None) => Ok(ModelChoice::Newest),
+    }
+}
+
 fn validate(f: &SalaryFeatures) -> Result<(), ApiError> {
     if !f.years_experience.is_finite() || !(0.0..=60.0).contains(&f.years_experience) {
         return Err(ApiError::validation(
             "features.years_experience",
             "must be between 0 and 60",
+        ));
+    }
+    if let Some(location) = &f.location
+        && location
+            .chars()
+            .nth(crate::services::Limits::LOCATION)
+            .is_some()
+    {
+        return Err(ApiError::validation(
+            "features.location",
+            "must be at most 200 characters",
         ));
     }
     if f.skills.len() > 100 {

@@ -6,6 +6,7 @@
 //! key by pattern. Only [`hash`] of a key is ever stored.
 
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 /// Every key starts with this.
 pub const KEY_PREFIX: &str = "mm_";
@@ -20,6 +21,7 @@ const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn
 
 /// A freshly generated key. Its `Debug` never shows the secret.
 pub struct NewKey {
+    /// The whole key string, `mm_…`.
     pub secret: String,
 }
 
@@ -74,8 +76,19 @@ pub fn public_prefix(key: &str) -> &str {
 }
 
 /// SHA-256 of the key, hex encoded: what the database stores and looks up.
+///
+/// A plain hash (no salt, no stretching) is enough because the key holds 256
+/// random bits: there is nothing to guess, and lookups by hash stay one
+/// indexed query.
 pub fn hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// Whether `key` hashes to `stored_hash`, compared in constant time.
+pub fn verify(key: &str, stored_hash: &str) -> bool {
+    let computed = hash(key);
+    computed.len() == stored_hash.len()
+        && bool::from(computed.as_bytes().ct_eq(stored_hash.as_bytes()))
 }
 
 /// Big-endian bytes as a base62 number, left-padded with '0' to `width`.
@@ -145,6 +158,19 @@ mod tests {
         assert!(!is_well_formed("mm_short"));
         assert!(!is_well_formed(&key.replace("mm_", "xx_")));
         assert!(!is_well_formed(&format!("{key}0")));
+    }
+
+    #[test]
+    fn hash_is_sha256_hex_known_answer() {
+        // FIPS 180-2 test vector for "abc".
+        assert_eq!(
+            hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        let key = from_secret_bytes(&[7; 32]);
+        assert!(verify(&key, &hash(&key)));
+        assert!(!verify(&key, &hash("mm_other")));
+        assert!(!verify(&key, "short"));
     }
 
     #[test]
