@@ -52,7 +52,7 @@ export declare function nativeOperationIds(): string[];
 /** Item type of each cursor-paginated list operation, for `Client.paginate`. */
 export interface PageItems {
   listApiKeys: ApiKey;
-  listCandidates: Candidate;
+  listCandidates: CandidateSummary;
   listJobs: Job;
   listSalaryModels: SalaryModelVersion;
 }
@@ -94,7 +94,9 @@ export declare class Client extends BaseClient<OperationId> {
   /**
    * `GET /health/ready`
    * Readiness probe
-   * 200 when the database answers; 503 (`unavailable`) otherwise.
+   * 200 when the database answers and holds the schema this server
+   * migrated to; 503 (`unavailable`, with `Retry-After`) otherwise — also
+   * for a database recreated empty.
    */
   getReadiness(options?: RequestOptions): Promise<Health>;
 
@@ -110,16 +112,17 @@ export declare class Client extends BaseClient<OperationId> {
    * `POST /v1/api-keys`
    * Create an API key
    * Any caller may create keys for itself (with its role or a lower one, and
-   * at most its own scopes). An admin passing `role` creates a service user
-   * with that role and `name`, and a key for it. The secret is in the
-   * response only.
+   * at most its own scopes), expiring no later than the calling key. An admin
+   * passing `role` creates a service user with that role and `name`, and a
+   * key for it. The secret is in the response only.
    */
   createApiKey(body: CreateApiKey, options?: RequestOptions): Promise<ApiKeyCreated>;
 
   /**
    * `POST /v1/api-keys/{key_id}/revoke`
    * Revoke an API key
-   * Effective immediately. Revoking a revoked key changes nothing.
+   * Effective immediately. Revoking a revoked key changes nothing. A key may
+   * revoke only keys whose role and scopes its own cover.
    * @param keyId `key_…` id of the key
    */
   revokeApiKey(keyId: string, options?: RequestOptions): Promise<ApiKey>;
@@ -127,16 +130,20 @@ export declare class Client extends BaseClient<OperationId> {
   /**
    * `POST /v1/api-keys/{key_id}/rotate`
    * Rotate an API key
-   * Issues a new secret with the same name, role, scopes and lifetime, and
-   * revokes the old key. The new secret is in the response only.
+   * Issues a new secret with the same name, role, scopes and expiry (a
+   * rotation never extends a key's life). The old key keeps working for
+   * `overlap_seconds` (default one day) so running clients can switch; the
+   * response says until when. A key may rotate only keys whose role and
+   * scopes its own cover. The new secret is in the response only.
    * @param keyId `key_…` id of the key
    */
-  rotateApiKey(keyId: string, options?: RequestOptions): Promise<ApiKeyCreated>;
+  rotateApiKey(keyId: string, params?: RotateApiKeyParams, options?: RequestOptions): Promise<ApiKeyRotated>;
 
   /**
    * `GET /v1/candidates`
    * List candidates
-   * Newest first, paginated with `limit` and `cursor`.
+   * Newest first, paginated with `limit` and `cursor`. Items are summaries
+   * without the resume text.
    */
   listCandidates(params?: ListCandidatesParams, options?: RequestOptions): Promise<CandidatePage>;
 
@@ -224,7 +231,9 @@ export declare class Client extends BaseClient<OperationId> {
    * `PATCH /v1/jobs/{job_id}`
    * Update a job
    * Changes only the fields present in the body; `null` clears an optional
-   * field.
+   * field. Concurrent updates never lose each other's fields. With
+   * `If-Match: "<version>"` (the job's `ETag`) the update applies only if
+   * the job is still at that version, else `412 precondition_failed`.
    * @param jobId `job_…` id
    */
   updateJob(jobId: string, body: JobPatch, options?: RequestOptions): Promise<Job>;
@@ -298,6 +307,16 @@ export interface ListApiKeysParams {
    * The `next_cursor` of the previous page.
    */
   cursor?: string;
+}
+
+/** Query parameters of `rotateApiKey`. */
+export interface RotateApiKeyParams {
+  /**
+   * How long the old key keeps working, so running clients can switch:
+   * 0–2592000 seconds (default 86400, one day; 0 revokes it at once).
+   * @format int64
+   */
+  overlapSeconds?: number;
 }
 
 /** Query parameters of `listCandidates`. */
@@ -480,7 +499,8 @@ export interface ApiKey {
    */
   revoked_at?: string | null;
   /**
-   * Set when the key was rotated: the id of its successor.
+   * Set when the key was rotated: the id of its successor. The key
+   * works until `expires_at` (the rotation's overlap).
    */
   replaced_by?: string | null;
 }
@@ -518,6 +538,44 @@ export interface ApiKeyPage {
    * Pass as `cursor` to get the next page; null on the last page.
    */
   next_cursor?: string | null;
+}
+
+/**
+ * The result of a rotation: the new key (with its secret) and when the
+ * old one stops working.
+ */
+export interface ApiKeyRotated {
+  /**
+   * The new secret (`mm_…`). Store it now: it cannot be retrieved again.
+   */
+  key: string;
+  /**
+   * `key_…` of the new key.
+   */
+  id: string;
+  name: string;
+  prefix: string;
+  role: Role;
+  scopes: Scope[];
+  user_id: string;
+  /**
+   * @format date-time
+   */
+  created_at: string;
+  /**
+   * When the new key expires: the old key's expiry, never extended.
+   * @format date-time
+   */
+  expires_at?: string | null;
+  /**
+   * `key_…` of the rotated key.
+   */
+  previous_key_id: string;
+  /**
+   * When the rotated key stops working (now, with `overlap_seconds=0`).
+   * @format date-time
+   */
+  previous_key_expires_at: string;
 }
 
 /**
@@ -564,7 +622,7 @@ export interface Candidate {
  * A page of candidates.
  */
 export interface CandidatePage {
-  items: Candidate[];
+  items: CandidateSummary[];
   /**
    * Pass as `cursor` to get the next page; null on the last page.
    */
@@ -578,6 +636,43 @@ export interface CandidateSource {
   filename?: string | null;
   content_type?: string | null;
   format: DocumentFormat;
+}
+
+/**
+ * A candidate as listed: everything but the resume text (get the
+ * candidate for it).
+ */
+export interface CandidateSummary {
+  /**
+   * `cand_…`
+   */
+  id: string;
+  name?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  location?: string | null;
+  skills: Skill[];
+  /**
+   * Total years of professional experience, when known.
+   * @format double
+   */
+  years_experience?: number | null;
+  seniority: Seniority;
+  education?: EducationLevel | null;
+  /**
+   * Human languages spoken.
+   */
+  languages: string[];
+  /**
+   * Expected yearly salary.
+   * @format int32
+   */
+  salary_expectation?: number | null;
+  source?: CandidateSource | null;
+  /**
+   * @format date-time
+   */
+  created_at: string;
 }
 
 /**
@@ -600,7 +695,8 @@ export interface CreateApiKey {
    */
   scopes?: Scope[] | null;
   /**
-   * Lifetime in seconds; the key stops working after it.
+   * Lifetime in seconds; the key stops working after it, and never later
+   * than the key that creates it.
    * @format int64
    */
   ttl_seconds?: number | null;
@@ -612,7 +708,7 @@ export interface CreateApiKey {
  */
 export interface CreateCandidate {
   /**
-   * The resume as plain text.
+   * The resume as plain text (at most 1,000,000 bytes of UTF-8).
    */
   text: string;
   name?: string | null;
@@ -676,6 +772,12 @@ export type DocumentFormat = "plain_text" | "pdf" | "docx";
  * Highest completed education.
  */
 export type EducationLevel = "high_school" | "associate" | "bachelor" | "master" | "doctorate";
+
+/**
+ * The stable machine-readable code of every error the API answers. The
+ * contract clients branch on: a code is never renamed or reused.
+ */
+export type ErrorCode = "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "idempotency_key_in_use" | "precondition_failed" | "payload_too_large" | "document_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "empty_document" | "encrypted_document" | "unreadable_document" | "internal" | "unavailable";
 
 /**
  * One invalid field of a request.
@@ -823,6 +925,12 @@ export interface Job {
    * @format date-time
    */
   updated_at: string;
+  /**
+   * 1 when created, one more on every update; also the `ETag` header
+   * (`"3"`), which `If-Match` on an update may name.
+   * @format int64
+   */
+  version: number;
 }
 
 /**
@@ -1076,13 +1184,9 @@ export interface Problem {
    */
   detail: string;
   /**
-   * Stable machine-readable code: `unauthorized`, `forbidden`, `not_found`,
-   * `validation_failed`, `malformed_request`, `payload_too_large`,
-   * `unsupported_media_type`, `unreadable_document`, `empty_document`,
-   * `encrypted_document`, `idempotency_key_reused`, `conflict`,
-   * `method_not_allowed`, `rate_limited`, `internal` or `unavailable`.
+   * Stable machine-readable code.
    */
-  code: string;
+  code: ErrorCode;
   /**
    * Id of the request (also in the `X-Request-Id` response header).
    */

@@ -305,8 +305,8 @@ var operationMethods = {
    * POST /v1/api-keys/{key_id}/rotate
    * Rotate an API key
    */
-  async rotateApiKey(keyId, options) {
-    const args = { key_id: pathArg("rotateApiKey", "keyId", keyId) };
+  async rotateApiKey(keyId, params, options) {
+    const args = queryArgs("rotateApiKey", params, { overlapSeconds: "overlap_seconds" }, [], { key_id: pathArg("rotateApiKey", "keyId", keyId) });
     return this._operation("rotateApiKey", args, void 0, options);
   },
   /**
