@@ -24,7 +24,8 @@ pub mod types {
         pub name: ::std::string::String,
         ///The first 8 characters after `mm_`, to tell keys apart.
         pub prefix: ::std::string::String,
-        ///Set when the key was rotated: the id of its successor.
+        /**Set when the key was rotated: the id of its successor. The key
+works until `expires_at` (the rotation's overlap).*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub replaced_by: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -57,6 +58,28 @@ pub mod types {
         ///Pass as `cursor` to get the next page; null on the last page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    /**The result of a rotation: the new key (with its secret) and when the
+old one stops working.*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ApiKeyRotated {
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///When the new key expires: the old key's expiry, never extended.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///`key_…` of the new key.
+        pub id: ::std::string::String,
+        ///The new secret (`mm_…`). Store it now: it cannot be retrieved again.
+        pub key: ::std::string::String,
+        pub name: ::std::string::String,
+        pub prefix: ::std::string::String,
+        ///When the rotated key stops working (now, with `overlap_seconds=0`).
+        pub previous_key_expires_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///`key_…` of the rotated key.
+        pub previous_key_id: ::std::string::String,
+        pub role: Role,
+        pub scopes: ::std::vec::Vec<Scope>,
+        pub user_id: ::std::string::String,
     }
     ///A candidate: the parsed profile and the resume text it came from.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -92,7 +115,7 @@ pub mod types {
     ///A page of candidates.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CandidatePage {
-        pub items: ::std::vec::Vec<Candidate>,
+        pub items: ::std::vec::Vec<CandidateSummary>,
         ///Pass as `cursor` to get the next page; null on the last page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next_cursor: ::std::option::Option<::std::string::String>,
@@ -105,6 +128,36 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub filename: ::std::option::Option<::std::string::String>,
         pub format: DocumentFormat,
+    }
+    /**A candidate as listed: everything but the resume text (get the
+candidate for it).*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CandidateSummary {
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub education: ::std::option::Option<EducationLevel>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        ///`cand_…`
+        pub id: ::std::string::String,
+        ///Human languages spoken.
+        pub languages: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub location: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone: ::std::option::Option<::std::string::String>,
+        ///Expected yearly salary.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub salary_expectation: ::std::option::Option<i32>,
+        pub seniority: Seniority,
+        pub skills: ::std::vec::Vec<Skill>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source: ::std::option::Option<CandidateSource>,
+        ///Total years of professional experience, when known.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub years_experience: ::std::option::Option<f64>,
     }
     ///An optional job field that a patch can clear.
     #[derive(
@@ -179,15 +232,71 @@ pub mod types {
     pub struct CreateApiKey {
         /**A label for people (1–100 characters). For a service key created by an
 admin with `role`, also the name of the new service user.*/
-        pub name: ::std::string::String,
+        pub name: CreateApiKeyName,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub role: ::std::option::Option<Role>,
         ///Scopes that narrow the role (omitted: all scopes of the role).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scopes: ::std::option::Option<::std::vec::Vec<Scope>>,
-        ///Lifetime in seconds; the key stops working after it.
+        /**Lifetime in seconds; the key stops working after it, and never later
+than the key that creates it.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ttl_seconds: ::std::option::Option<::std::num::NonZeroU64>,
+    }
+    /**A label for people (1–100 characters). For a service key created by an
+admin with `role`, also the name of the new service user.*/
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateApiKeyName(::std::string::String);
+    impl ::std::ops::Deref for CreateApiKeyName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateApiKeyName> for ::std::string::String {
+        fn from(value: CreateApiKeyName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateApiKeyName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 100usize {
+                return Err("longer than 100 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateApiKeyName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateApiKeyName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateApiKeyName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     /**A candidate from resume text. Fields given explicitly override what the
 parser found in `text`.*/
@@ -195,32 +304,302 @@ parser found in `text`.*/
     #[serde(deny_unknown_fields)]
     pub struct CreateCandidate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<::std::string::String>,
+        pub email: ::std::option::Option<CreateCandidateEmail>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub location: ::std::option::Option<::std::string::String>,
+        pub location: ::std::option::Option<CreateCandidateLocation>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
+        pub name: ::std::option::Option<CreateCandidateName>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
+        pub phone: ::std::option::Option<CreateCandidatePhone>,
         ///Expected yearly salary.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub salary_expectation: ::std::option::Option<i32>,
-        ///The resume as plain text.
-        pub text: ::std::string::String,
+        ///The resume as plain text (at most 1,000,000 bytes of UTF-8).
+        pub text: CreateCandidateText,
+    }
+    ///`CreateCandidateEmail`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateCandidateEmail(::std::string::String);
+    impl ::std::ops::Deref for CreateCandidateEmail {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateCandidateEmail> for ::std::string::String {
+        fn from(value: CreateCandidateEmail) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateCandidateEmail {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 254usize {
+                return Err("longer than 254 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCandidateEmail {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateCandidateEmail {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateCandidateEmail {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CreateCandidateLocation`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateCandidateLocation(::std::string::String);
+    impl ::std::ops::Deref for CreateCandidateLocation {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateCandidateLocation> for ::std::string::String {
+        fn from(value: CreateCandidateLocation) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateCandidateLocation {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCandidateLocation {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateCandidateLocation {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateCandidateLocation {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CreateCandidateName`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateCandidateName(::std::string::String);
+    impl ::std::ops::Deref for CreateCandidateName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateCandidateName> for ::std::string::String {
+        fn from(value: CreateCandidateName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateCandidateName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCandidateName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateCandidateName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateCandidateName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CreateCandidatePhone`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateCandidatePhone(::std::string::String);
+    impl ::std::ops::Deref for CreateCandidatePhone {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateCandidatePhone> for ::std::string::String {
+        fn from(value: CreateCandidatePhone) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateCandidatePhone {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 50usize {
+                return Err("longer than 50 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCandidatePhone {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateCandidatePhone {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateCandidatePhone {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The resume as plain text (at most 1,000,000 bytes of UTF-8).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateCandidateText(::std::string::String);
+    impl ::std::ops::Deref for CreateCandidateText {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateCandidateText> for ::std::string::String {
+        fn from(value: CreateCandidateText) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateCandidateText {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 1000000usize {
+                return Err("longer than 1000000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCandidateText {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateCandidateText {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateCandidateText {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     ///A new job posting.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(deny_unknown_fields)]
     pub struct CreateJob {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub company: ::std::option::Option<::std::string::String>,
+        pub company: ::std::option::Option<CreateJobCompany>,
         ///ISO 4217 code (default `USD`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        pub description: ::std::option::Option<CreateJobDescription>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub location: ::std::option::Option<::std::string::String>,
+        pub location: ::std::option::Option<CreateJobLocation>,
         ///Minimum years of experience (default 0).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub min_years: ::std::option::Option<f64>,
@@ -241,7 +620,277 @@ parser found in `text`.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<JobStatus>,
         ///1–200 characters.
-        pub title: ::std::string::String,
+        pub title: CreateJobTitle,
+    }
+    ///`CreateJobCompany`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateJobCompany(::std::string::String);
+    impl ::std::ops::Deref for CreateJobCompany {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateJobCompany> for ::std::string::String {
+        fn from(value: CreateJobCompany) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateJobCompany {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateJobCompany {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateJobCompany {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateJobCompany {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CreateJobDescription`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateJobDescription(::std::string::String);
+    impl ::std::ops::Deref for CreateJobDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateJobDescription> for ::std::string::String {
+        fn from(value: CreateJobDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateJobDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 50000usize {
+                return Err("longer than 50000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateJobDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateJobDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateJobDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CreateJobLocation`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateJobLocation(::std::string::String);
+    impl ::std::ops::Deref for CreateJobLocation {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateJobLocation> for ::std::string::String {
+        fn from(value: CreateJobLocation) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateJobLocation {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateJobLocation {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateJobLocation {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateJobLocation {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///1–200 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateJobTitle(::std::string::String);
+    impl ::std::ops::Deref for CreateJobTitle {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateJobTitle> for ::std::string::String {
+        fn from(value: CreateJobTitle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateJobTitle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateJobTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateJobTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateJobTitle {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CreateSalaryModelName`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateSalaryModelName(::std::string::String);
+    impl ::std::ops::Deref for CreateSalaryModelName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateSalaryModelName> for ::std::string::String {
+        fn from(value: CreateSalaryModelName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateSalaryModelName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 100usize {
+                return Err("longer than 100 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateSalaryModelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateSalaryModelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateSalaryModelName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     ///Format of an uploaded resume.
     #[derive(
@@ -369,6 +1018,126 @@ parser found in `text`.*/
             value.parse()
         }
     }
+    /**The stable machine-readable code of every error the API answers. The
+contract clients branch on: a code is never renamed or reused.*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ErrorCode {
+        #[serde(rename = "malformed_request")]
+        MalformedRequest,
+        #[serde(rename = "unauthorized")]
+        Unauthorized,
+        #[serde(rename = "forbidden")]
+        Forbidden,
+        #[serde(rename = "not_found")]
+        NotFound,
+        #[serde(rename = "method_not_allowed")]
+        MethodNotAllowed,
+        #[serde(rename = "conflict")]
+        Conflict,
+        #[serde(rename = "idempotency_key_in_use")]
+        IdempotencyKeyInUse,
+        #[serde(rename = "precondition_failed")]
+        PreconditionFailed,
+        #[serde(rename = "payload_too_large")]
+        PayloadTooLarge,
+        #[serde(rename = "document_too_large")]
+        DocumentTooLarge,
+        #[serde(rename = "unsupported_media_type")]
+        UnsupportedMediaType,
+        #[serde(rename = "validation_failed")]
+        ValidationFailed,
+        #[serde(rename = "idempotency_key_reused")]
+        IdempotencyKeyReused,
+        #[serde(rename = "empty_document")]
+        EmptyDocument,
+        #[serde(rename = "encrypted_document")]
+        EncryptedDocument,
+        #[serde(rename = "unreadable_document")]
+        UnreadableDocument,
+        #[serde(rename = "internal")]
+        Internal,
+        #[serde(rename = "unavailable")]
+        Unavailable,
+    }
+    impl ::std::fmt::Display for ErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::MalformedRequest => f.write_str("malformed_request"),
+                Self::Unauthorized => f.write_str("unauthorized"),
+                Self::Forbidden => f.write_str("forbidden"),
+                Self::NotFound => f.write_str("not_found"),
+                Self::MethodNotAllowed => f.write_str("method_not_allowed"),
+                Self::Conflict => f.write_str("conflict"),
+                Self::IdempotencyKeyInUse => f.write_str("idempotency_key_in_use"),
+                Self::PreconditionFailed => f.write_str("precondition_failed"),
+                Self::PayloadTooLarge => f.write_str("payload_too_large"),
+                Self::DocumentTooLarge => f.write_str("document_too_large"),
+                Self::UnsupportedMediaType => f.write_str("unsupported_media_type"),
+                Self::ValidationFailed => f.write_str("validation_failed"),
+                Self::IdempotencyKeyReused => f.write_str("idempotency_key_reused"),
+                Self::EmptyDocument => f.write_str("empty_document"),
+                Self::EncryptedDocument => f.write_str("encrypted_document"),
+                Self::UnreadableDocument => f.write_str("unreadable_document"),
+                Self::Internal => f.write_str("internal"),
+                Self::Unavailable => f.write_str("unavailable"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ErrorCode {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "malformed_request" => Ok(Self::MalformedRequest),
+                "unauthorized" => Ok(Self::Unauthorized),
+                "forbidden" => Ok(Self::Forbidden),
+                "not_found" => Ok(Self::NotFound),
+                "method_not_allowed" => Ok(Self::MethodNotAllowed),
+                "conflict" => Ok(Self::Conflict),
+                "idempotency_key_in_use" => Ok(Self::IdempotencyKeyInUse),
+                "precondition_failed" => Ok(Self::PreconditionFailed),
+                "payload_too_large" => Ok(Self::PayloadTooLarge),
+                "document_too_large" => Ok(Self::DocumentTooLarge),
+                "unsupported_media_type" => Ok(Self::UnsupportedMediaType),
+                "validation_failed" => Ok(Self::ValidationFailed),
+                "idempotency_key_reused" => Ok(Self::IdempotencyKeyReused),
+                "empty_document" => Ok(Self::EmptyDocument),
+                "encrypted_document" => Ok(Self::EncryptedDocument),
+                "unreadable_document" => Ok(Self::UnreadableDocument),
+                "internal" => Ok(Self::Internal),
+                "unavailable" => Ok(Self::Unavailable),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ErrorCode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ErrorCode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///One invalid field of a request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct FieldError {
@@ -462,6 +1231,9 @@ first), each with the level chosen for it.*/
         pub status: JobStatus,
         pub title: ::std::string::String,
         pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        /**1 when created, one more on every update; also the `ETag` header
+(`"3"`), which `If-Match` on an update may name.*/
+        pub version: i64,
     }
     ///How the stored candidates measure up to a job.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -495,13 +1267,13 @@ optional value, name it in `clear` (or send it as `null`).*/
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub clear: ::std::vec::Vec<ClearableJobField>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub company: ::std::option::Option<::std::string::String>,
+        pub company: ::std::option::Option<JobPatchCompany>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        pub description: ::std::option::Option<JobPatchDescription>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub location: ::std::option::Option<::std::string::String>,
+        pub location: ::std::option::Option<JobPatchLocation>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub min_years: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -523,7 +1295,223 @@ optional value, name it in `clear` (or send it as `null`).*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<JobStatus>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub title: ::std::option::Option<::std::string::String>,
+        pub title: ::std::option::Option<JobPatchTitle>,
+    }
+    ///`JobPatchCompany`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct JobPatchCompany(::std::string::String);
+    impl ::std::ops::Deref for JobPatchCompany {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<JobPatchCompany> for ::std::string::String {
+        fn from(value: JobPatchCompany) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for JobPatchCompany {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for JobPatchCompany {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for JobPatchCompany {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for JobPatchCompany {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`JobPatchDescription`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct JobPatchDescription(::std::string::String);
+    impl ::std::ops::Deref for JobPatchDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<JobPatchDescription> for ::std::string::String {
+        fn from(value: JobPatchDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for JobPatchDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 50000usize {
+                return Err("longer than 50000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for JobPatchDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for JobPatchDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for JobPatchDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`JobPatchLocation`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct JobPatchLocation(::std::string::String);
+    impl ::std::ops::Deref for JobPatchLocation {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<JobPatchLocation> for ::std::string::String {
+        fn from(value: JobPatchLocation) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for JobPatchLocation {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for JobPatchLocation {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for JobPatchLocation {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for JobPatchLocation {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`JobPatchTitle`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct JobPatchTitle(::std::string::String);
+    impl ::std::ops::Deref for JobPatchTitle {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<JobPatchTitle> for ::std::string::String {
+        fn from(value: JobPatchTitle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for JobPatchTitle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for JobPatchTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for JobPatchTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for JobPatchTitle {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     ///Whether a job accepts candidates.
     #[derive(
@@ -795,12 +1783,7 @@ optional value, name it in `clear` (or send it as `null`).*/
     ///An RFC 9457 problem document.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Problem {
-        /**Stable machine-readable code: `unauthorized`, `forbidden`, `not_found`,
-`validation_failed`, `malformed_request`, `payload_too_large`,
-`unsupported_media_type`, `unreadable_document`, `empty_document`,
-`encrypted_document`, `idempotency_key_reused`, `conflict`,
-`method_not_allowed`, `rate_limited`, `internal` or `unavailable`.*/
-        pub code: ::std::string::String,
+        pub code: ErrorCode,
         ///Human-readable explanation of this occurrence.
         pub detail: ::std::string::String,
         ///Per-field problems (empty unless `code` is `validation_failed`).
@@ -1082,11 +2065,65 @@ seniority's typical years, whichever is more.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub education: ::std::option::Option<EducationLevel>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub location: ::std::option::Option<::std::string::String>,
+        pub location: ::std::option::Option<SalaryFeaturesLocation>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub skills: ::std::vec::Vec<::std::string::String>,
         ///Years of professional experience, 0–60.
         pub years_experience: f64,
+    }
+    ///`SalaryFeaturesLocation`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct SalaryFeaturesLocation(::std::string::String);
+    impl ::std::ops::Deref for SalaryFeaturesLocation {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SalaryFeaturesLocation> for ::std::string::String {
+        fn from(value: SalaryFeaturesLocation) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for SalaryFeaturesLocation {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SalaryFeaturesLocation {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SalaryFeaturesLocation {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SalaryFeaturesLocation {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     /**Held-out evaluation of a customer model (seeded 80/20 split of its
 offers), present when it was trained on at least 50 offers.*/
@@ -1380,6 +2417,60 @@ are absent when there are no candidates.*/
         ///The skill, as the job spells it.
         pub skill: ::std::string::String,
     }
+    ///`UploadCandidateFilename`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UploadCandidateFilename(::std::string::String);
+    impl ::std::ops::Deref for UploadCandidateFilename {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UploadCandidateFilename> for ::std::string::String {
+        fn from(value: UploadCandidateFilename) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UploadCandidateFilename {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UploadCandidateFilename {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UploadCandidateFilename {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UploadCandidateFilename {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     /**How well a candidate fits a job: strong (>= 85), good (>= 70),
 possible (>= 50) or weak.*/
     #[derive(
@@ -1594,7 +2685,9 @@ Sends a `GET` request to `/health/live`
     }
     /**Readiness probe
 
-200 when the database answers; 503 (`unavailable`) otherwise.
+200 when the database answers and holds the schema this server
+migrated to; 503 (`unavailable`, with `Retry-After`) otherwise — also
+for a database recreated empty.
 
 Sends a `GET` request to `/health/ready`
 
@@ -1690,15 +2783,18 @@ Arguments:
             500u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            503u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Create an API key
 
 Any caller may create keys for itself (with its role or a lower one, and
-at most its own scopes). An admin passing `role` creates a service user
-with that role and `name`, and a key for it. The secret is in the
-response only.
+at most its own scopes), expiring no later than the calling key. An admin
+passing `role` creates a service user with that role and `name`, and a
+key for it. The secret is in the response only.
 
 Sends a `POST` request to `/v1/api-keys`
 
@@ -1743,10 +2839,19 @@ Sends a `POST` request to `/v1/api-keys`
             403u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            413u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            415u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             422u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            503u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1754,7 +2859,8 @@ Sends a `POST` request to `/v1/api-keys`
     }
     /**Revoke an API key
 
-Effective immediately. Revoking a revoked key changes nothing.
+Effective immediately. Revoking a revoked key changes nothing. A key may
+revoke only keys whose role and scopes its own cover.
 
 Sends a `POST` request to `/v1/api-keys/{key_id}/revoke`
 
@@ -1805,23 +2911,32 @@ Arguments:
             500u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            503u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Rotate an API key
 
-Issues a new secret with the same name, role, scopes and lifetime, and
-revokes the old key. The new secret is in the response only.
+Issues a new secret with the same name, role, scopes and expiry (a
+rotation never extends a key's life). The old key keeps working for
+`overlap_seconds` (default one day) so running clients can switch; the
+response says until when. A key may rotate only keys whose role and
+scopes its own cover. The new secret is in the response only.
 
 Sends a `POST` request to `/v1/api-keys/{key_id}/rotate`
 
 Arguments:
 - `key_id`: `key_…` id of the key
+- `overlap_seconds`: How long the old key keeps working, so running clients can switch:
+0–2592000 seconds (default 86400, one day; 0 revokes it at once).
 */
     pub async fn rotate_api_key<'a>(
         &'a self,
         key_id: &'a str,
-    ) -> Result<ResponseValue<types::ApiKeyCreated>, Error<types::Problem>> {
+        overlap_seconds: Option<i64>,
+    ) -> Result<ResponseValue<types::ApiKeyRotated>, Error<types::Problem>> {
         let url = format!(
             "{}/v1/api-keys/{}/rotate", self.baseurl, encode_path(& key_id.to_string()),
         );
@@ -1838,6 +2953,9 @@ Arguments:
             .header(
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(
+                &progenitor_client::QueryParam::new("overlap_seconds", &overlap_seconds),
             )
             .headers(header_map)
             .build()?;
@@ -1865,12 +2983,16 @@ Arguments:
             500u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            503u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**List candidates
 
-Newest first, paginated with `limit` and `cursor`.
+Newest first, paginated with `limit` and `cursor`. Items are summaries
+without the resume text.
 
 Sends a `GET` request to `/v1/candidates`
 
@@ -1921,6 +3043,9 @@ Arguments:
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            503u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -1977,10 +3102,16 @@ Sends a `POST` request to `/v1/candidates`
             413u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            415u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             422u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            503u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2001,7 +3132,7 @@ Arguments:
 */
     pub async fn upload_candidate<'a, B: Into<reqwest::Body>>(
         &'a self,
-        filename: Option<&'a str>,
+        filename: Option<&'a types::UploadCandidateFilename>,
         body: B,
     ) -> Result<ResponseValue<types::Candidate>, Error<types::Problem>> {
         let url = format!("{}/v1/candidates/upload", self.baseurl,);
@@ -2055,6 +3186,9 @@ Arguments:
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            503u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2111,6 +3245,9 @@ Arguments:
             500u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            503u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2163,6 +3300,9 @@ Arguments:
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            503u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2259,6 +3399,9 @@ Arguments:
             500u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            503u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2316,10 +3459,19 @@ Sends a `POST` request to `/v1/interview-questions`
             404u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            413u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            415u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             422u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            503u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2384,6 +3536,9 @@ Arguments:
             500u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            503u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2432,10 +3587,19 @@ Sends a `POST` request to `/v1/jobs`
             403u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            413u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            415u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             422u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            503u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2492,6 +3656,9 @@ Arguments:
             500u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            503u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2546,34 +3713,44 @@ Arguments:
             500u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            503u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Update a job
 
 Changes only the fields present in the body; `null` clears an optional
-field.
+field. Concurrent updates never lose each other's fields. With
+`If-Match: "<version>"` (the job's `ETag`) the update applies only if
+the job is still at that version, else `412 precondition_failed`.
 
 Sends a `PATCH` request to `/v1/jobs/{job_id}`
 
 Arguments:
 - `job_id`: `job_…` id
+- `if_match`: Apply only if the job is still at this version: its `ETag`, e.g. `"3"`
 - `body`
 */
     pub async fn update_job<'a>(
         &'a self,
         job_id: &'a str,
+        if_match: Option<&'a str>,
         body: &'a types::JobPatch,
     ) -> Result<ResponseValue<types::Job>, Error<types::Problem>> {
         let url = format!(
             "{}/v1/jobs/{}", self.baseurl, encode_path(& job_id.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map
             .append(
                 ::reqwest::header::HeaderName::from_static("api-version"),
                 ::reqwest::header::HeaderValue::from_static(Self::api_version()),
             );
+        if let Some(value) = if_match {
+            header_map.append("If-Match", value.to_string().try_into()?);
+        }
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2606,10 +3783,22 @@ Arguments:
             404u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            412u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            413u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            415u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             422u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            503u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2668,6 +3857,9 @@ Arguments:
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            503u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2763,6 +3955,9 @@ Arguments:
             500u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            503u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2817,10 +4012,19 @@ Sends a `POST` request to `/v1/matches`
             404u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            413u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            415u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             422u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            503u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -2879,6 +4083,9 @@ Arguments:
             500u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            503u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -2905,7 +4112,7 @@ Arguments:
 */
     pub async fn create_salary_model<'a, B: Into<reqwest::Body>>(
         &'a self,
-        name: &'a str,
+        name: &'a types::CreateSalaryModelName,
         body: B,
     ) -> Result<ResponseValue<types::SalaryModelVersion>, Error<types::Problem>> {
         let url = format!("{}/v1/salary-models", self.baseurl,);
@@ -2961,6 +4168,9 @@ Arguments:
             500u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            503u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -3012,10 +4222,19 @@ Sends a `POST` request to `/v1/salary-predictions`
             404u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            413u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            415u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             422u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            503u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),

@@ -91,7 +91,12 @@ pub static OPERATIONS: &[OperationInfo] = &[
         method: "POST",
         path: "/v1/api-keys/{key_id}/rotate",
         path_params: &["key_id"],
-        query_params: &[],
+        query_params: &[
+            QueryParam {
+                name: "overlap_seconds",
+                required: false,
+            },
+        ],
         header_params: &[],
         body: BodyKind::None,
         body_required: false,
@@ -304,7 +309,12 @@ pub static OPERATIONS: &[OperationInfo] = &[
         path: "/v1/jobs/{job_id}",
         path_params: &["job_id"],
         query_params: &[],
-        header_params: &[],
+        header_params: &[
+            QueryParam {
+                name: "If-Match",
+                required: false,
+            },
+        ],
         body: BodyKind::Json,
         body_required: true,
         success_status: 200,
@@ -458,7 +468,8 @@ pub(crate) async fn dispatch(
         }
         "rotateApiKey" => {
             let arg0: String = args.required("key_id")?;
-            finish(api.rotate_api_key(&arg0).await).await
+            let arg1: Option<i64> = args.optional("overlap_seconds")?;
+            finish(api.rotate_api_key(&arg0, arg1).await).await
         }
         "listCandidates" => {
             let arg0: Option<String> = args.optional("cursor")?;
@@ -470,9 +481,10 @@ pub(crate) async fn dispatch(
             finish(api.create_candidate(&arg0).await).await
         }
         "uploadCandidate" => {
-            let arg0: Option<String> = args.optional("filename")?;
+            let arg0: Option<types::UploadCandidateFilename> = args
+                .optional("filename")?;
             let arg1 = args.binary_body(body_bytes)?;
-            finish(api.upload_candidate(arg0.as_deref(), arg1).await).await
+            finish(api.upload_candidate(arg0.as_ref(), arg1).await).await
         }
         "getCandidate" => {
             let arg0: String = args.required("candidate_id")?;
@@ -531,8 +543,9 @@ pub(crate) async fn dispatch(
         }
         "updateJob" => {
             let arg0: String = args.required("job_id")?;
-            let arg1: types::JobPatch = args.required("body")?;
-            finish(api.update_job(&arg0, &arg1).await).await
+            let arg1: Option<String> = args.optional("If-Match")?;
+            let arg2: types::JobPatch = args.required("body")?;
+            finish(api.update_job(&arg0, arg1.as_deref(), &arg2).await).await
         }
         "getJobAnalytics" => {
             let arg0: String = args.required("job_id")?;
@@ -573,7 +586,7 @@ pub(crate) async fn dispatch(
             finish(api.list_salary_models(arg0.as_deref(), arg1).await).await
         }
         "createSalaryModel" => {
-            let arg0: String = args.required("name")?;
+            let arg0: types::CreateSalaryModelName = args.required("name")?;
             let arg1 = args.binary_body(body_bytes)?;
             finish(api.create_salary_model(&arg0, arg1).await).await
         }

@@ -36,7 +36,7 @@ const MAX_TTL_SECONDS: i64 = 10 * 365 * 24 * 3600;
 pub struct CreateApiKey {
     /// A label for people (1–100 characters). For a service key created by an
     /// admin with `role`, also the name of the new service user.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(max_length = 100)]
     pub name: String,
     /// Role of the key. Omitted: the caller's role. An admin giving a role
     /// creates a service user with that role; others may only narrow their own.

@@ -31,7 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct CreateJob {
     /// 1–200 characters.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(max_length = 200)]
     pub title: String,
     #[schema(max_length = 200)]
     pub company: Option<String>,
@@ -57,7 +57,6 @@ pub struct CreateJob {
     pub salary_min: Option<u32>,
     pub salary_max: Option<u32>,
     /// ISO 4217 code (default `USD`).
-    #[schema(min_length = 3, max_length = 3)]
     pub currency: Option<String>,
     /// Default `open`.
     pub status: Option<JobStatus>,
@@ -83,7 +82,7 @@ pub struct JobPatch {
     /// (Typed clients drop `null` fields, so they clear through this list.)
     #[serde(default)]
     pub clear: Vec<ClearableJobField>,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(max_length = 200)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, max_length = 200)]
@@ -109,7 +108,6 @@ pub struct JobPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<u32>)]
     pub salary_max: Option<Option<u32>>,
-    #[schema(min_length = 3, max_length = 3)]
     pub currency: Option<String>,
     pub status: Option<JobStatus>,
 }
@@ -351,7 +349,7 @@ pub async fn get_job(
     operation_id = "updateJob",
     params(
         ("job_id" = String, Path, description = "`job_…` id"),
-        ("If-Match" = Option<String>, Header, description = "Apply only if the job is still at this version: its `ETag`, e.g. `\"3\"`"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "Apply only if the job is still at this version: its `ETag`, e.g. `\"3\"`"),
     ),
     request_body = JobPatch,
     responses(

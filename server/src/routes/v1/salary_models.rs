@@ -104,7 +104,7 @@ pub struct SalaryModelPage {
 #[into_params(parameter_in = Query)]
 pub struct CreateSalaryModelParams {
     /// Name of the model; training a name again adds a version to it.
-    #[param(min_length = 1, max_length = 100)]
+    #[param(max_length = 100)]
     pub name: String,
 }
 
