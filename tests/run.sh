@@ -28,7 +28,7 @@ step() {
 }
 
 # --- machine prerequisites -------------------------------------------------
-bash tests/support/services.sh || { echo "could not prepare PostgreSQL/Redis/Chromium"; exit 1; }
+bash tests/support/services.sh || { echo "could not prepare PostgreSQL/Chromium"; exit 1; }
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 rustup target add wasm32-unknown-unknown >/dev/null || { echo "cannot install the wasm32-unknown-unknown target"; exit 1; }
 
@@ -40,13 +40,18 @@ step "test fixtures are reproducible" bash -c 'python3 tests/fixtures/make_fixtu
 step "generated Rust client is up to date" cargo run --quiet --locked -p mismatch-codegen -- --check
 
 # --- Rust unit and integration tests (openapi.json drift is one of them) ------
-step "cargo test (workspace)" cargo test --workspace --locked
+# The SDK's end-to-end scenario needs the live server started below, where it runs.
+step "cargo test (workspace, SQLite)" cargo test --workspace --locked -- --skip recruiting_scenario
+step "server suite on PostgreSQL" env MISMATCH_TEST_BACKEND=postgres cargo test --locked -p mismatch-server --test api
 
 # --- live server for the end-to-end scenarios ---------------------------------
 WORK=$(mktemp -d)
 cleanup() {
   [ -n "${PROXY_PID:-}" ] && kill "$PROXY_PID" 2>/dev/null
   [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null
+  [ -n "${PG_SERVER_PID:-}" ] && kill "$PG_SERVER_PID" 2>/dev/null
+  [ -n "${PG_PROXY_PID:-}" ] && kill "$PG_PROXY_PID" 2>/dev/null
+  [ -n "${PG_DB:-}" ] && psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1
   wait 2>/dev/null
   rm -rf "$WORK"
 }
@@ -91,6 +96,42 @@ if [ -n "${MISMATCH_BASE_URL:-}" ]; then
   step "Python SDK (build, pytest, mypy --strict, stubtest, example)" bash sdk-python/run-tests.sh
   step "JS SDK (napi + wasm build, tsc, node --test, Chromium, examples)" bash sdk-js/run-tests.sh
   step "every operation in openapi.json exists in every SDK" bash tests/parity.sh
+  step "no API-key secret stored in clear after the SDK scenarios (SQLite file and WAL)" \
+    bash tests/support/no_secrets.sh sqlite "$WORK/data"
+fi
+
+# --- the same scenario on PostgreSQL ---------------------------------------------
+start_postgres_server() {
+  PG_DB="mismatch_e2e_$$"
+  psql -q -h 127.0.0.1 -U postgres -d test -c "CREATE DATABASE $PG_DB" >/dev/null || return 1
+  local url="postgres://postgres@127.0.0.1:5432/$PG_DB"
+  local server="$ROOT/target/debug/mismatch-server"
+  local key
+  key=$(DATABASE_URL=$url "$server" keys create --role admin --name e2e-admin | grep -o 'mm_[A-Za-z0-9]*' | head -n1) || return 1
+  DATABASE_URL=$url MISMATCH_ADMIN_API_KEY=$key "$server" serve >"$WORK/pg-server.log" 2>&1 &
+  PG_SERVER_PID=$!
+  PG_BASE_URL=$(wait_for_line "$WORK/pg-server.log" 'http://127\.0\.0\.1:[0-9]*') || return 1
+  PG_API_KEY=$key
+  PG_URL=$url
+  python3 tests/support/flaky_proxy.py "$PG_BASE_URL" >"$WORK/pg-proxy.log" 2>&1 &
+  PG_PROXY_PID=$!
+  PG_FLAKY_URL=$(wait_for_line "$WORK/pg-proxy.log" 'http://127\.0\.0\.1:[0-9]*') || return 1
+  echo "PostgreSQL server $PG_BASE_URL ($PG_DB), flaky proxy $PG_FLAKY_URL"
+}
+
+if [ -n "${MISMATCH_BASE_URL:-}" ]; then
+  step "start a server on PostgreSQL" start_postgres_server
+fi
+if [ -n "${PG_BASE_URL:-}" ]; then
+  step "Rust SDK end-to-end on PostgreSQL" env MISMATCH_BASE_URL="$PG_BASE_URL" MISMATCH_API_KEY="$PG_API_KEY" \
+    MISMATCH_ADMIN_API_KEY="$PG_API_KEY" MISMATCH_FLAKY_URL="$PG_FLAKY_URL" cargo test --locked -p mismatch-recruiter --test e2e -- --nocapture
+  # The virtualenv sdk-python/run-tests.sh built above, with the SDK installed.
+  step "Python SDK end-to-end (sync and asyncio) on PostgreSQL" env MISMATCH_BASE_URL="$PG_BASE_URL" \
+    MISMATCH_API_KEY="$PG_API_KEY" MISMATCH_ADMIN_API_KEY="$PG_API_KEY" MISMATCH_FLAKY_URL="$PG_FLAKY_URL" \
+    "${MISMATCH_PY_VENV:-$ROOT/target/pyenv}/bin/python" -m pytest -q \
+    sdk-python/tests/test_e2e.py sdk-python/tests/test_e2e_async.py
+  step "no API-key secret stored in clear after the scenarios (PostgreSQL dump)" \
+    bash tests/support/no_secrets.sh postgres "$PG_URL"
 fi
 
 echo

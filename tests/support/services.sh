@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes sure the services the tests talk to are installed and running:
-# PostgreSQL on 127.0.0.1:5432 (trust auth for local TCP) and Redis on 127.0.0.1:6379.
+# Makes sure what the tests talk to is installed and running: PostgreSQL on
+# 127.0.0.1:5432 (trust auth for local TCP) with pg_dump (the tests read dumps
+# to prove no secret is stored in clear), and Chromium for the browser tests.
 # Sourced by tests/run.sh; safe to run repeatedly.
 set -euo pipefail
 
@@ -31,17 +32,10 @@ ensure_postgres() {
     || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE test" >/dev/null
 }
 
-ensure_redis() {
-  if redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then return 0; fi
-  command -v redis-server >/dev/null || apt_install redis-server redis-tools
-  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
-  for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG && break; sleep 1; done
-}
-
 ensure_chromium() {
   command -v chromium >/dev/null || { echo "installing Chromium"; apt_install chromium; }
 }
 
 ensure_postgres
-ensure_redis
+command -v pg_dump >/dev/null || apt_install postgresql-client
 ensure_chromium
