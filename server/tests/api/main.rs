@@ -10,6 +10,7 @@ mod errors;
 mod idempotency;
 mod interview;
 mod jobs;
+mod listener;
 mod matches;
 mod openapi;
 mod salary;
