@@ -178,12 +178,14 @@ def test_unknown_candidate_is_not_found(client: mm.Client) -> None:
     assert isinstance(err, mm.APIError)
 
 
-def test_empty_job_title_is_a_validation_error(client: mm.Client) -> None:
+def test_a_rule_only_the_server_checks_is_a_validation_error(client: mm.Client) -> None:
+    # Not an empty title: the spec's length bounds are checked by the SDK
+    # before sending; a salary range is checked by the server alone.
     with pytest.raises(mm.ValidationError) as info:
-        client.create_job(title="")
+        client.create_job(title="Backend", salary_min=200_000, salary_max=100_000)
     err = info.value
     assert err.status == 422 and err.code == "validation_failed"
-    assert "title" in [e.field for e in err.errors]
+    assert "salary_min" in [e.field for e in err.errors]
 
 
 def test_retry_through_flaky_proxy_creates_exactly_one_job(live: Live, recruiter_key: str, unique: str) -> None:
@@ -248,7 +250,14 @@ def test_api_key_rotation_and_revocation(live: Live, client: mm.Client, unique: 
     own = client.create_api_key(name=f"rotate {unique}", role="viewer")
     assert own.role == "viewer"
     assert own.id in {k.id for k in client.iter_api_keys(limit=100)}
-    rotated = client.rotate_api_key(own.id)
+    # By default the old key keeps working for an overlap, so clients can switch.
+    overlapping = client.create_api_key(name=f"overlap {unique}", role="viewer")
+    renewed = client.rotate_api_key(overlapping.id)
+    assert renewed.previous_key_id == overlapping.id and renewed.previous_key_expires_at
+    with mm.Client(base_url=live.base_url, api_key=overlapping.key, max_retries=0) as old:
+        assert isinstance(old.list_jobs(limit=1), mm.JobPage)
+    # With no overlap the old key stops working at once.
+    rotated = client.rotate_api_key(own.id, overlap_seconds=0)
     assert rotated.key != own.key and rotated.key.startswith("mm_")
     with mm.Client(base_url=live.base_url, api_key=own.key, max_retries=0) as old:
         with pytest.raises(mm.AuthenticationError) as info:

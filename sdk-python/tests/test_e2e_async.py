@@ -176,7 +176,7 @@ def test_errors_are_typed(live: Live, story: Story) -> None:
         async with client_for(live, story) as client:
             results = await asyncio.gather(
                 client.get_candidate("cand_does_not_exist"),
-                client.create_job(title=""),
+                client.create_job(title="Backend", salary_min=200_000, salary_max=100_000),
                 return_exceptions=True,
             )
         return results[0], results[1]  # type: ignore[return-value]
@@ -186,6 +186,7 @@ def test_errors_are_typed(live: Live, story: Story) -> None:
     assert missing.status == 404 and missing.code == "not_found" and missing.request_id
     assert isinstance(invalid, mm.ValidationError)
     assert invalid.status == 422 and invalid.code == "validation_failed"
+    assert "salary_min" in [e.field for e in invalid.errors]
 
 
 def test_retry_through_flaky_proxy(live: Live, story: Story, unique: str) -> None:

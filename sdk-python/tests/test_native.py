@@ -252,6 +252,7 @@ JOB = {
     "status": "closed",
     "created_at": NOW,
     "updated_at": NOW,
+    "version": 1,
 }
 
 

@@ -21,8 +21,10 @@ from ._models import (
     ApiKey,
     ApiKeyCreated,
     ApiKeyPage,
+    ApiKeyRotated,
     Candidate,
     CandidatePage,
+    CandidateSummary,
     ClearableJobField,
     Health,
     InterviewQuestions,
@@ -124,7 +126,9 @@ class Client(SyncTransport):
     ) -> Health:
         """Readiness probe
 
-        200 when the database answers; 503 (`unavailable`) otherwise.
+        200 when the database answers and holds the schema this server
+        migrated to; 503 (`unavailable`, with `Retry-After`) otherwise — also
+        for a database recreated empty.
 
         ``GET /health/ready`` (operation ``getReadiness``).
 
@@ -204,15 +208,15 @@ class Client(SyncTransport):
         """Create an API key
 
         Any caller may create keys for itself (with its role or a lower one, and
-        at most its own scopes). An admin passing `role` creates a service user
-        with that role and `name`, and a key for it. The secret is in the
-        response only.
+        at most its own scopes), expiring no later than the calling key. An admin
+        passing `role` creates a service user with that role and `name`, and a
+        key for it. The secret is in the response only.
 
         ``POST /v1/api-keys`` (operation ``createApiKey``).
 
         :param name: A label for people (1–100 characters). For a service key created by an admin with `role`, also the name of the new service user.
         :param scopes: Scopes that narrow the role (omitted: all scopes of the role).
-        :param ttl_seconds: Lifetime in seconds; the key stops working after it.
+        :param ttl_seconds: Lifetime in seconds; the key stops working after it, and never later than the key that creates it.
         :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
         :param extra_headers: additional HTTP headers for this call.
         :returns: the decoded ``ApiKeyCreated``.
@@ -246,7 +250,8 @@ class Client(SyncTransport):
     ) -> ApiKey:
         """Revoke an API key
 
-        Effective immediately. Revoking a revoked key changes nothing.
+        Effective immediately. Revoking a revoked key changes nothing. A key may
+        revoke only keys whose role and scopes its own cover.
 
         ``POST /v1/api-keys/{key_id}/revoke`` (operation ``revokeApiKey``).
 
@@ -271,24 +276,31 @@ class Client(SyncTransport):
         self,
         key_id: str,
         *,
+        overlap_seconds: int | None = None,
         idempotency_key: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiKeyCreated:
+    ) -> ApiKeyRotated:
         """Rotate an API key
 
-        Issues a new secret with the same name, role, scopes and lifetime, and
-        revokes the old key. The new secret is in the response only.
+        Issues a new secret with the same name, role, scopes and expiry (a
+        rotation never extends a key's life). The old key keeps working for
+        `overlap_seconds` (default one day) so running clients can switch; the
+        response says until when. A key may rotate only keys whose role and
+        scopes its own cover. The new secret is in the response only.
 
         ``POST /v1/api-keys/{key_id}/rotate`` (operation ``rotateApiKey``).
 
         :param key_id: `key_…` id of the key
+        :param overlap_seconds: How long the old key keeps working, so running clients can switch: 0–2592000 seconds (default 86400, one day; 0 revokes it at once).
         :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
         :param extra_headers: additional HTTP headers for this call.
-        :returns: the decoded ``ApiKeyCreated``.
+        :returns: the decoded ``ApiKeyRotated``.
         :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['key_id'] = _to_json(key_id)
+        if overlap_seconds is not None:
+            args['overlap_seconds'] = _to_json(overlap_seconds)
         data = self._request(
             'rotateApiKey',
             args,
@@ -296,7 +308,7 @@ class Client(SyncTransport):
             body_bytes=None,
             headers=extra_headers,
         )
-        return _parse(ApiKeyCreated.from_dict, data, 'rotateApiKey')
+        return _parse(ApiKeyRotated.from_dict, data, 'rotateApiKey')
 
     def list_candidates(
         self,
@@ -307,7 +319,8 @@ class Client(SyncTransport):
     ) -> CandidatePage:
         """List candidates
 
-        Newest first, paginated with `limit` and `cursor`.
+        Newest first, paginated with `limit` and `cursor`. Items are summaries
+        without the resume text.
 
         ``GET /v1/candidates`` (operation ``listCandidates``).
 
@@ -336,7 +349,7 @@ class Client(SyncTransport):
         *,
         limit: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> Iterator[Candidate]:
+    ) -> Iterator[CandidateSummary]:
         """Every item of ``list_candidates``, following ``next_cursor`` page by page."""
         cursor: str | None = None
         while True:
@@ -365,7 +378,7 @@ class Client(SyncTransport):
 
         ``POST /v1/candidates`` (operation ``createCandidate``).
 
-        :param text: The resume as plain text.
+        :param text: The resume as plain text (at most 1,000,000 bytes of UTF-8).
         :param salary_expectation: Expected yearly salary.
         :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
         :param extra_headers: additional HTTP headers for this call.
@@ -768,6 +781,7 @@ class Client(SyncTransport):
         self,
         job_id: str,
         *,
+        if__match: str | None = None,
         clear: list[ClearableJobField] | None = None,
         title: str | None = None,
         company: str | None = None,
@@ -788,11 +802,14 @@ class Client(SyncTransport):
         """Update a job
 
         Changes only the fields present in the body; `null` clears an optional
-        field.
+        field. Concurrent updates never lose each other's fields. With
+        `If-Match: "<version>"` (the job's `ETag`) the update applies only if
+        the job is still at that version, else `412 precondition_failed`.
 
         ``PATCH /v1/jobs/{job_id}`` (operation ``updateJob``).
 
         :param job_id: `job_…` id
+        :param if__match: Apply only if the job is still at this version: its `ETag`, e.g. `"3"`
         :param clear: Optional fields to remove. A field may not be both set and cleared. (Typed clients drop `null` fields, so they clear through this list.)
         :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
         :param extra_headers: additional HTTP headers for this call.
@@ -800,6 +817,9 @@ class Client(SyncTransport):
         :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
+        headers: dict[str, str] = dict(extra_headers or {})
+        if if__match is not None:
+            headers['If-Match'] = str(if__match)
         args['job_id'] = _to_json(job_id)
         body: dict[str, Any] = {}
         if clear is not None:
@@ -836,7 +856,7 @@ class Client(SyncTransport):
             args,
             idempotency_key=idempotency_key,
             body_bytes=None,
-            headers=extra_headers,
+            headers=headers,
         )
         return _parse(Job.from_dict, data, 'updateJob')
 
@@ -1141,7 +1161,9 @@ class AsyncClient(AsyncTransport):
     ) -> Health:
         """Readiness probe
 
-        200 when the database answers; 503 (`unavailable`) otherwise.
+        200 when the database answers and holds the schema this server
+        migrated to; 503 (`unavailable`, with `Retry-After`) otherwise — also
+        for a database recreated empty.
 
         ``GET /health/ready`` (operation ``getReadiness``).
 
@@ -1222,15 +1244,15 @@ class AsyncClient(AsyncTransport):
         """Create an API key
 
         Any caller may create keys for itself (with its role or a lower one, and
-        at most its own scopes). An admin passing `role` creates a service user
-        with that role and `name`, and a key for it. The secret is in the
-        response only.
+        at most its own scopes), expiring no later than the calling key. An admin
+        passing `role` creates a service user with that role and `name`, and a
+        key for it. The secret is in the response only.
 
         ``POST /v1/api-keys`` (operation ``createApiKey``).
 
         :param name: A label for people (1–100 characters). For a service key created by an admin with `role`, also the name of the new service user.
         :param scopes: Scopes that narrow the role (omitted: all scopes of the role).
-        :param ttl_seconds: Lifetime in seconds; the key stops working after it.
+        :param ttl_seconds: Lifetime in seconds; the key stops working after it, and never later than the key that creates it.
         :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
         :param extra_headers: additional HTTP headers for this call.
         :returns: the decoded ``ApiKeyCreated``.
@@ -1264,7 +1286,8 @@ class AsyncClient(AsyncTransport):
     ) -> ApiKey:
         """Revoke an API key
 
-        Effective immediately. Revoking a revoked key changes nothing.
+        Effective immediately. Revoking a revoked key changes nothing. A key may
+        revoke only keys whose role and scopes its own cover.
 
         ``POST /v1/api-keys/{key_id}/revoke`` (operation ``revokeApiKey``).
 
@@ -1289,24 +1312,31 @@ class AsyncClient(AsyncTransport):
         self,
         key_id: str,
         *,
+        overlap_seconds: int | None = None,
         idempotency_key: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> ApiKeyCreated:
+    ) -> ApiKeyRotated:
         """Rotate an API key
 
-        Issues a new secret with the same name, role, scopes and lifetime, and
-        revokes the old key. The new secret is in the response only.
+        Issues a new secret with the same name, role, scopes and expiry (a
+        rotation never extends a key's life). The old key keeps working for
+        `overlap_seconds` (default one day) so running clients can switch; the
+        response says until when. A key may rotate only keys whose role and
+        scopes its own cover. The new secret is in the response only.
 
         ``POST /v1/api-keys/{key_id}/rotate`` (operation ``rotateApiKey``).
 
         :param key_id: `key_…` id of the key
+        :param overlap_seconds: How long the old key keeps working, so running clients can switch: 0–2592000 seconds (default 86400, one day; 0 revokes it at once).
         :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
         :param extra_headers: additional HTTP headers for this call.
-        :returns: the decoded ``ApiKeyCreated``.
+        :returns: the decoded ``ApiKeyRotated``.
         :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
         args['key_id'] = _to_json(key_id)
+        if overlap_seconds is not None:
+            args['overlap_seconds'] = _to_json(overlap_seconds)
         data = await self._request(
             'rotateApiKey',
             args,
@@ -1314,7 +1344,7 @@ class AsyncClient(AsyncTransport):
             body_bytes=None,
             headers=extra_headers,
         )
-        return _parse(ApiKeyCreated.from_dict, data, 'rotateApiKey')
+        return _parse(ApiKeyRotated.from_dict, data, 'rotateApiKey')
 
     async def list_candidates(
         self,
@@ -1325,7 +1355,8 @@ class AsyncClient(AsyncTransport):
     ) -> CandidatePage:
         """List candidates
 
-        Newest first, paginated with `limit` and `cursor`.
+        Newest first, paginated with `limit` and `cursor`. Items are summaries
+        without the resume text.
 
         ``GET /v1/candidates`` (operation ``listCandidates``).
 
@@ -1354,7 +1385,7 @@ class AsyncClient(AsyncTransport):
         *,
         limit: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> AsyncIterator[Candidate]:
+    ) -> AsyncIterator[CandidateSummary]:
         """Every item of ``list_candidates``, following ``next_cursor`` page by page."""
         cursor: str | None = None
         while True:
@@ -1384,7 +1415,7 @@ class AsyncClient(AsyncTransport):
 
         ``POST /v1/candidates`` (operation ``createCandidate``).
 
-        :param text: The resume as plain text.
+        :param text: The resume as plain text (at most 1,000,000 bytes of UTF-8).
         :param salary_expectation: Expected yearly salary.
         :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
         :param extra_headers: additional HTTP headers for this call.
@@ -1788,6 +1819,7 @@ class AsyncClient(AsyncTransport):
         self,
         job_id: str,
         *,
+        if__match: str | None = None,
         clear: list[ClearableJobField] | None = None,
         title: str | None = None,
         company: str | None = None,
@@ -1808,11 +1840,14 @@ class AsyncClient(AsyncTransport):
         """Update a job
 
         Changes only the fields present in the body; `null` clears an optional
-        field.
+        field. Concurrent updates never lose each other's fields. With
+        `If-Match: "<version>"` (the job's `ETag`) the update applies only if
+        the job is still at that version, else `412 precondition_failed`.
 
         ``PATCH /v1/jobs/{job_id}`` (operation ``updateJob``).
 
         :param job_id: `job_…` id
+        :param if__match: Apply only if the job is still at this version: its `ETag`, e.g. `"3"`
         :param clear: Optional fields to remove. A field may not be both set and cleared. (Typed clients drop `null` fields, so they clear through this list.)
         :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
         :param extra_headers: additional HTTP headers for this call.
@@ -1820,6 +1855,9 @@ class AsyncClient(AsyncTransport):
         :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
         """
         args: dict[str, Any] = {}
+        headers: dict[str, str] = dict(extra_headers or {})
+        if if__match is not None:
+            headers['If-Match'] = str(if__match)
         args['job_id'] = _to_json(job_id)
         body: dict[str, Any] = {}
         if clear is not None:
@@ -1856,7 +1894,7 @@ class AsyncClient(AsyncTransport):
             args,
             idempotency_key=idempotency_key,
             body_bytes=None,
-            headers=extra_headers,
+            headers=headers,
         )
         return _parse(Job.from_dict, data, 'updateJob')
 

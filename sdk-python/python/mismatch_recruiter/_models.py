@@ -15,15 +15,18 @@ __all__ = [
     'ApiKey',
     'ApiKeyCreated',
     'ApiKeyPage',
+    'ApiKeyRotated',
     'Candidate',
     'CandidatePage',
     'CandidateSource',
+    'CandidateSummary',
     'ClearableJobField',
     'CreateApiKey',
     'CreateCandidate',
     'CreateJob',
     'DocumentFormat',
     'EducationLevel',
+    'ErrorCode',
     'FieldError',
     'Health',
     'InterviewQuestion',
@@ -88,7 +91,8 @@ class ApiKey:
     last_used_at: str | None = None
     last_used_ip: str | None = None
     revoked_at: str | None = None
-    #: Set when the key was rotated: the id of its successor.
+    #: Set when the key was rotated: the id of its successor. The key
+    #: works until `expires_at` (the rotation's overlap).
     replaced_by: str | None = None
 
     @classmethod
@@ -200,6 +204,64 @@ class ApiKeyPage:
         out['items'] = _to_json(self.items)
         if self.next_cursor is not None:
             out['next_cursor'] = _to_json(self.next_cursor)
+        return out
+
+
+@dataclass(kw_only=True)
+class ApiKeyRotated:
+    """The result of a rotation: the new key (with its secret) and when the
+    old one stops working.
+    """
+
+    #: The new secret (`mm_…`). Store it now: it cannot be retrieved again.
+    key: str
+    #: `key_…` of the new key.
+    id: str
+    name: str
+    prefix: str
+    role: Role
+    scopes: list[Scope]
+    user_id: str
+    created_at: str
+    #: When the new key expires: the old key's expiry, never extended.
+    expires_at: str | None = None
+    #: `key_…` of the rotated key.
+    previous_key_id: str
+    #: When the rotated key stops working (now, with `overlap_seconds=0`).
+    previous_key_expires_at: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ApiKeyRotated:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            key=data['key'],
+            id=data['id'],
+            name=data['name'],
+            prefix=data['prefix'],
+            role=data['role'],
+            scopes=data['scopes'],
+            user_id=data['user_id'],
+            created_at=data['created_at'],
+            expires_at=data.get('expires_at'),
+            previous_key_id=data['previous_key_id'],
+            previous_key_expires_at=data['previous_key_expires_at'],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['key'] = _to_json(self.key)
+        out['id'] = _to_json(self.id)
+        out['name'] = _to_json(self.name)
+        out['prefix'] = _to_json(self.prefix)
+        out['role'] = _to_json(self.role)
+        out['scopes'] = _to_json(self.scopes)
+        out['user_id'] = _to_json(self.user_id)
+        out['created_at'] = _to_json(self.created_at)
+        if self.expires_at is not None:
+            out['expires_at'] = _to_json(self.expires_at)
+        out['previous_key_id'] = _to_json(self.previous_key_id)
+        out['previous_key_expires_at'] = _to_json(self.previous_key_expires_at)
         return out
 
 
@@ -332,7 +394,7 @@ class CandidateSource:
 class CandidatePage:
     """A page of candidates."""
 
-    items: list[Candidate]
+    items: list[CandidateSummary]
     #: Pass as `cursor` to get the next page; null on the last page.
     next_cursor: str | None = None
 
@@ -340,7 +402,7 @@ class CandidatePage:
     def from_dict(cls, data: Mapping[str, Any]) -> CandidatePage:
         """Builds the model from decoded JSON; unknown keys are ignored."""
         return cls(
-            items=_list(Candidate.from_dict, data['items']),
+            items=_list(CandidateSummary.from_dict, data['items']),
             next_cursor=data.get('next_cursor'),
         )
 
@@ -354,6 +416,76 @@ class CandidatePage:
 
 
 @dataclass(kw_only=True)
+class CandidateSummary:
+    """A candidate as listed: everything but the resume text (get the
+    candidate for it).
+    """
+
+    #: `cand_…`
+    id: str
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    location: str | None = None
+    skills: list[Skill]
+    #: Total years of professional experience, when known.
+    years_experience: float | None = None
+    seniority: Seniority
+    education: EducationLevel | None = None
+    #: Human languages spoken.
+    languages: list[str]
+    #: Expected yearly salary.
+    salary_expectation: int | None = None
+    source: CandidateSource | None = None
+    created_at: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CandidateSummary:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            id=data['id'],
+            name=data.get('name'),
+            email=data.get('email'),
+            phone=data.get('phone'),
+            location=data.get('location'),
+            skills=_list(Skill.from_dict, data['skills']),
+            years_experience=data.get('years_experience'),
+            seniority=data['seniority'],
+            education=data.get('education'),
+            languages=data['languages'],
+            salary_expectation=data.get('salary_expectation'),
+            source=_opt(CandidateSource.from_dict, data.get('source')),
+            created_at=data['created_at'],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['id'] = _to_json(self.id)
+        if self.name is not None:
+            out['name'] = _to_json(self.name)
+        if self.email is not None:
+            out['email'] = _to_json(self.email)
+        if self.phone is not None:
+            out['phone'] = _to_json(self.phone)
+        if self.location is not None:
+            out['location'] = _to_json(self.location)
+        out['skills'] = _to_json(self.skills)
+        if self.years_experience is not None:
+            out['years_experience'] = _to_json(self.years_experience)
+        out['seniority'] = _to_json(self.seniority)
+        if self.education is not None:
+            out['education'] = _to_json(self.education)
+        out['languages'] = _to_json(self.languages)
+        if self.salary_expectation is not None:
+            out['salary_expectation'] = _to_json(self.salary_expectation)
+        if self.source is not None:
+            out['source'] = _to_json(self.source)
+        out['created_at'] = _to_json(self.created_at)
+        return out
+
+
+@dataclass(kw_only=True)
 class CreateApiKey:
     """Request to create an API key."""
 
@@ -363,7 +495,8 @@ class CreateApiKey:
     role: Role | None = None
     #: Scopes that narrow the role (omitted: all scopes of the role).
     scopes: list[Scope] | None = None
-    #: Lifetime in seconds; the key stops working after it.
+    #: Lifetime in seconds; the key stops working after it, and never later
+    #: than the key that creates it.
     ttl_seconds: int | None = None
 
     @classmethod
@@ -395,7 +528,7 @@ class CreateCandidate:
     parser found in `text`.
     """
 
-    #: The resume as plain text.
+    #: The resume as plain text (at most 1,000,000 bytes of UTF-8).
     text: str
     name: str | None = None
     email: str | None = None
@@ -721,6 +854,9 @@ class Job:
     status: JobStatus
     created_at: str
     updated_at: str
+    #: 1 when created, one more on every update; also the `ETag` header
+    #: (`"3"`), which `If-Match` on an update may name.
+    version: int
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Job:
@@ -742,6 +878,7 @@ class Job:
             status=data['status'],
             created_at=data['created_at'],
             updated_at=data['updated_at'],
+            version=data['version'],
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -768,6 +905,7 @@ class Job:
         out['status'] = _to_json(self.status)
         out['created_at'] = _to_json(self.created_at)
         out['updated_at'] = _to_json(self.updated_at)
+        out['version'] = _to_json(self.version)
         return out
 
 
@@ -1331,12 +1469,8 @@ class Problem:
     status: int
     #: Human-readable explanation of this occurrence.
     detail: str
-    #: Stable machine-readable code: `unauthorized`, `forbidden`, `not_found`,
-    #: `validation_failed`, `malformed_request`, `payload_too_large`,
-    #: `unsupported_media_type`, `unreadable_document`, `empty_document`,
-    #: `encrypted_document`, `idempotency_key_reused`, `conflict`,
-    #: `method_not_allowed`, `rate_limited`, `internal` or `unavailable`.
-    code: str
+    #: Stable machine-readable code.
+    code: ErrorCode
     #: Id of the request (also in the `X-Request-Id` response header).
     request_id: str
     #: Per-field problems (empty unless `code` is `validation_failed`).
@@ -1687,6 +1821,11 @@ RemotePolicy = Literal['onsite', 'hybrid', 'remote']
 
 JobStatus = Literal['open', 'closed']
 """Whether a job accepts candidates."""
+
+ErrorCode = Literal['malformed_request', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed', 'conflict', 'idempotency_key_in_use', 'precondition_failed', 'payload_too_large', 'document_too_large', 'unsupported_media_type', 'validation_failed', 'idempotency_key_reused', 'empty_document', 'encrypted_document', 'unreadable_document', 'internal', 'unavailable']
+"""The stable machine-readable code of every error the API answers. The
+contract clients branch on: a code is never renamed or reused.
+"""
 
 QuestionLevel = Literal['basic', 'intermediate', 'advanced']
 """Depth of an interview question."""
