@@ -1,8 +1,10 @@
 //! Candidates: parse a resume (text or document), store it, keep the match
 //! index current, and delete it with everything that describes it.
 
+use std::time::{Duration, Instant};
+
 use axum::body::Bytes;
-use mismatch_core::resume::{self, DocumentFormat, ParsedResume};
+use mismatch_core::resume::{self, DocumentFormat, ParseOptions, ParsedResume};
 
 use super::{Limits, round2};
 use crate::error::{ApiError, FieldError};
@@ -129,6 +131,14 @@ fn record_from_parsed(parsed: ParsedResume, source: Option<SourceRecord>) -> Can
     }
 }
 
+/// Parsing stops when the request's time is up, so a request answered 503
+/// by the timeout leaves no work running.
+fn parse_options(state: &AppState) -> ParseOptions {
+    ParseOptions::with_deadline(
+        Instant::now() + Duration::from_secs(state.settings().request_timeout_secs),
+    )
+}
+
 /// Stores a new candidate and adds it to the match index.
 async fn store(state: &AppState, record: CandidateRecord) -> Result<CandidateRecord, ApiError> {
     state.storage().insert_candidate(&record).await?;
@@ -155,7 +165,8 @@ pub async fn create_from_text(
         ));
     }
     let overrides = overrides.validated()?;
-    let mut parsed = tokio::task::spawn_blocking(move || resume::parse_text(&text))
+    let options = parse_options(state);
+    let mut parsed = tokio::task::spawn_blocking(move || resume::parse_text_with(&text, &options))
         .await
         .map_err(ApiError::internal)??;
     if overrides.name.is_some() {
@@ -205,18 +216,11 @@ pub async fn create_from_document(
         return Err(ApiError::validation_many(errors));
     }
     let format = DocumentFormat::detect(&bytes, filename.as_deref(), content_type.as_deref())?;
-    let parsed = tokio::task::spawn_blocking(move || resume::parse_document(&bytes, format))
-        .await
-        .map_err(ApiError::internal)??;
-    if parsed.text.len() > Limits::TEXT_BYTES {
-        return Err(ApiError::coded(
-            crate::error::ErrorCode::DocumentTooLarge,
-            format!(
-                "the document holds more than {} bytes of text",
-                Limits::TEXT_BYTES
-            ),
-        ));
-    }
+    let options = parse_options(state);
+    let parsed =
+        tokio::task::spawn_blocking(move || resume::parse_document_with(&bytes, format, &options))
+            .await
+            .map_err(ApiError::internal)??;
     let source = SourceRecord {
         filename: filename.map(without_nul),
         content_type,

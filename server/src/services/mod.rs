@@ -34,9 +34,10 @@ impl Limits {
     pub const SKILLS: usize = 100;
     pub const KEY_NAME: usize = 100;
     pub const MODEL_NAME: usize = 100;
-    /// A resume's text, in UTF-8 bytes: about 300 pages, far more than any
-    /// resume, and what bounds a candidate's row and its index entry.
-    pub const TEXT_BYTES: usize = 1_000_000;
+    /// A resume's text, in UTF-8 bytes (the parser's bound, 1 MiB): far
+    /// more than any resume, and what bounds a candidate's row and its index
+    /// entry.
+    pub const TEXT_BYTES: usize = mismatch_core::resume::MAX_TEXT_BYTES;
 
     /// Adds an error unless `value` is 1..=`cap` characters.
     pub fn check(field: &str, value: &str, cap: usize, errors: &mut Vec<FieldError>) {

@@ -312,3 +312,50 @@ async fn bad_documents_are_rejected_with_their_codes() {
     // Nothing was stored.
     assert_eq!(app.state.storage().count_candidates().await.unwrap(), 0);
 }
+
+/// A DOCX whose document part inflates to `inflated` bytes of XML.
+fn docx_bomb(inflated: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("[Content_Types].xml", opts).unwrap();
+    zip.write_all(br#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#).unwrap();
+    zip.start_file("word/document.xml", opts).unwrap();
+    zip.write_all(br#"<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>"#).unwrap();
+    let chunk = vec![b'A'; 1 << 20];
+    let mut left = inflated;
+    while left > 0 {
+        let n = left.min(chunk.len());
+        zip.write_all(&chunk[..n]).unwrap();
+        left -= n;
+    }
+    zip.write_all(b"</w:t></w:r></w:p></w:body></w:document>")
+        .unwrap();
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+both_backends!(
+    a_zip_bomb_is_refused_and_nothing_is_stored,
+    |app: TestApp| async move {
+        // 48 MB of text (above the 32 MB a document may inflate to) in under a megabyte.
+        let bomb = docx_bomb(48 << 20);
+        assert!(bomb.len() < 1 << 20);
+        let r = app
+            .send(
+                axum::http::Request::post("/v1/candidates/upload?filename=cv.docx")
+                    .header("authorization", format!("Bearer {}", app.admin_key))
+                    .header(
+                        "content-type",
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    )
+                    .body(axum::body::Body::from(bomb))
+                    .unwrap(),
+            )
+            .await;
+        r.assert_problem(413, "document_too_large");
+        assert_eq!(app.state.storage().count_candidates().await.unwrap(), 0);
+    }
+);

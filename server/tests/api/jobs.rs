@@ -338,7 +338,7 @@ both_backends!(every_text_field_is_capped, |app: TestApp| async move {
         );
     }
     let r = app
-        .post("/v1/candidates", json!({"text": "a ".repeat(500_001)}))
+        .post("/v1/candidates", json!({"text": "a ".repeat(600_000)}))
         .await;
     r.assert_problem(422, "validation_failed");
 });
