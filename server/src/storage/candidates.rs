@@ -203,17 +203,7 @@ impl Storage {
 
     /// Deletes the candidate and every stored response that describes it.
     pub async fn delete_candidate(&self, id: &CandidateId) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("DELETE FROM candidates WHERE id = $1")
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM idempotency_keys WHERE resource_id = $1")
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        self.delete_with_replays("candidates", id.as_str()).await
     }
 
     pub async fn count_candidates(&self) -> Result<i64> {

@@ -199,16 +199,6 @@ impl Storage {
 
     /// Deletes the job and every stored response that describes it.
     pub async fn delete_job(&self, id: &JobId) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("DELETE FROM jobs WHERE id = $1")
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM idempotency_keys WHERE resource_id = $1")
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        self.delete_with_replays("jobs", id.as_str()).await
     }
 }

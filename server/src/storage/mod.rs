@@ -186,6 +186,25 @@ impl Storage {
     }
 }
 
+impl Storage {
+    /// Deletes row `id` of `table` and, in the same transaction, the stored
+    /// idempotent responses that describe it; false if there was no row.
+    /// `table` is a constant of this module.
+    pub(crate) async fn delete_with_replays(&self, table: &'static str, id: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(audited(format!("DELETE FROM {table} WHERE id = $1")))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM idempotency_keys WHERE resource_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
 /// A record type listed page by page, newest first (ids are ULID-based, so
 /// they sort by creation time).
 pub(crate) trait Listed: Sized {
