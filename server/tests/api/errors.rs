@@ -274,10 +274,46 @@ async fn docs_and_spec_are_served() {
     assert_eq!(r.json()["openapi"], "3.1.0");
     let r = app.call(Method::GET, "/docs/", None, None).await;
     assert_eq!(r.status, StatusCode::OK);
+    let html = String::from_utf8_lossy(&r.bytes).into_owned();
+    // Every script and stylesheet the page loads is served from the vendored
+    // copy (nothing from a CDN), and the initializer points at our spec.
+    let mut assets: Vec<String> = Vec::new();
+    for attr in ["src=\"", "href=\""] {
+        for part in html.split(attr).skip(1) {
+            let target = part.split('"').next().unwrap();
+            assert!(
+                !target.starts_with("http"),
+                "/docs loads {target} from outside the server"
+            );
+            if target.ends_with(".js") || target.ends_with(".css") {
+                assets.push(target.trim_start_matches("./").to_owned());
+            }
+        }
+    }
     assert!(
-        String::from_utf8_lossy(&r.bytes)
-            .to_lowercase()
-            .contains("swagger")
+        assets.iter().any(|a| a.contains("swagger-ui-bundle")),
+        "{assets:?}"
+    );
+    assert!(assets.iter().any(|a| a.ends_with(".css")), "{assets:?}");
+    let mut initializer_points_at_spec = false;
+    for asset in &assets {
+        let r = app
+            .call(Method::GET, &format!("/docs/{asset}"), None, None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "/docs/{asset}");
+        let content_type = r.header("content-type").unwrap_or_default().to_owned();
+        assert!(
+            content_type.contains("javascript") || content_type.contains("css"),
+            "/docs/{asset}: {content_type}"
+        );
+        assert!(r.bytes.len() > 100, "/docs/{asset} is nearly empty");
+        if String::from_utf8_lossy(&r.bytes).contains("/openapi.json") {
+            initializer_points_at_spec = true;
+        }
+    }
+    assert!(
+        initializer_points_at_spec,
+        "no /docs asset loads /openapi.json"
     );
 }
 
