@@ -19,6 +19,7 @@ export const FAKE_JOBS = Array.from({ length: 5 }, (_, i) => ({
   status: 'open',
   created_at: '2026-01-01T00:00:00Z',
   updated_at: '2026-01-01T00:00:00Z',
+  version: 1,
 }));
 
 function cors(req) {
