@@ -57,7 +57,7 @@ export interface PageItems {
   listSalaryModels: SalaryModelVersion;
 }
 
-/** Query parameters of each paginated operation, without the cursor `paginate` manages. */
+/** Query and header parameters of each paginated operation, without the cursor `paginate` manages. */
 export interface PageParams {
   listApiKeys: Omit<ListApiKeysParams, 'cursor'>;
   listCandidates: Omit<ListCandidatesParams, 'cursor'>;
@@ -236,7 +236,7 @@ export declare class Client extends BaseClient<OperationId> {
    * the job is still at that version, else `412 precondition_failed`.
    * @param jobId `job_…` id
    */
-  updateJob(jobId: string, body: JobPatch, options?: RequestOptions): Promise<Job>;
+  updateJob(jobId: string, body: JobPatch, params?: UpdateJobParams, options?: RequestOptions): Promise<Job>;
 
   /**
    * `GET /v1/jobs/{job_id}/analytics`
@@ -296,7 +296,7 @@ export declare class Client extends BaseClient<OperationId> {
   predictSalary(body: SalaryPredictionRequest, options?: RequestOptions): Promise<SalaryPrediction>;
 }
 
-/** Query parameters of `listApiKeys`. */
+/** Query and header parameters of `listApiKeys`. */
 export interface ListApiKeysParams {
   /**
    * Page size, 1–100 (default 20).
@@ -309,7 +309,7 @@ export interface ListApiKeysParams {
   cursor?: string;
 }
 
-/** Query parameters of `rotateApiKey`. */
+/** Query and header parameters of `rotateApiKey`. */
 export interface RotateApiKeyParams {
   /**
    * How long the old key keeps working, so running clients can switch:
@@ -319,7 +319,7 @@ export interface RotateApiKeyParams {
   overlapSeconds?: number;
 }
 
-/** Query parameters of `listCandidates`. */
+/** Query and header parameters of `listCandidates`. */
 export interface ListCandidatesParams {
   /**
    * Page size, 1–100 (default 20).
@@ -332,7 +332,7 @@ export interface ListCandidatesParams {
   cursor?: string;
 }
 
-/** Query parameters of `uploadCandidate`. */
+/** Query and header parameters of `uploadCandidate`. */
 export interface UploadCandidateParams {
   /**
    * Original file name; its extension helps detect the format.
@@ -340,7 +340,7 @@ export interface UploadCandidateParams {
   filename?: string;
 }
 
-/** Query parameters of `rankJobsForCandidate`. */
+/** Query and header parameters of `rankJobsForCandidate`. */
 export interface RankJobsForCandidateParams {
   /**
    * How many results, 1–100 (default 10).
@@ -379,7 +379,7 @@ export interface RankJobsForCandidateParams {
   weightText?: number;
 }
 
-/** Query parameters of `listJobs`. */
+/** Query and header parameters of `listJobs`. */
 export interface ListJobsParams {
   /**
    * Page size, 1–100 (default 20).
@@ -396,7 +396,15 @@ export interface ListJobsParams {
   status?: JobStatus;
 }
 
-/** Query parameters of `rankCandidatesForJob`. */
+/** Query and header parameters of `updateJob`. */
+export interface UpdateJobParams {
+  /**
+   * Apply only if the job is still at this version: its `ETag`, e.g. `"3"`
+   */
+  ifMatch?: string;
+}
+
+/** Query and header parameters of `rankCandidatesForJob`. */
 export interface RankCandidatesForJobParams {
   /**
    * How many results, 1–100 (default 10).
@@ -435,7 +443,7 @@ export interface RankCandidatesForJobParams {
   weightText?: number;
 }
 
-/** Query parameters of `listSalaryModels`. */
+/** Query and header parameters of `listSalaryModels`. */
 export interface ListSalaryModelsParams {
   /**
    * Page size, 1–100 (default 20).
@@ -448,7 +456,7 @@ export interface ListSalaryModelsParams {
   cursor?: string;
 }
 
-/** Query parameters of `createSalaryModel`. */
+/** Query and header parameters of `createSalaryModel`. */
 export interface CreateSalaryModelParams {
   /**
    * Name of the model; training a name again adds a version to it.

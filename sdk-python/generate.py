@@ -412,7 +412,7 @@ class Generator:
         for (location, name), param in by_key.items():
             if location == "cookie" or (location == "header" and name.lower() == "idempotency-key"):
                 continue
-            py = identifier(snake(name).replace("-", "_"))
+            py = identifier(snake(name.replace("-", "")))
             while py in taken:
                 py += "_"
             taken.add(py)

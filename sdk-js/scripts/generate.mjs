@@ -265,8 +265,11 @@ export function collectOperations(spec) {
         if (!param) throw new Error(`${id}: path parameter {${specName}} is not declared`);
         return { specName, jsName: camelCase(specName), schema: param.schema ?? {}, description: param.description };
       });
+      // Header parameters (such as If-Match) travel with the query parameters
+      // in `params`; the Rust client puts each where the spec says.
+      // Idempotency-Key is set by the transport itself.
       const queryParams = params
-        .filter((p) => p.in === 'query')
+        .filter((p) => p.in === 'query' || (p.in === 'header' && p.name.toLowerCase() !== 'idempotency-key'))
         .map((p) => ({
           specName: p.name,
           jsName: camelCase(p.name),
@@ -379,7 +382,7 @@ function paramsInterface(op) {
     const type = tsType(q.schema, '  ');
     return `${docComment([q.description, ...schemaDocs(q.schema)], '  ')}  ${propertyKey(q.jsName)}${q.required ? '' : '?'}: ${type};\n`;
   });
-  return `/** Query parameters of \`${op.name}\`. */\nexport interface ${paramsTypeName(op)} {\n${members.join('')}}\n`;
+  return `/** Query and header parameters of \`${op.name}\`. */\nexport interface ${paramsTypeName(op)} {\n${members.join('')}}\n`;
 }
 
 export function emitDts(spec, ops) {
@@ -407,7 +410,7 @@ export function emitDts(spec, ops) {
     'export declare function nativeOperationIds(): string[];\n\n' +
     '/** Item type of each cursor-paginated list operation, for `Client.paginate`. */\n' +
     `export interface PageItems {\n${pageItems}}\n\n` +
-    '/** Query parameters of each paginated operation, without the cursor `paginate` manages. */\n' +
+    '/** Query and header parameters of each paginated operation, without the cursor `paginate` manages. */\n' +
     `export interface PageParams {\n${pageParams}}\n\n` +
     '/**\n * The mismatch-recruiter client. The same class in Node (native addon) and in\n * browsers (WebAssembly); every method returns a Promise and rejects with a\n * `MismatchError` subclass.\n */\n' +
     `export declare class Client extends BaseClient<OperationId> {\n` +

@@ -195,9 +195,9 @@ export const operationMethods = {
    * PATCH /v1/jobs/{job_id}
    * Update a job
    */
-  async updateJob(jobId, body, options) {
+  async updateJob(jobId, body, params, options) {
     if (body === undefined) throw new InvalidArgumentError("updateJob: a request body is required");
-    const args = { job_id: pathArg("updateJob", "jobId", jobId), body };
+    const args = queryArgs("updateJob", params, { ifMatch: "If-Match" }, [], { job_id: pathArg("updateJob", "jobId", jobId), body });
     return this._operation("updateJob", args, undefined, options);
   },
 

@@ -404,9 +404,9 @@ var operationMethods = {
    * PATCH /v1/jobs/{job_id}
    * Update a job
    */
-  async updateJob(jobId, body, options) {
+  async updateJob(jobId, body, params, options) {
     if (body === void 0) throw new InvalidArgumentError("updateJob: a request body is required");
-    const args = { job_id: pathArg("updateJob", "jobId", jobId), body };
+    const args = queryArgs("updateJob", params, { ifMatch: "If-Match" }, [], { job_id: pathArg("updateJob", "jobId", jobId), body });
     return this._operation("updateJob", args, void 0, options);
   },
   /**

@@ -152,9 +152,14 @@ export async function runScenario(sdk, env) {
   // Optional fields are cleared through `clear` (typed clients drop nulls).
   const placed = await client.updateJob(platform.id, { location: 'Berlin, Germany', salary_max: 150000 });
   const cleared = await client.updateJob(platform.id, { clear: ['location', 'salary_max'] });
+  // Optimistic concurrency: ifMatch names the version read; a stale one is 412.
+  const guarded = await client.updateJob(platform.id, { min_years: 2 }, { ifMatch: `"${cleared.version}"` });
+  const stale = await expectFailure(sdk, client.updateJob(platform.id, { min_years: 9 }, { ifMatch: `"${cleared.version}"` }));
   facts.clearedJob = {
     placed: [placed.location, placed.salary_max],
     cleared: [cleared.location ?? null, cleared.salary_max ?? null],
+    guardedVersion: guarded.version - cleared.version,
+    stale,
   };
   const interviewRequest = { candidate_id: candidate.id, job_id: platform.id, per_level: 3 };
   const plan = await client.createInterviewQuestions(interviewRequest);
@@ -326,6 +331,9 @@ export function checkScenario(assert, facts) {
   assert.equal(facts.noRetry.attempts, 1);
   assert.deepEqual(facts.clearedJob.placed, ['Berlin, Germany', 150000]);
   assert.deepEqual(facts.clearedJob.cleared, [null, null]);
+  assert.equal(facts.clearedJob.guardedVersion, 1);
+  assert.equal(facts.clearedJob.stale.status, 412);
+  assert.equal(facts.clearedJob.stale.code, 'precondition_failed');
 
   assert.ok(facts.interceptor.operations.includes('createCandidate'));
   assert.equal(facts.interceptor.first.operationId, 'createCandidate');

@@ -225,6 +225,12 @@ def test_job_lifecycle_update_filter_delete(client: mm.Client, unique: str) -> N
     assert placed.location == "Berlin, Germany" and placed.salary_max == 90000
     cleared = client.update_job(job.id, clear=["location", "salary_max"])
     assert cleared.location is None and cleared.salary_max is None
+    # Optimistic concurrency: if_match names the version read; a stale one is 412.
+    guarded = client.update_job(job.id, min_years=2, if_match=f'"{cleared.version}"')
+    assert guarded.version == cleared.version + 1
+    with pytest.raises(mm.ConflictError) as stale:
+        client.update_job(job.id, min_years=9, if_match=f'"{cleared.version}"')
+    assert stale.value.status == 412 and stale.value.code == "precondition_failed"
     closed_ids = {j.id for j in client.iter_jobs(limit=50, status="closed")}
     assert job.id in closed_ids
     assert job.id not in {j.id for j in client.iter_jobs(limit=50, status="open")}

@@ -76,7 +76,7 @@ impl ErrorKind {
             403 => Self::Permission,
             404 | 410 => Self::NotFound,
             408 => Self::Timeout,
-            409 => Self::Conflict,
+            409 | 412 => Self::Conflict,
             422 => Self::Validation,
             429 => Self::RateLimited,
             500..=599 => Self::Server,
@@ -89,15 +89,16 @@ impl ErrorKind {
             "unauthorized" => Self::Authentication,
             "forbidden" => Self::Permission,
             "not_found" => Self::NotFound,
-            "conflict" | "idempotency_key_in_use" => Self::Conflict,
+            "conflict" | "idempotency_key_in_use" | "precondition_failed" => Self::Conflict,
             "validation_failed"
             | "unreadable_document"
             | "empty_document"
             | "encrypted_document"
             | "idempotency_key_reused" => Self::Validation,
-            "malformed_request" | "payload_too_large" | "unsupported_media_type" => {
-                Self::BadRequest
-            }
+            "malformed_request"
+            | "payload_too_large"
+            | "document_too_large"
+            | "unsupported_media_type" => Self::BadRequest,
             "rate_limited" => Self::RateLimited,
             "internal" | "unavailable" => Self::Server,
             _ => return None,

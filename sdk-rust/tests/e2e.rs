@@ -206,6 +206,28 @@ async fn recruiting_scenario() {
     .await;
     assert_eq!(cleared.body["location"], Value::Null);
     assert_eq!(cleared.body["salary_max"], Value::Null);
+    // Optimistic concurrency: If-Match names the version read; a stale one is 412.
+    let version = cleared.body["version"].as_i64().unwrap();
+    let guarded = call(
+        &client,
+        "updateJob",
+        json!({"job_id": backend_id, "If-Match": format!("\"{version}\""),
+               "body": {"min_years": 2}}),
+    )
+    .await;
+    assert_eq!(guarded.body["version"], version + 1);
+    let stale = client
+        .call(
+            "updateJob",
+            json!({"job_id": backend_id, "If-Match": format!("\"{version}\""),
+                   "body": {"min_years": 9}}),
+            CallOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(stale.status(), Some(412));
+    assert_eq!(stale.code(), Some("precondition_failed"));
+    assert_eq!(stale.kind(), ErrorKind::Conflict);
     let unrelated = call(
         &client,
         "createJob",

@@ -781,7 +781,7 @@ class Client(SyncTransport):
         self,
         job_id: str,
         *,
-        if__match: str | None = None,
+        if_match: str | None = None,
         clear: list[ClearableJobField] | None = None,
         title: str | None = None,
         company: str | None = None,
@@ -809,7 +809,7 @@ class Client(SyncTransport):
         ``PATCH /v1/jobs/{job_id}`` (operation ``updateJob``).
 
         :param job_id: `job_…` id
-        :param if__match: Apply only if the job is still at this version: its `ETag`, e.g. `"3"`
+        :param if_match: Apply only if the job is still at this version: its `ETag`, e.g. `"3"`
         :param clear: Optional fields to remove. A field may not be both set and cleared. (Typed clients drop `null` fields, so they clear through this list.)
         :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
         :param extra_headers: additional HTTP headers for this call.
@@ -818,8 +818,8 @@ class Client(SyncTransport):
         """
         args: dict[str, Any] = {}
         headers: dict[str, str] = dict(extra_headers or {})
-        if if__match is not None:
-            headers['If-Match'] = str(if__match)
+        if if_match is not None:
+            headers['If-Match'] = str(if_match)
         args['job_id'] = _to_json(job_id)
         body: dict[str, Any] = {}
         if clear is not None:
@@ -1819,7 +1819,7 @@ class AsyncClient(AsyncTransport):
         self,
         job_id: str,
         *,
-        if__match: str | None = None,
+        if_match: str | None = None,
         clear: list[ClearableJobField] | None = None,
         title: str | None = None,
         company: str | None = None,
@@ -1847,7 +1847,7 @@ class AsyncClient(AsyncTransport):
         ``PATCH /v1/jobs/{job_id}`` (operation ``updateJob``).
 
         :param job_id: `job_…` id
-        :param if__match: Apply only if the job is still at this version: its `ETag`, e.g. `"3"`
+        :param if_match: Apply only if the job is still at this version: its `ETag`, e.g. `"3"`
         :param clear: Optional fields to remove. A field may not be both set and cleared. (Typed clients drop `null` fields, so they clear through this list.)
         :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
         :param extra_headers: additional HTTP headers for this call.
@@ -1856,8 +1856,8 @@ class AsyncClient(AsyncTransport):
         """
         args: dict[str, Any] = {}
         headers: dict[str, str] = dict(extra_headers or {})
-        if if__match is not None:
-            headers['If-Match'] = str(if__match)
+        if if_match is not None:
+            headers['If-Match'] = str(if_match)
         args['job_id'] = _to_json(job_id)
         body: dict[str, Any] = {}
         if clear is not None:
