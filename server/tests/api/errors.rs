@@ -15,10 +15,7 @@ async fn liveness_and_readiness() {
     assert_eq!(r.json()["status"], "ok");
     let r = app.call(Method::GET, "/health/ready", None, None).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(
-        r.json()["database"],
-        app.state.storage().backend().as_str()
-    );
+    assert_eq!(r.json()["database"], app.state.storage().backend().as_str());
 
     // With the database gone, readiness fails while liveness still answers.
     app.state.storage().close().await;
