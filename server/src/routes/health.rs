@@ -58,16 +58,9 @@ pub async fn get_liveness() -> Json<Health> {
     )
 )]
 pub async fn get_readiness(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    match state.storage().check_schema().await {
-        Ok(()) => Ok(Json(Health {
-            status: "ok".to_owned(),
-            database: Some(state.storage().backend().as_str().to_owned()),
-        })),
-        Err(err) => {
-            tracing::warn!(error = %err, "readiness check failed");
-            Err(ApiError::unavailable(
-                "the database is not reachable or lacks its schema",
-            ))
-        }
-    }
+    let database = crate::services::readiness(&state).await?;
+    Ok(Json(Health {
+        status: "ok".to_owned(),
+        database: Some(database.to_owned()),
+    }))
 }

@@ -1,12 +1,15 @@
 //! Scoring one candidate against one job, and ranking either side against
 //! the in-memory indexes (kept current by the candidate and job services).
 
+use mismatch_core::analytics::{self, JobAnalytics};
 use mismatch_core::matching::{self, MatchResult, MatchWeights};
+use mismatch_core::salary::SalaryModel;
 
 use super::{candidates, jobs};
 use crate::error::ApiError;
 use crate::ids::{CandidateId, JobId};
 use crate::state::AppState;
+use crate::storage::jobs::JobRecord;
 
 /// Scores the candidate against the job with `weights`.
 pub async fn score(
@@ -71,4 +74,28 @@ fn by_score_then_id<T>(ranked: &mut [(&T, MatchResult)], id: impl Fn(&T) -> &Str
             .total_cmp(&a.1.score)
             .then_with(|| id(a.0).cmp(id(b.0)))
     });
+}
+
+/// The job's analytics over every candidate, with the server's default
+/// weights. Candidates are read where ranking reads them, from the shared
+/// index, without copying a profile, in one streaming pass: memory does not
+/// grow with the number of calls or the size of resumes.
+pub async fn analyse_job(
+    state: &AppState,
+    job_id: &JobId,
+) -> Result<(JobRecord, JobAnalytics), ApiError> {
+    let job = jobs::get(state, job_id).await?;
+    let weights = state.settings().match_weights;
+    let indexes = state.indexes().read(state.storage()).await?;
+    tokio::task::spawn_blocking(move || {
+        let a = analytics::analyse_job(
+            &job.profile(),
+            indexes.candidates.profiles(),
+            &weights,
+            SalaryModel::default_model(),
+        );
+        (job, a)
+    })
+    .await
+    .map_err(ApiError::internal)
 }

@@ -12,7 +12,22 @@ pub mod jobs;
 pub mod matching;
 pub mod salary_models;
 
-use crate::error::FieldError;
+use crate::error::{ApiError, FieldError};
+use crate::state::AppState;
+
+/// For the readiness probe: the storage backend's name when the database
+/// answers and holds this build's schema.
+pub async fn readiness(state: &AppState) -> Result<&'static str, ApiError> {
+    match state.storage().check_schema().await {
+        Ok(()) => Ok(state.storage().backend().as_str()),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            Err(ApiError::unavailable(
+                "the database is not reachable or lacks its schema",
+            ))
+        }
+    }
+}
 
 /// Caps on the size of every stored field, declared in `openapi.json` as
 /// `maxLength` / `maxItems` too. Lengths are in characters (Unicode scalar

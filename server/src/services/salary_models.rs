@@ -111,6 +111,16 @@ pub async fn train_and_store(
     }
 }
 
+/// [`train_and_store`] for a request: the caller is recorded as the author.
+pub async fn train(
+    state: &AppState,
+    name: &str,
+    csv: String,
+    created_by: &UserId,
+) -> Result<SalaryModelRecord, ApiError> {
+    train_and_store(state.storage(), name, csv, Some(created_by.clone())).await
+}
+
 /// Every version of every model, newest first, without training data.
 pub async fn list(
     state: &AppState,

@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::State;
 use mismatch_core::analytics::{self, JobAnalytics as DomainAnalytics, SkillRarity};
 use mismatch_core::matching;
-use mismatch_core::salary::SalaryModel;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -16,7 +15,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::ApiPath;
 use crate::ids::JobId;
 use crate::models::{Verdict, round2};
-use crate::services::jobs;
+use crate::services::matching as service;
 use crate::state::{AppState, now_ms, rfc3339};
 use crate::storage::jobs::JobRecord;
 
@@ -241,29 +240,15 @@ pub async fn get_job_analytics(
     _auth: Authorized<scope::MatchesRead>,
     ApiPath(job_id): ApiPath<JobId>,
 ) -> Result<Json<JobAnalytics>, ApiError> {
-    let job = jobs::get(&state, &job_id).await?;
-    let weights = state.settings().match_weights;
-    // The candidates are read where ranking reads them, from the shared
-    // index, without copying a profile: memory does not grow with calls.
-    let indexes = state.indexes().read(state.storage()).await?;
-    let response = tokio::task::spawn_blocking(move || {
-        let a = analytics::analyse_job(
-            &job.profile(),
-            indexes.candidates.profiles(),
-            &weights,
-            SalaryModel::default_model(),
-        );
-        to_response(&job, a)
-    })
-    .await
-    .map_err(ApiError::internal)?;
-    Ok(Json(response))
+    let (job, a) = service::analyse_job(&state, &job_id).await?;
+    Ok(Json(to_response(&job, a)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use mismatch_core::matching::MatchWeights;
+    use mismatch_core::salary::SalaryModel;
 
     fn job(currency: &str) -> JobRecord {
         JobRecord {

@@ -191,13 +191,7 @@ pub async fn create_salary_model(
         .map(str::to_owned)
         .unwrap_or(csv);
     let name = clean(Some(params.name)).unwrap_or_default();
-    let created = service::train_and_store(
-        state.storage(),
-        &name,
-        csv,
-        Some(auth.principal().user_id.clone()),
-    )
-    .await?;
+    let created = service::train(&state, &name, csv, &auth.principal().user_id).await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
