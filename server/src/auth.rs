@@ -8,11 +8,9 @@
 //! or "still in progress") is only given here, after that check, so a
 //! replay is authorised exactly like a first request.
 
-use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
@@ -176,62 +174,9 @@ pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// Limits `last_used_at` writes to one per key per interval, so a busy key
-/// does not turn every read into a write. The conditional UPDATE in storage
-/// keeps the same bound across replicas; this map saves the round trip.
-#[derive(Debug)]
-pub struct LastUsedThrottle {
-    interval: Duration,
-    seen: Mutex<HashMap<String, Instant>>,
-}
-
-impl LastUsedThrottle {
-    pub fn new(interval: Duration) -> Self {
-        Self {
-            interval,
-            seen: Mutex::new(HashMap::new()),
-        }
-    }
-
-    pub fn interval_ms(&self) -> i64 {
-        i64::try_from(self.interval.as_millis()).unwrap_or(i64::MAX)
-    }
-
-    /// Whether a use of `key_id` at `now` should be written; records it if so.
-    pub fn should_write(&self, key_id: &str, now: Instant) -> bool {
-        let mut seen = self
-            .seen
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(last) = seen.get(key_id)
-            && now.saturating_duration_since(*last) < self.interval
-        {
-            return false;
-        }
-        if seen.len() >= 10_000 {
-            let interval = self.interval;
-            seen.retain(|_, last| now.saturating_duration_since(*last) < interval);
-        }
-        seen.insert(key_id.to_owned(), now);
-        true
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn throttle_allows_one_write_per_interval() {
-        let t = LastUsedThrottle::new(Duration::from_secs(60));
-        let start = Instant::now();
-        assert!(t.should_write("key_a", start));
-        assert!(!t.should_write("key_a", start + Duration::from_secs(1)));
-        assert!(!t.should_write("key_a", start + Duration::from_secs(59)));
-        assert!(t.should_write("key_b", start + Duration::from_secs(1)));
-        assert!(t.should_write("key_a", start + Duration::from_secs(60)));
-        assert!(!t.should_write("key_a", start + Duration::from_secs(61)));
-    }
 
     #[test]
     fn presented_key_reads_both_header_forms() {

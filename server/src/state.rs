@@ -1,12 +1,13 @@
 //! Shared application state handed to every handler.
 
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::auth::LastUsedThrottle;
+use mismatch_core::salary::SalaryModel;
+
 use crate::config::Settings;
 use crate::match_index::MatchIndexes;
-use crate::services::salary_models::FittedModels;
 use crate::storage::Storage;
 
 /// How often at most a key's `last_used_at` is written.
@@ -62,6 +63,77 @@ impl AppState {
     }
 }
 
+/// Limits `last_used_at` writes to one per key per interval, so a busy key
+/// does not turn every read into a write. The conditional UPDATE in storage
+/// keeps the same bound across replicas; this map saves the round trip.
+#[derive(Debug)]
+pub struct LastUsedThrottle {
+    interval: Duration,
+    seen: Mutex<HashMap<String, Instant>>,
+}
+
+impl LastUsedThrottle {
+    pub fn new(interval: Duration) -> Self {
+        Self {
+            interval,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn interval_ms(&self) -> i64 {
+        i64::try_from(self.interval.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// Whether a use of `key_id` at `now` should be written; records it if so.
+    pub fn should_write(&self, key_id: &str, now: Instant) -> bool {
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(last) = seen.get(key_id)
+            && now.saturating_duration_since(*last) < self.interval
+        {
+            return false;
+        }
+        if seen.len() >= 10_000 {
+            let interval = self.interval;
+            seen.retain(|_, last| now.saturating_duration_since(*last) < interval);
+        }
+        seen.insert(key_id.to_owned(), now);
+        true
+    }
+}
+
+/// Fitted customer models by `sm_…@vN`. Versions never change once stored,
+/// so an entry never goes stale; the cap bounds memory, and a model evicted
+/// is refitted from its stored CSV on next use.
+#[derive(Default)]
+pub struct FittedModels {
+    models: Mutex<HashMap<String, Arc<SalaryModel>>>,
+}
+
+const FITTED_CAP: usize = 32;
+
+impl FittedModels {
+    pub fn get(&self, label: &str) -> Option<Arc<SalaryModel>> {
+        self.lock().get(label).cloned()
+    }
+
+    pub fn insert(&self, label: String, model: Arc<SalaryModel>) {
+        let mut cache = self.lock();
+        if cache.len() >= FITTED_CAP {
+            cache.clear();
+        }
+        cache.insert(label, model);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<SalaryModel>>> {
+        self.models
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
 /// Now, in Unix epoch milliseconds (the storage's time unit).
 pub fn now_ms() -> i64 {
     SystemTime::now()
@@ -84,6 +156,18 @@ pub fn rfc3339(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn throttle_allows_one_write_per_interval() {
+        let t = LastUsedThrottle::new(Duration::from_secs(60));
+        let start = Instant::now();
+        assert!(t.should_write("key_a", start));
+        assert!(!t.should_write("key_a", start + Duration::from_secs(1)));
+        assert!(!t.should_write("key_a", start + Duration::from_secs(59)));
+        assert!(t.should_write("key_b", start + Duration::from_secs(1)));
+        assert!(t.should_write("key_a", start + Duration::from_secs(60)));
+        assert!(!t.should_write("key_a", start + Duration::from_secs(61)));
+    }
 
     #[test]
     fn rfc3339_formats_utc_millis() {

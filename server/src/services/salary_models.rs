@@ -3,8 +3,7 @@
 //! predictions use the shipped model or a stored version, refitted from its
 //! CSV on first use and kept fitted in memory.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use mismatch_core::salary::{
     HoldoutReport, OfferError, OffersSummary, SalaryFeatures, SalaryModel, SalaryPrediction,
@@ -139,36 +138,6 @@ pub enum ModelChoice {
     Default,
     /// A customer model, at a version or its newest.
     Customer(SalaryModelId, Option<i64>),
-}
-
-/// Fitted customer models by `sm_…@vN`. Versions never change once stored,
-/// so an entry never goes stale; the cap bounds memory, and a model evicted
-/// is refitted from its stored CSV on next use.
-#[derive(Default)]
-pub struct FittedModels {
-    models: Mutex<HashMap<String, Arc<SalaryModel>>>,
-}
-
-const FITTED_CAP: usize = 32;
-
-impl FittedModels {
-    fn get(&self, label: &str) -> Option<Arc<SalaryModel>> {
-        self.lock().get(label).cloned()
-    }
-
-    fn insert(&self, label: String, model: Arc<SalaryModel>) {
-        let mut cache = self.lock();
-        if cache.len() >= FITTED_CAP {
-            cache.clear();
-        }
-        cache.insert(label, model);
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<SalaryModel>>> {
-        self.models
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
 }
 
 /// The customer model version a prediction should use, fitted; `None`
