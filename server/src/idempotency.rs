@@ -89,13 +89,13 @@ async fn run(
         }
     })?;
     let method = parts.method.to_string();
-    let path = parts
-        .uri
-        .path_and_query()
-        .map(|pq| pq.as_str().to_owned())
-        .unwrap_or_else(|| parts.uri.path().to_owned());
-    let body_sha256 = hex::encode(Sha256::digest(&bytes));
+    // The path is kept in clear (ids only); the query string, which may hold
+    // personal data such as a file name, goes only into the request digest,
+    // and the digest is keyed by the Idempotency-Key so that a guessed body
+    // cannot be confirmed from the database.
+    let path = parts.uri.path().to_owned();
     let user = principal.user_id.as_str();
+    let body_sha256 = request_digest(user, &key, parts.uri.query().unwrap_or(""), &bytes);
     let key_hash = sealed::lookup_hash(&[user, &key]);
     let storage = state.storage();
     // Two rounds at most: the second after removing an expired or abandoned entry.
@@ -171,6 +171,12 @@ async fn run(
     Err(ApiError::conflict(
         "could not claim the Idempotency-Key; retry",
     ))
+}
+
+/// What tells two requests with one Idempotency-Key apart besides method and
+/// path: their query string and body, digested under the key.
+pub fn request_digest(user: &str, key: &str, query: &str, body: &[u8]) -> String {
+    sealed::lookup_hash(&[user, key, query, &hex::encode(Sha256::digest(body))])
 }
 
 /// What is sealed: the headers a replay needs, then the body.

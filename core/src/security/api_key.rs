@@ -86,7 +86,12 @@ pub fn hash(key: &str) -> String {
 
 /// Whether `key` hashes to `stored_hash`, compared in constant time.
 pub fn verify(key: &str, stored_hash: &str) -> bool {
-    let computed = hash(key);
+    same_hash(&hash(key), stored_hash)
+}
+
+/// Whether two hashes are equal, compared in constant time (for a caller
+/// that already computed [`hash`] to look the key up).
+pub fn same_hash(computed: &str, stored_hash: &str) -> bool {
     computed.len() == stored_hash.len()
         && bool::from(computed.as_bytes().ct_eq(stored_hash.as_bytes()))
 }

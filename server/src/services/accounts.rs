@@ -218,11 +218,12 @@ pub async fn authenticate(
     if !api_key::is_well_formed(key) {
         return Err(ApiError::unauthorized("the API key is malformed"));
     }
+    let hash = api_key::hash(key);
     let record = state
         .storage()
-        .find_api_key_by_hash(&api_key::hash(key))
+        .find_api_key_by_hash(&hash)
         .await?
-        .filter(|r| api_key::verify(key, &r.key_hash))
+        .filter(|r| api_key::same_hash(&hash, &r.key_hash))
         .ok_or_else(|| ApiError::unauthorized("the API key is not valid"))?;
     let now = now_ms();
     if record.revoked_at.is_some() {

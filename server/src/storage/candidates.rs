@@ -53,10 +53,6 @@ pub struct CandidateRecord {
 }
 
 impl CandidateRecord {
-    pub fn id(&self) -> &CandidateId {
-        &self.summary.id
-    }
-
     /// What matching needs to know about the candidate.
     pub fn profile(&self) -> CandidateProfile {
         let c = &self.summary;

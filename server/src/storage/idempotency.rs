@@ -14,7 +14,9 @@ pub struct IdempotencyRecord {
     pub key_hash: String,
     pub user_id: UserId,
     pub method: String,
+    /// The request path, without its query string.
     pub path: String,
+    /// Digest of the query string and body, keyed by the Idempotency-Key.
     pub body_sha256: String,
     pub status: Option<i64>,
     pub response_sealed: Option<String>,

@@ -569,7 +569,16 @@ both_backends!(
         )
         .await
         .assert_problem(403, "forbidden");
-        assert!(!viewer_id.is_empty());
+        // ...and may revoke its own.
+        let own = app
+            .call(
+                Method::POST,
+                &format!("/v1/api-keys/{viewer_id}/revoke"),
+                Some(&viewer),
+                None,
+            )
+            .await;
+        assert_eq!(own.status, StatusCode::OK);
     }
 );
 

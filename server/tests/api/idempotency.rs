@@ -176,6 +176,12 @@ async fn server_errors_are_not_stored_and_old_entries_expire() {
     // A request whose key is held by one still running gets 409 + Retry-After.
     let mut pending = stored.clone();
     pending.key_hash = hash("in-flight");
+    pending.body_sha256 = mismatch_server::idempotency::request_digest(
+        user_id.as_str(),
+        "in-flight",
+        "",
+        &serde_json::to_vec(&body).unwrap(),
+    );
     pending.created_at = mismatch_server::state::now_ms();
     app.state
         .storage()
@@ -353,3 +359,49 @@ both_backends!(
         assert_ne!(again.json()["id"], first.json()["id"]);
     }
 );
+
+#[tokio::test]
+async fn the_query_string_counts_but_is_not_stored_in_clear() {
+    let app = TestApp::new(false).await.unwrap();
+    let key = app.admin_key.clone();
+    let upload = |query: &'static str| {
+        app.send(
+            Request::post(format!("/v1/candidates/upload?filename={query}"))
+                .header("authorization", format!("Bearer {key}"))
+                .header("content-type", "text/plain")
+                .header("idempotency-key", "upload-1")
+                .body(Body::from("Jane Doe\njane@example.org\nPython, 5 years"))
+                .unwrap(),
+        )
+    };
+    let first = upload("Jane_Doe_CV.txt").await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let user_id = app
+        .state
+        .storage()
+        .list_api_keys(None, None, 1)
+        .await
+        .unwrap()
+        .items[0]
+        .user_id
+        .clone();
+    let stored = app
+        .state
+        .storage()
+        .get_idempotency(&sealed::lookup_hash(&[user_id.as_str(), "upload-1"]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.path, "/v1/candidates/upload");
+    assert!(!stored.body_sha256.contains("Jane"));
+    // Another file name with the same key and body is another request.
+    upload("Someone_Else.txt")
+        .await
+        .assert_problem(422, "idempotency_key_reused");
+    assert_eq!(
+        upload("Jane_Doe_CV.txt")
+            .await
+            .header("idempotent-replayed"),
+        Some("true")
+    );
+}
