@@ -71,6 +71,26 @@ export async function runScenario(sdk, env) {
   const created = await admin.createApiKey({ name: `js-e2e-${env.stamp}`, role: 'recruiter' });
   facts.apiKey = { role: created.role, secretPrefix: created.key.slice(0, 3) };
   const apiKey = created.key;
+  // Rotation: by default the old key keeps working for an overlap; with
+  // overlapSeconds 0 it stops at once.
+  const spare = await admin.createApiKey({ name: `js-spare-${env.stamp}`, role: 'viewer' });
+  const renewed = await admin.rotateApiKey(spare.id);
+  const oldStillWorks = await expectFailure(
+    sdk,
+    new sdk.Client({ baseUrl: env.baseUrl, apiKey: spare.key, maxRetries: 0 }).listJobs({ limit: 1 }),
+  );
+  const rotatedNow = await admin.rotateApiKey(renewed.id, { overlapSeconds: 0 });
+  const renewedGone = await expectFailure(
+    sdk,
+    new sdk.Client({ baseUrl: env.baseUrl, apiKey: renewed.key, maxRetries: 0 }).listJobs({ limit: 1 }),
+  );
+  facts.rotation = {
+    previousKeyId: renewed.previous_key_id === spare.id,
+    previousKeyExpiresAt: typeof renewed.previous_key_expires_at,
+    oldStillWorks: oldStillWorks.threw,
+    secondPrevious: rotatedNow.previous_key_id === renewed.id,
+    renewedGone,
+  };
 
   const client = new sdk.Client({ baseUrl: env.baseUrl, apiKey, interceptors: [recorder] });
 
@@ -233,6 +253,12 @@ export async function runScenario(sdk, env) {
 export function checkScenario(assert, facts) {
   assert.equal(facts.apiKey.role, 'recruiter');
   assert.equal(facts.apiKey.secretPrefix, 'mm_');
+  assert.equal(facts.rotation.previousKeyId, true);
+  assert.equal(facts.rotation.previousKeyExpiresAt, 'string');
+  assert.equal(facts.rotation.oldStillWorks, false, 'the rotated key works during the overlap');
+  assert.equal(facts.rotation.secondPrevious, true);
+  assert.equal(facts.rotation.renewedGone.status, 401);
+  assert.equal(facts.rotation.renewedGone.code, 'unauthorized');
 
   const lower = facts.candidate.skills.map((s) => s.toLowerCase());
   for (const skill of ['python', 'postgresql', 'kubernetes']) {

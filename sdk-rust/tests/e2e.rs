@@ -129,6 +129,38 @@ async fn recruiting_scenario() {
     let client = Client::new(ClientOptions::new(&env.base_url).with_api_key(&secret))
         .expect("recruiter client");
 
+    // Rotation: by default the old key keeps working for an overlap; with
+    // overlap_seconds=0 it stops at once.
+    let spare = call(
+        &admin,
+        "createApiKey",
+        json!({"body": {"name": unique("spare"), "role": "viewer"}}),
+    )
+    .await;
+    let spare_id = spare.body["id"].as_str().unwrap().to_owned();
+    let spare_secret = spare.body["key"].as_str().unwrap().to_owned();
+    let renewed = call(&admin, "rotateApiKey", json!({"key_id": spare_id})).await;
+    assert_eq!(renewed.body["previous_key_id"], spare_id.as_str());
+    assert!(renewed.body["previous_key_expires_at"].is_string());
+    let old_spare = Client::new(ClientOptions::new(&env.base_url).with_api_key(&spare_secret))
+        .expect("old key client");
+    call(&old_spare, "listJobs", json!({"limit": 1})).await;
+    let renewed_id = renewed.body["id"].as_str().unwrap().to_owned();
+    let renewed_secret = renewed.body["key"].as_str().unwrap().to_owned();
+    call(
+        &admin,
+        "rotateApiKey",
+        json!({"key_id": renewed_id, "overlap_seconds": 0}),
+    )
+    .await;
+    let gone = Client::new(ClientOptions::new(&env.base_url).with_api_key(&renewed_secret))
+        .expect("rotated key client")
+        .call("listJobs", json!({"limit": 1}), CallOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(gone.status(), Some(401));
+    assert_eq!(gone.kind(), ErrorKind::Authentication);
+
     // 2. A candidate from resume text, and one from a PDF upload.
     let resume_text = std::fs::read_to_string(env.fixtures.join("resume.txt")).unwrap();
     let candidate = call(
