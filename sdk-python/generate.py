@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Generates the typed Python layer of the SDK from the OpenAPI document.
+"""Generates the typed Python layer of the SDK from the operation description.
 
-Reads ``openapi.json`` (OpenAPI 3.1, as written by the server) and writes two
-modules of ``python/mismatch_recruiter/``, plus the stubtest allowlist and the
-export block of ``__init__.py``:
+Reads ``sdk-rust/codegen/operations.json``, the normalised description of
+``openapi.json`` that ``mismatch-codegen`` writes (operations with their
+parameters merged and resolved, body and response kinds, pagination, and the
+component schemas), and writes two modules of ``python/mismatch_recruiter/``,
+plus the stubtest allowlist and the export block of ``__init__.py``:
 
 * ``_models.py``: one dataclass per object schema (components and inline
   objects), with ``from_dict`` / ``to_dict``; string enums become
@@ -21,7 +23,10 @@ the Rust SDK has already decoded each response into its typed (generated)
 model before handing it over as JSON. Standard library only, so it runs before
 anything is installed.
 
-Usage: generate.py [--spec PATH] [--models-out PATH] [--client-out PATH] [--check]
+``cargo run -p mismatch-codegen`` runs this script after writing the
+description; run it alone after changing only this script.
+
+Usage: generate.py [--description PATH] [--models-out PATH] [--client-out PATH] [--check]
   --check  exit 1 (and write nothing) if the output would change.
 """
 
@@ -38,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SPEC = HERE.parent / "openapi.json"
+DEFAULT_DESCRIPTION = HERE.parent / "sdk-rust" / "codegen" / "operations.json"
 DEFAULT_MODELS_OUT = HERE / "python" / "mismatch_recruiter" / "_models.py"
 DEFAULT_CLIENT_OUT = HERE / "python" / "mismatch_recruiter" / "_client.py"
 DEFAULT_ALLOWLIST = HERE / "stubtest-allowlist.txt"
@@ -46,7 +51,6 @@ DEFAULT_INIT = HERE / "python" / "mismatch_recruiter" / "__init__.py"
 BEGIN_EXPORTS = "# BEGIN GENERATED EXPORTS (generate.py writes this block; do not edit it)\n"
 END_EXPORTS = "# END GENERATED EXPORTS\n"
 
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 RESERVED_ARGS = {"self", "file", "idempotency_key", "extra_headers", "args", "body", "data"}
 JSON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 # Methods that carry an Idempotency-Key (the Rust SDK makes one when none is
@@ -161,12 +165,13 @@ class Operation:
     body_required: bool
     result: PyType | None
     deprecated: bool
+    paginated: bool
 
 
 class Generator:
-    def __init__(self, spec: dict[str, Any]) -> None:
-        self.spec = spec
-        self.schemas: dict[str, Any] = spec.get("components", {}).get("schemas", {})
+    def __init__(self, description: dict[str, Any]) -> None:
+        self.description = description
+        self.schemas: dict[str, Any] = description.get("schemas", {})
         self.models: dict[str, Model] = {}
         self.aliases: dict[str, str] = {}
         self.names = {name: pascal(name) for name in self.schemas}
@@ -384,13 +389,7 @@ class Generator:
     # --- operations -----------------------------------------------------------
 
     def operations(self) -> list[Operation]:
-        ops: list[Operation] = []
-        for path, item in self.spec.get("paths", {}).items():
-            shared = item.get("parameters", [])
-            for method in HTTP_METHODS:
-                op = item.get(method)
-                if op is not None:
-                    ops.append(self.operation(path, method, op, shared))
+        ops = [self.operation(op) for op in self.description.get("operations", [])]
         seen: set[str] = set()
         for op in ops:
             if op.operation_id in seen:
@@ -398,65 +397,48 @@ class Generator:
             seen.add(op.operation_id)
         return ops
 
-    def operation(self, path: str, method: str, op: dict[str, Any], shared: list[Any]) -> Operation:
-        op_id = op.get("operationId")
+    def operation(self, op: dict[str, Any]) -> Operation:
+        """One operation of the description (parameters merged and resolved,
+        the Idempotency-Key left to the transport, body and response kinds
+        decided by mismatch-codegen)."""
+        op_id = op.get("id")
         if not op_id:
-            raise SpecError(f"{method.upper()} {path} has no operationId")
+            raise SpecError(f"{op.get('method')} {op.get('path')} has no id")
         context = pascal(op_id)
         params: list[Param] = []
         taken: set[str] = set(RESERVED_ARGS)
-        by_key: dict[tuple[str, str], Any] = {}
-        for raw in [*shared, *op.get("parameters", [])]:
-            param = self.deref_param(raw)
-            by_key[(param["in"], param["name"])] = param
-        for (location, name), param in by_key.items():
-            if location == "cookie" or (location == "header" and name.lower() == "idempotency-key"):
-                continue
+        for param in op.get("params", []):
+            name, location = param["name"], param["in"]
             py = identifier(snake(name.replace("-", "")))
             while py in taken:
                 py += "_"
             taken.add(py)
             ptype = self.type_of(param.get("schema", {}), context + pascal(name))
-            params.append(
-                Param(
-                    name,
-                    py,
-                    ptype,
-                    location == "path" or bool(param.get("required")),
-                    location,
-                    param.get("description", ""),
-                )
-            )
+            params.append(Param(name, py, ptype, bool(param["required"]), location, param.get("description", "")))
         body_kind, body_required = "none", False
-        body = op.get("requestBody")
+        body = op.get("body")
         if body is not None:
-            if "$ref" in body:
-                body = self.spec["components"]["requestBodies"][body["$ref"].rsplit("/", 1)[1]]
             body_required = bool(body.get("required"))
-            content = body.get("content", {})
-            json_type = next((c for c in content if is_json(c)), None)
-            if json_type is not None:
-                body_kind = self.body_params(content[json_type].get("schema", {}), context, params, taken, body_required)
-            elif content:
+            if body["kind"] == "json":
+                body_kind = self.body_params(body.get("schema") or {}, context, params, taken, body_required)
+            elif body["kind"] in ("binary", "text"):
+                # Raw bytes either way: the native layer sends them as given.
                 body_kind = "binary"
+            else:
+                raise SpecError(f"{op_id}: unknown body kind {body['kind']!r}")
         return Operation(
             operation_id=op_id,
-            method=method.upper(),
-            path=path,
+            method=op["method"],
+            path=op["path"],
             summary=op.get("summary", ""),
             description=op.get("description", ""),
             params=params,
             body_kind=body_kind,
             body_required=body_required,
-            result=self.result_type(op, context),
+            result=self.result_type(op.get("response") or {}, context),
             deprecated=bool(op.get("deprecated")),
+            paginated=op.get("pagination") is not None,
         )
-
-    def deref_param(self, raw: dict[str, Any]) -> dict[str, Any]:
-        if "$ref" in raw:
-            name = raw["$ref"].rsplit("/", 1)[1]
-            return dict(self.spec["components"]["parameters"][name])
-        return raw
 
     def body_params(
         self, schema: dict[str, Any], context: str, params: list[Param], taken: set[str], required: bool
@@ -487,27 +469,16 @@ class Generator:
             params.append(Param(name, py, ptype, required and name in (always or set()), "body", description))
         return "json"
 
-    def result_type(self, op: dict[str, Any], context: str) -> PyType | None:
-        for status, response in sorted(op.get("responses", {}).items()):
-            if not status.startswith("2"):
-                continue
-            if "$ref" in response:
-                response = self.spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
-            content = response.get("content", {})
-            for content_type, media in content.items():
-                if is_json(content_type):
-                    return self.type_of(media.get("schema", {}), context + "Response")
-            if content:
-                # The Rust SDK hands over non-JSON bodies (CSV, plain text) as a string.
-                textual = all(c.split(";")[0].strip().startswith("text/") for c in content)
-                return PyType("str" if textual else "Any")
-            return None
+    def result_type(self, response: dict[str, Any], context: str) -> PyType | None:
+        kind = response.get("kind", "none")
+        if kind == "json":
+            return self.type_of(response.get("schema") or {}, context + "Response")
+        # The Rust SDK hands over non-JSON bodies (CSV, plain text) as a string.
+        if kind == "text":
+            return PyType("str")
+        if kind == "binary":
+            return PyType("Any")
         return None
-
-
-def is_json(content_type: str) -> bool:
-    base = content_type.split(";")[0].strip().lower()
-    return base == "application/json" or base.endswith("+json")
 
 
 # --- rendering ------------------------------------------------------------------
@@ -724,9 +695,7 @@ def call_body(op: Operation, awaiting: bool) -> list[str]:
 
 def page_item(op: Operation, models: dict[str, Model]) -> str | None:
     """The item type of a cursor-paginated list operation, if this is one."""
-    if op.method != "GET" or op.result is None or not any(
-        p.json_name == "cursor" and p.location == "query" for p in op.params
-    ):
+    if not op.paginated or op.result is None:
         return None
     model = models.get(op.result.ann)
     if model is None:
@@ -805,13 +774,14 @@ class Rendered:
     exports: list[tuple[str, list[str]]]
 
 
-def render(spec: dict[str, Any], models_module: str = "_models", client_module: str = "_client") -> Rendered:
+def render(description: dict[str, Any], models_module: str = "_models", client_module: str = "_client") -> Rendered:
     """The two generated modules, the stubtest allowlist and the names to export.
 
     ``models_module`` and ``client_module`` are the modules' names inside the
     package, so the client imports the models from where they are written.
     """
-    gen = Generator(spec)
+    gen = Generator(description)
+    api_version = description.get("version", "")
     for name in gen.schemas:
         gen.component(name)
     # Operations may add inline models, so they are resolved before rendering.
@@ -839,7 +809,7 @@ def render(spec: dict[str, Any], models_module: str = "_models", client_module: 
     client = ["", "__all__ = ["]
     client += [f"    {name!r}," for name in client_names]
     client += ["]", ""]
-    client.append(f"API_VERSION = {spec.get('info', {}).get('version', '')!r}")
+    client.append(f"API_VERSION = {api_version!r}")
     client.append('"""The ``info.version`` of the OpenAPI document this module was generated from."""')
     client.append("")
     client.append("OPERATIONS: dict[str, str] = {")
@@ -899,7 +869,7 @@ def render_allowlist(gen: Generator, models_module: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
+    parser.add_argument("--description", type=Path, default=DEFAULT_DESCRIPTION)
     parser.add_argument("--models-out", type=Path, default=DEFAULT_MODELS_OUT)
     parser.add_argument("--client-out", type=Path, default=DEFAULT_CLIENT_OUT)
     parser.add_argument("--allowlist", type=Path, default=DEFAULT_ALLOWLIST)
@@ -910,13 +880,13 @@ def main(argv: list[str] | None = None) -> int:
         if options.models_out.parent != options.client_out.parent:
             raise SpecError("--models-out and --client-out must be in the same package folder")
         rendered = render(
-            json.loads(options.spec.read_text(encoding="utf-8")),
+            json.loads(options.description.read_text(encoding="utf-8")),
             models_module=options.models_out.stem,
             client_module=options.client_out.stem,
         )
         init = render_init(options.init.read_text(encoding="utf-8"), rendered.exports)
     except SpecError as err:
-        print(f"generate.py: {options.spec}: {err}", file=sys.stderr)
+        print(f"generate.py: {options.description}: {err}", file=sys.stderr)
         return 2
     outputs = [
         (options.models_out, rendered.models),
@@ -932,7 +902,7 @@ def main(argv: list[str] | None = None) -> int:
     if options.check:
         if not stale:
             names = ", ".join(path.name for path, _ in outputs)
-            print(f"{names} are up to date with {options.spec.name}")
+            print(f"{names} are up to date with {options.description.name}")
             return 0
         for path, current, content in stale:
             diff = difflib.unified_diff(

@@ -37,7 +37,14 @@ step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy (workspace, -D warnings)" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "Rust SDK builds for browsers (clippy, wasm32)" cargo clippy --locked -p mismatch-recruiter --target wasm32-unknown-unknown -- -D warnings
 step "test fixtures are reproducible" bash -c 'python3 tests/fixtures/make_fixtures.py >/dev/null && git diff --exit-code -- tests/fixtures'
-step "generated Rust client is up to date" cargo run --quiet --locked -p mismatch-codegen -- --check
+# One front-end for every SDK: mismatch-codegen describes openapi.json once
+# (sdk-rust/codegen/operations.json) and checks the Rust client, the Python and
+# JS emitters' output and the JS bundle (which needs sdk-js's node_modules).
+generated_code_is_fresh() {
+  (cd sdk-js && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || return 1
+  cargo run --quiet --locked -p mismatch-codegen -- --check
+}
+step "generated code of every SDK is up to date with openapi.json" generated_code_is_fresh
 
 # --- Rust unit and integration tests (openapi.json drift is one of them) ------
 # The SDK's end-to-end scenario needs the live server started below, where it runs.

@@ -1,4 +1,6 @@
-// The generator: committed output is current, and the spec → TypeScript rules.
+// The generator: committed output is current, and the description → TypeScript rules.
+// It reads sdk-rust/codegen/operations.json, the operation description that
+// mismatch-codegen writes from openapi.json.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,27 +13,35 @@ import { camelCase, collectOperations, emitDts, emitJs, tsType } from '../script
 
 const sdkRoot = fileURLToPath(new URL('..', import.meta.url));
 const specPath = fileURLToPath(new URL('../../openapi.json', import.meta.url));
+const descriptionPath = fileURLToPath(new URL('../../sdk-rust/codegen/operations.json', import.meta.url));
 const generator = join(sdkRoot, 'scripts', 'generate.mjs');
 
 function runGenerator(args) {
   return spawnSync(process.execPath, [generator, ...args], { cwd: sdkRoot, encoding: 'utf8' });
 }
 
-test('committed src/generated.js and index.d.ts match openapi.json (--check)', () => {
+test('committed src/generated.js and index.d.ts match the operation description (--check)', () => {
   const result = runGenerator(['--check']);
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /up to date/);
 });
 
-test('--check fails when the spec gains an operation', () => {
-  const spec = JSON.parse(readFileSync(specPath, 'utf8'));
-  spec.paths['/v1/__generator_probe'] = {
-    get: { operationId: 'probeGenerator', responses: { 200: { description: 'ok' } } },
-  };
+test('--check fails when the description gains an operation', () => {
+  const description = JSON.parse(readFileSync(descriptionPath, 'utf8'));
+  description.operations.push({
+    id: 'probeGenerator',
+    method: 'GET',
+    path: '/v1/__generator_probe',
+    path_params: [],
+    params: [],
+    body: null,
+    response: { status: 200, kind: 'none' },
+    pagination: null,
+  });
   const dir = mkdtempSync(join(tmpdir(), 'mm-gen-'));
-  const changed = join(dir, 'openapi.json');
-  writeFileSync(changed, JSON.stringify(spec));
-  const result = runGenerator(['--check', '--spec', changed]);
+  const changed = join(dir, 'operations.json');
+  writeFileSync(changed, JSON.stringify(description));
+  const result = runGenerator(['--check', '--description', changed]);
   assert.equal(result.status, 1);
   assert.match(result.stderr, /out of date/);
   // --check never writes: the committed output still matches the real spec.
@@ -80,22 +90,37 @@ test('OpenAPI 3.1 schemas become the expected TypeScript', () => {
 });
 
 test('methods take path parameters, body or bytes, query parameters and options in that order', () => {
-  const spec = {
-    paths: {
-      '/v1/things/{thing_id}/parts': {
-        parameters: [{ name: 'thing_id', in: 'path', required: true, schema: { type: 'string' } }],
-        post: {
-          operationId: 'upload_thing_part',
-          parameters: [{ name: 'file_name', in: 'query', required: true, schema: { type: 'string' } }],
-          requestBody: { content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
-          responses: { 201: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Part' } } } } },
-        },
-        delete: { operationId: 'deleteParts', parameters: [], responses: { 204: { description: 'gone' } } },
+  // What mismatch-codegen writes for a binary upload under a path parameter
+  // and a bodiless DELETE.
+  const thingId = { name: 'thing_id', in: 'path', required: true, description: '', schema: { type: 'string' } };
+  const description = {
+    title: 'things',
+    version: '1',
+    operations: [
+      {
+        id: 'upload_thing_part',
+        method: 'POST',
+        path: '/v1/things/{thing_id}/parts',
+        path_params: ['thing_id'],
+        params: [thingId, { name: 'file_name', in: 'query', required: true, description: '', schema: { type: 'string' } }],
+        body: { kind: 'binary', content_type: 'application/octet-stream', required: false, schema: null },
+        response: { status: 201, kind: 'json', schema: { $ref: '#/components/schemas/Part' } },
+        pagination: null,
       },
-    },
-    components: { schemas: { Part: { type: 'object', properties: { id: { type: 'string' } } } } },
+      {
+        id: 'deleteParts',
+        method: 'DELETE',
+        path: '/v1/things/{thing_id}/parts',
+        path_params: ['thing_id'],
+        params: [thingId],
+        body: null,
+        response: { status: 204, kind: 'none', schema: null },
+        pagination: null,
+      },
+    ],
+    schemas: { Part: { type: 'object', properties: { id: { type: 'string' } } } },
   };
-  const ops = collectOperations(spec);
+  const ops = collectOperations(description);
   assert.deepEqual(
     ops.map((op) => [op.name, op.method, op.body.kind, op.response]),
     [
@@ -103,7 +128,7 @@ test('methods take path parameters, body or bytes, query parameters and options 
       ['deleteParts', 'DELETE', 'none', 'null'],
     ],
   );
-  const dts = emitDts(spec, ops);
+  const dts = emitDts(description, ops);
   assert.match(
     dts,
     /uploadThingPart\(thingId: string, data: Uint8Array \| ArrayBuffer \| Blob, params: UploadThingPartParams, options\?: RequestOptions\): Promise<Part>;/,

@@ -1,4 +1,8 @@
-"""The generator: its output for a small spec, and that the committed output is fresh."""
+"""The generator: its output for a small description, and that the committed output is fresh.
+
+The generator reads the operation description ``mismatch-codegen`` writes; the
+fixture ``mini_operations.json`` is that description of ``mini_openapi.json``
+(``cargo run -p mismatch-codegen -- --check`` keeps the two in step)."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import pytest
 SDK = Path(__file__).resolve().parent.parent
 GENERATOR = SDK / "generate.py"
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "mini_openapi.json"
+DESCRIPTION = Path(__file__).resolve().parent / "fixtures" / "mini_operations.json"
 SPEC = SDK.parent / "openapi.json"
 PACKAGE_DIR = SDK / "python" / "mismatch_recruiter"
 COMMITTED_MODELS = PACKAGE_DIR / "_models.py"
@@ -64,7 +69,7 @@ def mini(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     """The generator's output for the fixture spec, imported inside the package:
     one namespace holding the names of both generated modules."""
     directory = tmp_path_factory.mktemp("gen")
-    result = run_generator("--spec", str(FIXTURE), *scratch_outputs(directory))
+    result = run_generator("--description", str(DESCRIPTION), *scratch_outputs(directory))
     assert result.returncode == 0, result.stderr
     # The models first: the client module imports them by their module name.
     models = load_in_package(directory / "_mini_models.py")
@@ -273,14 +278,23 @@ def test_bad_response_shape_is_a_decode_error(mini: ModuleType) -> None:
     assert info.value.body == {"unexpected": True}
 
 
-def test_generator_rejects_what_it_cannot_express(tmp_path: Path) -> None:
+def test_the_fixture_description_describes_the_fixture_spec() -> None:
     spec = json.loads(FIXTURE.read_text())
-    spec["paths"]["/health/live"]["get"].pop("operationId")
+    ids = [op["operationId"] for item in spec["paths"].values() for op in item.values() if isinstance(op, dict)]
+    described = json.loads(DESCRIPTION.read_text())
+    assert [op["id"] for op in described["operations"]] == ids
+    assert described["schemas"] == spec["components"]["schemas"]
+
+
+def test_generator_rejects_what_it_cannot_express(tmp_path: Path) -> None:
+    described = json.loads(DESCRIPTION.read_text())
+    upload = next(op for op in described["operations"] if op["id"] == "uploadCandidate")
+    upload["body"]["kind"] = "multipart"
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps(spec))
-    result = run_generator("--spec", str(bad), *scratch_outputs(tmp_path))
+    bad.write_text(json.dumps(described))
+    result = run_generator("--description", str(bad), *scratch_outputs(tmp_path))
     assert result.returncode == 2
-    assert "operationId" in result.stderr
+    assert "unknown body kind 'multipart'" in result.stderr
     assert not (tmp_path / "_mini_models.py").exists()
     assert not (tmp_path / "_mini_client.py").exists()
 
@@ -306,7 +320,7 @@ def test_check_fails_on_a_stale_file(tmp_path: Path) -> None:
 
 
 def test_mini_outputs_allowlist_and_exports(mini: ModuleType, tmp_path: Path) -> None:
-    result = run_generator("--spec", str(FIXTURE), *scratch_outputs(tmp_path))
+    result = run_generator("--description", str(DESCRIPTION), *scratch_outputs(tmp_path))
     assert result.returncode == 0, result.stderr
     allowlist = (tmp_path / "allowlist.txt").read_text().splitlines()
     entries = [line for line in allowlist if line and not line.startswith("#")]
@@ -355,7 +369,7 @@ def test_generated_code_for_every_construct_passes_mypy_strict(tmp_path: Path) -
     package = tmp_path / "mismatch_recruiter"
     shutil.copytree(Path(mismatch_recruiter.__file__).parent, package, ignore=shutil.ignore_patterns("*.so", "__pycache__"))
     result = run_generator(
-        "--spec", str(FIXTURE),
+        "--description", str(DESCRIPTION),
         "--models-out", str(package / "_models.py"),
         "--client-out", str(package / "_client.py"),
         "--allowlist", str(tmp_path / "allowlist.txt"),

@@ -1,6 +1,7 @@
 //! Generator of the Rust SDK (`sdk-rust/src/generated.rs` and
 //! `sdk-rust/src/operations.rs`) from the server's `openapi.json`.
 
+pub mod describe;
 pub mod downconvert;
 pub mod generate;
 

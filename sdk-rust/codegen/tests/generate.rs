@@ -152,3 +152,73 @@ fn header_parameters_text_bodies_and_raw_responses_are_dispatched() {
     assert!(ops.contains("args.optional(\"X-Trace-Id\")"), "{ops}");
     assert!(ops.contains("args.required(\"dry_run\")"), "{ops}");
 }
+
+#[test]
+fn the_committed_description_is_that_of_openapi_json() {
+    let spec = read(&workspace_root().join("openapi.json"));
+    let described = mismatch_codegen::describe::describe(&spec).unwrap();
+    let committed =
+        std::fs::read_to_string(workspace_root().join("sdk-rust/codegen/operations.json"))
+            .expect("sdk-rust/codegen/operations.json is committed");
+    assert_eq!(
+        committed,
+        mismatch_codegen::describe::to_text(&described),
+        "run `cargo run -p mismatch-codegen`"
+    );
+    // Every emitter reads the same facts: one entry per operation of the
+    // spec, in spec order, and the component schemas verbatim.
+    let ids: Vec<_> = described["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|op| op["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, operation_ids(&spec));
+    assert_eq!(described["schemas"], spec["components"]["schemas"]);
+    let paginated: Vec<_> = described["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|op| !op["pagination"].is_null())
+        .map(|op| op["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paginated,
+        [
+            "listApiKeys",
+            "listCandidates",
+            "listJobs",
+            "listSalaryModels"
+        ]
+    );
+}
+
+/// `--check` on another document: fresh after a write, stale after an edit,
+/// and it never writes.
+#[test]
+fn check_reports_a_stale_output_and_writes_nothing() {
+    let exe = env!("CARGO_BIN_EXE_mismatch-codegen");
+    let spec = workspace_root().join("sdk-rust/codegen/tests/fixtures/api-3.1.json");
+    let out = std::env::temp_dir().join(format!("mismatch-codegen-check-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    let run = |check: bool| {
+        let mut command = std::process::Command::new(exe);
+        command.arg("--spec").arg(&spec).arg("--out").arg(&out);
+        if check {
+            command.arg("--check");
+        }
+        command.output().unwrap()
+    };
+    assert!(run(false).status.success());
+    assert!(run(true).status.success());
+    let description = out.join("operations.json");
+    let edited = std::fs::read_to_string(&description)
+        .unwrap()
+        .replace("\"GET\"", "\"PUT\"");
+    std::fs::write(&description, &edited).unwrap();
+    let stale = run(true);
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&stale.stderr).contains("operations.json is out of date"));
+    assert_eq!(std::fs::read_to_string(&description).unwrap(), edited);
+    std::fs::remove_dir_all(&out).unwrap();
+}
