@@ -7,7 +7,7 @@ use crate::call::{Args, CallOptions, CallResponse};
 use crate::error::Error;
 use crate::generated;
 use crate::options::ClientOptions;
-use crate::transport::{CallContext, HookState, TransportConfig};
+use crate::state::{CallContext, HookState, TransportConfig};
 
 /// The mismatch-recruiter API client.
 ///
@@ -142,7 +142,7 @@ impl Client {
         args: Value,
         options: CallOptions,
     ) -> Result<CallResponse, Error> {
-        let operation = crate::operation::find_operation(operation_id).ok_or_else(|| {
+        let operation = crate::operations::find_operation(operation_id).ok_or_else(|| {
             Error::invalid_argument(format!("unknown operation {operation_id:?}"))
         })?;
         let args = Args::new(operation, args)?;
@@ -189,7 +189,7 @@ impl Client {
         options: CallOptions,
         max_items: usize,
     ) -> Result<Vec<Value>, Error> {
-        let operation = crate::operation::find_operation(operation_id).ok_or_else(|| {
+        let operation = crate::operations::find_operation(operation_id).ok_or_else(|| {
             Error::invalid_argument(format!("unknown operation {operation_id:?}"))
         })?;
         if !operation.query_params.iter().any(|q| q.name == "cursor") {

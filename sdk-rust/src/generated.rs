@@ -2585,7 +2585,7 @@ Version: 0.1.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::transport::HookState,
+    pub(crate) inner: crate::state::HookState,
 }
 impl Client {
     /// Create a new client.
@@ -2593,7 +2593,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::transport::HookState) -> Self {
+    pub fn new(baseurl: &str, inner: crate::state::HookState) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -2612,7 +2612,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::transport::HookState,
+        inner: crate::state::HookState,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -2621,7 +2621,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::transport::HookState> for Client {
+impl ClientInfo<crate::state::HookState> for Client {
     fn api_version() -> &'static str {
         "0.1.0"
     }
@@ -2631,7 +2631,7 @@ impl ClientInfo<crate::transport::HookState> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::transport::HookState {
+    fn inner(&self) -> &crate::state::HookState {
         &self.inner
     }
 }
@@ -2639,7 +2639,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::transport::HookState>,
+        Client: ClientHooks<crate::state::HookState>,
     {}
 };
 #[allow(clippy::all)]

@@ -46,15 +46,18 @@ mod operation;
 mod operations;
 mod options;
 mod rt;
+mod state;
 mod transport;
 
 pub use call::{CallOptions, CallResponse};
 pub use client::Client;
 pub use error::{Error, ErrorKind};
 pub use generated::types;
-pub use operation::{BodyKind, OperationInfo, QueryParam, find_operation, operations};
+pub use operation::{BodyKind, OperationInfo, QueryParam};
+pub use operations::{find_operation, operations};
 pub use options::{API_KEY_ENV, BASE_URL_ENV, ClientOptions, default_user_agent};
-pub use transport::{HookState, IDEMPOTENCY_KEY, REQUEST_ID};
+pub use state::HookState;
+pub use transport::{IDEMPOTENCY_KEY, REQUEST_ID};
 
 /// The `openapi.json` version the generated code was built from.
 pub const API_VERSION: &str = operations::API_VERSION;

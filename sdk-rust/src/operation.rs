@@ -1,7 +1,8 @@
 //! Description of the API's operations, for the language bindings.
 //!
-//! The table itself ([`crate::operations::OPERATIONS`]) is generated from
-//! `openapi.json`; these are the types it is made of.
+//! The table itself ([`crate::operations::OPERATIONS`], with
+//! [`crate::operations::find_operation`]) is generated from `openapi.json`;
+//! these are the types it is made of.
 
 /// How an operation takes its request body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,14 +60,4 @@ pub struct OperationInfo {
     pub success_status: u16,
     /// The spec's one-line summary, if any.
     pub summary: &'static str,
-}
-
-/// Every operation of the API, in spec order.
-pub fn operations() -> &'static [OperationInfo] {
-    crate::operations::OPERATIONS
-}
-
-/// The operation with this `operationId`.
-pub fn find_operation(operation_id: &str) -> Option<&'static OperationInfo> {
-    operations().iter().find(|op| op.id == operation_id)
 }

@@ -442,6 +442,14 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Predict a salary",
     },
 ];
+/// Every operation of the API, in spec order.
+pub fn operations() -> &'static [OperationInfo] {
+    OPERATIONS
+}
+/// The operation with this `operationId`.
+pub fn find_operation(operation_id: &str) -> Option<&'static OperationInfo> {
+    OPERATIONS.iter().find(|op| op.id == operation_id)
+}
 /// Calls `operation_id` through its generated typed method.
 pub(crate) async fn dispatch(
     api: &Client,

@@ -35,78 +35,20 @@
 //!
 //! [`Client::call`]: crate::Client::call
 
-use std::sync::atomic::{AtomicU16, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, Request, Response, StatusCode};
 
 use crate::generated;
+use crate::state::{HookState, TransportConfig};
 
 /// Header carrying the idempotency key of a POST, PATCH or DELETE.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// Header carrying the server's request id.
 pub const REQUEST_ID: &str = "x-request-id";
-
-/// Client-wide transport settings, shared by every clone of the client.
-pub(crate) struct TransportConfig {
-    pub(crate) authorization: Option<HeaderValue>,
-    pub(crate) user_agent: Option<HeaderValue>,
-    pub(crate) max_retries: u32,
-    pub(crate) initial_retry_delay: Duration,
-    pub(crate) max_retry_delay: Duration,
-    /// Browsers have no client-wide timeout, so it is set per request there.
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) timeout: Duration,
-}
-
-/// Per-call settings and results of one [`Client::call`](crate::Client::call).
-#[derive(Default)]
-pub(crate) struct CallContext {
-    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
-    pub(crate) idempotency_key: Option<HeaderValue>,
-    pub(crate) attempts: AtomicU32,
-    /// Status of the last response (0 before any).
-    pub(crate) last_status: AtomicU16,
-    pub(crate) request_id: Mutex<Option<String>>,
-}
-
-impl CallContext {
-    pub(crate) fn attempts(&self) -> u32 {
-        self.attempts.load(Ordering::Relaxed)
-    }
-
-    pub(crate) fn last_status(&self) -> Option<u16> {
-        Some(self.last_status.load(Ordering::Relaxed)).filter(|s| *s != 0)
-    }
-
-    pub(crate) fn request_id(&self) -> Option<String> {
-        self.request_id
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
-    }
-}
-
-/// State the generated client carries (its `inner`): the shared transport
-/// settings plus, for dynamic calls, that call's context.
-#[derive(Clone)]
-pub struct HookState {
-    pub(crate) config: Arc<TransportConfig>,
-    pub(crate) call: Option<Arc<CallContext>>,
-}
-
-impl std::fmt::Debug for HookState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print the Authorization value.
-        f.debug_struct("HookState")
-            .field("max_retries", &self.config.max_retries)
-            .field("dynamic_call", &self.call.is_some())
-            .finish_non_exhaustive()
-    }
-}
 
 impl ClientHooks<HookState> for generated::Client {
     async fn exec(&self, request: Request, _info: &OperationInfo) -> reqwest::Result<Response> {
@@ -281,7 +223,11 @@ pub(crate) fn retry_after(headers: &HeaderMap, cap: Duration) -> Option<Duration
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicU32;
+
     use super::*;
+    use crate::state::CallContext;
 
     fn config(initial_ms: u64, cap_ms: u64) -> TransportConfig {
         TransportConfig {

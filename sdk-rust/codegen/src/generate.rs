@@ -67,7 +67,7 @@ fn run_progenitor(spec: &OpenAPI) -> Result<TokenStream> {
         // The SDK implements `ClientHooks` itself (auth, retries); a missing
         // implementation must be a compile error, not a silent default.
         .with_hooks(HooksMode::Expected)
-        .with_inner_type(quote!(crate::transport::HookState));
+        .with_inner_type(quote!(crate::state::HookState));
     let mut generator = Generator::new(&settings);
     generator
         .generate_tokens(spec)
@@ -447,6 +447,16 @@ fn operations_file(
 
         /// Every operation of the API, in spec order.
         pub static OPERATIONS: &[OperationInfo] = &[#(#table),*];
+
+        /// Every operation of the API, in spec order.
+        pub fn operations() -> &'static [OperationInfo] {
+            OPERATIONS
+        }
+
+        /// The operation with this `operationId`.
+        pub fn find_operation(operation_id: &str) -> Option<&'static OperationInfo> {
+            OPERATIONS.iter().find(|op| op.id == operation_id)
+        }
 
         /// Calls `operation_id` through its generated typed method.
         pub(crate) async fn dispatch(
