@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,11 +17,6 @@ class Live:
     admin_api_key: str
     flaky_url: str
     fixtures: Path
-
-    def flaky_stats(self) -> dict[str, int]:
-        with urllib.request.urlopen(f"{self.flaky_url.rstrip('/')}/__flaky/stats", timeout=10) as r:
-            stats: dict[str, int] = json.loads(r.read())
-        return stats
 
 
 E2E_REASON = "MISMATCH_BASE_URL is not set: the end-to-end tests need a live server"
@@ -60,9 +52,3 @@ def live() -> Live:
         flaky_url=os.environ["MISMATCH_FLAKY_URL"],
         fixtures=Path(os.environ["MISMATCH_FIXTURES"]),
     )
-
-
-@pytest.fixture
-def unique() -> str:
-    """A suffix that keeps names unique across runs and SDKs on one server."""
-    return f"py-{time.time_ns()}"
