@@ -19,7 +19,7 @@
 //! no other input.
 
 use anyhow::{Context, Result, anyhow, bail};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// Methods in the order operations of one path are listed.
 const HTTP_METHODS: [&str; 8] = [
@@ -199,18 +199,11 @@ fn request_body(spec: &Value, op: &Value) -> Result<Value> {
     };
     let body = resolve(spec, body)?;
     let required = body.get("required") == Some(&Value::Bool(true));
-    let content = body
-        .get("content")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    if let Some((ct, media)) = content.iter().find(|(ct, _)| is_json(ct)) {
-        return Ok(json!({
-            "kind": "json",
-            "content_type": ct,
-            "required": required,
-            "schema": media.get("schema").cloned().unwrap_or_else(|| json!({})),
-        }));
+    let content = content_of(&body);
+    if let Some((ct, schema)) = json_media(&content) {
+        return Ok(
+            json!({ "kind": "json", "content_type": ct, "required": required, "schema": schema }),
+        );
     }
     // Raw bytes: the first media type that is not a form encoding.
     let Some((ct, _)) = content.iter().find(|(ct, _)| {
@@ -230,6 +223,26 @@ fn request_body(spec: &Value, op: &Value) -> Result<Value> {
     }))
 }
 
+/// The `content` map of a request body or response.
+fn content_of(value: &Value) -> Map<String, Value> {
+    value
+        .get("content")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The first JSON media type of a `content` map, with its schema.
+fn json_media(content: &Map<String, Value>) -> Option<(&String, Value)> {
+    content
+        .iter()
+        .find(|(ct, _)| is_json(ct))
+        .map(|(ct, media)| {
+            let schema = media.get("schema").cloned().unwrap_or_else(|| json!({}));
+            (ct, schema)
+        })
+}
+
 /// The first 2xx response (by status, then `2XX`), and what its body is.
 fn success_response(spec: &Value, op: &Value) -> Result<Value> {
     let responses = op
@@ -246,19 +259,11 @@ fn success_response(spec: &Value, op: &Value) -> Result<Value> {
         return Ok(json!({ "status": 200, "kind": "none", "content_type": null, "schema": null }));
     };
     let status: u16 = code.parse().unwrap_or(200);
-    let response = resolve(spec, &responses[code.as_str()])?;
-    let content = response
-        .get("content")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    if let Some((ct, media)) = content.iter().find(|(ct, _)| is_json(ct)) {
-        return Ok(json!({
-            "status": status,
-            "kind": "json",
-            "content_type": ct,
-            "schema": media.get("schema").cloned().unwrap_or_else(|| json!({})),
-        }));
+    let content = content_of(&resolve(spec, &responses[code.as_str()])?);
+    if let Some((ct, schema)) = json_media(&content) {
+        return Ok(
+            json!({ "status": status, "kind": "json", "content_type": ct, "schema": schema }),
+        );
     }
     let Some(ct) = content.keys().next() else {
         return Ok(
