@@ -1,23 +1,24 @@
 // The browser build (wasm) in headless Chromium: a smoke test against a
-// stand-in server (always), and the end-to-end scenario against the live
-// server when MISMATCH_BASE_URL etc. are set. The page and the package are
-// served from a static server on 127.0.0.1:0. Without Chromium, the wasm
-// build or the server, the tests are skipped, or fail under CI.
+// stand-in server and the matcher cases of tests/scenario/matchers.json
+// (always), and the scenario of tests/scenario/recruiting.json, played by
+// test/scenario.js inside the page, against the live server when
+// MISMATCH_BASE_URL etc. are set. The page and the package are served from a
+// static server on 127.0.0.1:0. Without Chromium, the wasm build or the
+// server, the tests are skipped, or fail under CI.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { checkScenario } from './scenario.js';
 import { browserSkipReason, launchBrowser } from './support/browser.mjs';
 import { LIVE_BODY, startFakeApi } from './support/fake-api.mjs';
 import { startStaticServer } from './support/http.mjs';
 import { liveServerMissing, testNeeding } from './support/needs.mjs';
+import { LIVE_VARIABLES, liveEnv, matcherCases, recruitingScenario } from './support/scenario-data.mjs';
+import { assertSdkFacts } from './support/sdk-checks.js';
 
 const sdkRoot = fileURLToPath(new URL('..', import.meta.url));
 const skipBrowser = browserSkipReason(sdkRoot);
-const skipE2e = skipBrowser || liveServerMissing();
+const skipE2e = skipBrowser || liveServerMissing(LIVE_VARIABLES);
 
 let browser;
 let page;
@@ -95,15 +96,24 @@ testNeeding('browser build: interceptors, retries and typed errors against a sta
   }
 });
 
-testNeeding('browser build: the end-to-end scenario against the live server', skipE2e, { timeout: 180_000 }, async () => {
-  const fixtures = process.env.MISMATCH_FIXTURES;
-  const facts = await page.evaluate((env) => window.runScenario(env), {
-    baseUrl: process.env.MISMATCH_BASE_URL,
-    flakyUrl: process.env.MISMATCH_FLAKY_URL,
-    adminKey: process.env.MISMATCH_ADMIN_API_KEY,
-    resumeText: readFileSync(join(fixtures, 'resume.txt'), 'utf8'),
-    resumePdfBase64: readFileSync(join(fixtures, 'resume.pdf')).toString('base64'),
-    stamp: `browser${Date.now()}`,
-  });
-  checkScenario(assert, facts);
+testNeeding('browser build: every case of matchers.json gets its verdict in Chromium', skipBrowser, { timeout: 30_000 }, async () => {
+  assert.deepEqual(await page.evaluate((cases) => window.checkMatcherCases(cases), matcherCases()), []);
+});
+
+testNeeding('browser build: tests/scenario/recruiting.json against the live server', skipE2e, { timeout: 180_000 }, async () => {
+  const { scenario, files } = recruitingScenario();
+  const encoded = Object.fromEntries(
+    Object.entries(files).map(([name, file]) => [
+      name,
+      typeof file === 'string' ? file : { base64: Buffer.from(file).toString('base64') },
+    ]),
+  );
+  const result = await page.evaluate(([s, env, f]) => window.runScenario(s, env, f), [scenario, liveEnv('browser'), encoded]);
+  if (!result.ok) assert.fail(result.message);
+  assert.equal(result.steps, scenario.steps.length);
+  assert.deepEqual(pageErrors, [], `uncaught page errors (console errors: ${consoleErrors.join(' | ')})`);
+});
+
+testNeeding('browser build: interceptors and error classes against the live server', skipE2e, { timeout: 60_000 }, async () => {
+  assertSdkFacts(assert, await page.evaluate((env) => window.collectSdkFacts(env), liveEnv('browser-checks')));
 });

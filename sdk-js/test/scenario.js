@@ -1,371 +1,504 @@
-// The end-to-end story against a live server, shared by the Node build
-// (test/e2e.test.mjs) and the browser build (test/browser.test.mjs, where it
-// runs inside headless Chromium). It only uses the public SDK API, returns
-// plain JSON facts, and `checkScenario` asserts on them in Node.
-//
-// env: { baseUrl, flakyUrl, adminKey, resumeText, resumePdf: Uint8Array, stamp }
+// The interpreter of tests/scenario (its README.md is the contract): the
+// matcher language, and the steps of recruiting.json played through the SDK's
+// typed methods the way a user calls them. The same file runs in Node
+// (test/e2e.test.mjs) and inside headless Chromium (test/browser.test.mjs), so
+// it imports nothing: the harness hands it the SDK module, the scenario, its
+// files (text as strings, bytes as Uint8Array) and the environment.
 
+/** The data is wrong (an unknown reference or operator, a malformed step). */
+export class ScenarioError extends Error {
+  name = 'ScenarioError';
+}
+
+/** A step did not go as the data says, or the data was wrong at that step. */
+export class StepFailure extends Error {
+  name = 'StepFailure';
+}
+
+const MISSING = Symbol('missing');
+const hasOwn = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
+const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** JSON text of a value for messages, cut to `limit` characters. */
+export function preview(value, limit = 600) {
+  if (value === MISSING) return '(absent)';
+  const text = value === undefined ? 'undefined' : JSON.stringify(value);
+  return text.length > limit ? `${text.slice(0, limit)}… (${text.length} characters)` : text;
+}
+
+// ---------------------------------------------------------------- references
+
+const REFERENCE = /\$\{([^}]*)\}/g;
+const WHOLE_REFERENCE = /^\$\{([^}]*)\}$/;
+
+/** The value `ref` (`name`, `name.field[0].sub`) names in `scope`. */
+function lookup(ref, scope) {
+  const head = /^[^.[\]]+/.exec(ref);
+  if (!head || !hasOwn(scope, head[0])) throw new ScenarioError(`unknown reference \${${ref}}`);
+  let value = scope[head[0]];
+  const rest = ref.slice(head[0].length);
+  const token = /\.([^.[\]]+)|\[(\d+)\]/y;
+  let at = 0;
+  while (at < rest.length) {
+    token.lastIndex = at;
+    const m = token.exec(rest);
+    if (!m) throw new ScenarioError(`malformed reference \${${ref}}`);
+    at = token.lastIndex;
+    if (m[1] !== undefined ? isObject(value) && hasOwn(value, m[1]) : Array.isArray(value) && Number(m[2]) < value.length) {
+      value = m[1] !== undefined ? value[m[1]] : value[Number(m[2])];
+    } else {
+      throw new ScenarioError(`\${${ref}}: no ${m[0]} in ${preview(value, 200)}`);
+    }
+  }
+  return value;
+}
+
+/** `value` with every `${…}` in its strings replaced (README "Values and references"). */
+export function resolve(value, scope) {
+  if (typeof value === 'string') {
+    const whole = WHOLE_REFERENCE.exec(value);
+    if (whole) return lookup(whole[1], scope);
+    return value.replace(REFERENCE, (_, ref) => {
+      const found = lookup(ref, scope);
+      return typeof found === 'string' ? found : JSON.stringify(found);
+    });
+  }
+  if (Array.isArray(value)) return value.map((item) => resolve(item, scope));
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, scope)]));
+  return value;
+}
+
+// ------------------------------------------------------------------ matchers
+
+const TYPES = {
+  string: (v) => typeof v === 'string',
+  number: (v) => typeof v === 'number',
+  integer: (v) => Number.isInteger(v),
+  boolean: (v) => typeof v === 'boolean',
+  null: (v) => v === null,
+  array: (v) => Array.isArray(v),
+  object: (v) => isObject(v),
+};
+
+const COMPARE = {
+  $gt: (a, b) => a > b,
+  $gte: (a, b) => a >= b,
+  $lt: (a, b) => a < b,
+  $lte: (a, b) => a <= b,
+};
+
+/** JSON equality, numbers by value. */
+function jsonEqual(a, b) {
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
+  if (isObject(a)) {
+    return isObject(b) && Object.keys(a).length === Object.keys(b).length && Object.keys(a).every((k) => hasOwn(b, k) && jsonEqual(a[k], b[k]));
+  }
+  return a === b;
+}
+
+function isOperatorObject(matcher) {
+  return isObject(matcher) && Object.keys(matcher).some((key) => key.startsWith('$'));
+}
+
+/** Throws a ScenarioError unless `matcher` is well formed (so a bad one fails whatever the value). */
+export function checkMatcher(matcher) {
+  if (Array.isArray(matcher)) return matcher.forEach(checkMatcher);
+  if (!isObject(matcher)) return;
+  if (!isOperatorObject(matcher)) return Object.values(matcher).forEach(checkMatcher);
+  const pair = (op, arg) => {
+    if (!Array.isArray(arg) || arg.length !== 2) throw new ScenarioError(`${op} takes [a, b], got ${preview(arg)}`);
+    return arg;
+  };
+  for (const [op, arg] of Object.entries(matcher)) {
+    switch (op) {
+      case '$type':
+        if (!hasOwn(TYPES, arg)) throw new ScenarioError(`$type: unknown type ${preview(arg)}`);
+        break;
+      case '$regex':
+        if (typeof arg !== 'string') throw new ScenarioError(`$regex takes a string, got ${preview(arg)}`);
+        try {
+          new RegExp(arg);
+        } catch (err) {
+          throw new ScenarioError(`$regex ${preview(arg)}: ${err.message}`);
+        }
+        break;
+      case '$gt':
+      case '$gte':
+      case '$lt':
+      case '$lte':
+        if (typeof arg !== 'number') throw new ScenarioError(`${op} takes a number, got ${preview(arg)}`);
+        break;
+      case '$len':
+      case '$each':
+      case '$some':
+      case '$none':
+      case '$first':
+      case '$not':
+        checkMatcher(arg);
+        break;
+      case '$filter':
+        pair(op, arg).forEach(checkMatcher);
+        break;
+      case '$sum':
+        if (typeof pair(op, arg)[0] !== 'string') throw new ScenarioError(`$sum: the key must be a string`);
+        checkMatcher(arg[1]);
+        break;
+      case '$before':
+        if (!Array.isArray(arg) || arg.length !== 3 || typeof arg[0] !== 'string') {
+          throw new ScenarioError(`$before takes [key, a, b], got ${preview(arg)}`);
+        }
+        break;
+      case '$null':
+        if (typeof arg !== 'boolean') throw new ScenarioError(`$null takes true or false, got ${preview(arg)}`);
+        break;
+      case '$any':
+        if (!Array.isArray(arg)) throw new ScenarioError(`$any takes an array of matchers`);
+        arg.forEach(checkMatcher);
+        break;
+      default:
+        throw new ScenarioError(
+          op.startsWith('$') ? `unknown operator ${op}` : `key ${op} beside operators (${Object.keys(matcher).join(', ')})`,
+        );
+    }
+  }
+}
+
+/**
+ * Why `value` does not match `matcher`, as `{path, why}` (the matcher path,
+ * e.g. `$.skills.$some`), or null when it matches. `matcher` is resolved and
+ * checked; `value` may be MISSING (an absent key).
+ */
+function mismatch(value, matcher, path) {
+  const fail = (why) => ({ path, why, actual: value });
+  if (Array.isArray(matcher)) {
+    if (!Array.isArray(value)) return fail('not an array');
+    if (value.length !== matcher.length) return fail(`${value.length} elements, expected ${matcher.length}`);
+    for (const [i, m] of matcher.entries()) {
+      const inner = mismatch(value[i], m, `${path}[${i}]`);
+      if (inner) return inner;
+    }
+    return null;
+  }
+  if (!isObject(matcher)) {
+    return value !== MISSING && value === matcher ? null : fail(`expected ${preview(matcher)}`);
+  }
+  if (!isOperatorObject(matcher)) {
+    if (!isObject(value)) return fail('not an object');
+    for (const [key, m] of Object.entries(matcher)) {
+      const inner = mismatch(hasOwn(value, key) ? value[key] : MISSING, m, `${path}.${key}`);
+      if (inner) return inner;
+    }
+    return null;
+  }
+  for (const [op, arg] of Object.entries(matcher)) {
+    const inner = operator(op, arg, value, `${path}.${op}`);
+    if (inner) return inner;
+  }
+  return null;
+}
+
+function operator(op, arg, value, path) {
+  const fail = (why) => ({ path, why, actual: value });
+  const holds = (v, m) => mismatch(v, m, path) === null;
+  const array = Array.isArray(value) ? value : null;
+  switch (op) {
+    case '$type':
+      return TYPES[arg](value) ? null : fail(`not of type ${arg}`);
+    case '$regex':
+      return typeof value === 'string' && new RegExp(arg).test(value) ? null : fail(`no match for /${arg}/`);
+    case '$gt':
+    case '$gte':
+    case '$lt':
+    case '$lte':
+      return typeof value === 'number' && COMPARE[op](value, arg) ? null : fail(`not ${op} ${arg}`);
+    case '$len': {
+      const length = typeof value === 'string' ? [...value].length : array ? array.length : null;
+      if (length === null) return fail('neither a string nor an array');
+      const inner = mismatch(length, arg, path);
+      return inner && { ...inner, why: `length ${length}: ${inner.why}`, actual: value };
+    }
+    case '$each':
+      if (!array) return fail('not an array');
+      for (const [i, item] of array.entries()) {
+        const inner = mismatch(item, arg, `${path}[${i}]`);
+        if (inner) return inner;
+      }
+      return null;
+    case '$some':
+      if (!array) return fail('not an array');
+      return array.some((item) => holds(item, arg)) ? null : fail(`no element matches ${preview(arg, 200)}`);
+    case '$none': {
+      if (!array) return fail('not an array');
+      const i = array.findIndex((item) => holds(item, arg));
+      return i < 0 ? null : fail(`element ${i} matches ${preview(arg, 200)}`);
+    }
+    case '$first':
+      if (!array || array.length === 0) return fail('not a non-empty array');
+      return mismatch(array[0], arg, `${path}[0]`);
+    case '$filter': {
+      if (!array) return fail('not an array');
+      const kept = array.filter((item) => holds(item, arg[0]));
+      return mismatch(kept, arg[1], path);
+    }
+    case '$sum': {
+      const [key, m] = arg;
+      if (!array || !array.every((item) => isObject(item) && typeof item[key] === 'number')) {
+        return fail(`not an array of objects with a number under ${key}`);
+      }
+      const inner = mismatch(array.reduce((total, item) => total + item[key], 0), m, path);
+      return inner && { ...inner, why: `sum ${inner.actual}: ${inner.why}`, actual: value };
+    }
+    case '$before': {
+      const [key, a, b] = arg;
+      if (!array || !array.every(isObject)) return fail('not an array of objects');
+      const first = array.findIndex((item) => hasOwn(item, key) && jsonEqual(item[key], a));
+      if (first < 0) return fail(`no element with ${key} = ${preview(a)}`);
+      const early = array.findIndex((item, i) => i < first && hasOwn(item, key) && jsonEqual(item[key], b));
+      return early < 0 ? null : fail(`element ${early} with ${key} = ${preview(b)} comes before element ${first}`);
+    }
+    case '$null': {
+      const isNull = value === MISSING || value === null;
+      return isNull === arg ? null : fail(arg ? 'not null' : 'null or absent');
+    }
+    case '$not':
+      return holds(value, arg) ? fail(`matches ${preview(arg, 200)}`) : null;
+    case '$any':
+      return arg.some((m) => holds(value, m)) ? null : fail(`matches none of ${preview(arg, 200)}`);
+    default:
+      throw new ScenarioError(`unknown operator ${op}`);
+  }
+}
+
+/** Why `value` does not match `matcher` (resolved), or null; throws ScenarioError for a bad matcher. */
+export function explainMismatch(value, matcher) {
+  checkMatcher(matcher);
+  const found = mismatch(value, matcher, '$');
+  return found && `at ${found.path}: ${found.why}, got ${preview(found.actual, 200)}`;
+}
+
+/**
+ * Checks the cases of tests/scenario/matchers.json; returns one message per
+ * case whose verdict is wrong (or that should have been a scenario error).
+ */
+export function checkMatcherCases(cases) {
+  const wrong = [];
+  for (const [index, c] of cases.entries()) {
+    const label = `case ${index} (${preview(c.missing ? '(absent)' : c.value, 100)} vs ${preview(c.matcher, 100)})`;
+    let verdict;
+    try {
+      const matcher = resolve(c.matcher, c.saved ?? {});
+      // An absent value is the matcher applied to {} under key "k".
+      verdict = c.missing ? explainMismatch({}, { k: matcher }) === null : explainMismatch(c.value, matcher) === null;
+    } catch (err) {
+      if (!(err instanceof ScenarioError)) throw err;
+      if (!c.error) wrong.push(`${label}: unexpected scenario error: ${err.message}`);
+      continue;
+    }
+    if (c.error) wrong.push(`${label}: gave ${verdict} instead of a scenario error`);
+    else if (verdict !== c.holds) wrong.push(`${label}: gave ${verdict}, expected ${c.holds}`);
+  }
+  return wrong;
+}
+
+// --------------------------------------------------------------------- steps
+
+const STEP_KEYS = {
+  client: ['client', 'api_key', 'base_url', 'max_retries'],
+  call: ['call', 'as', 'path', 'query', 'headers', 'body', 'body_file', 'body_text', 'idempotency_key', 'save', 'expect', 'error'],
+  paginate: ['paginate', 'as', 'query', 'save', 'expect', 'error'],
+  proxy_stats: ['proxy_stats', 'save', 'expect', 'error'],
+};
+
+// Most specific class first (TimeoutError extends ConnectionError).
+const ERROR_KINDS = [
+  ['TimeoutError', 'timeout'],
+  ['ConnectionError', 'connection'],
+  ['BadRequestError', 'bad_request'],
+  ['AuthenticationError', 'authentication'],
+  ['PermissionDeniedError', 'permission'],
+  ['NotFoundError', 'not_found'],
+  ['ConflictError', 'conflict'],
+  ['ValidationError', 'validation'],
+  ['RateLimitError', 'rate_limited'],
+  ['ServerError', 'server'],
+  ['InvalidArgumentError', 'invalid_argument'],
+  ['DecodeError', 'decode'],
+];
+
+/** The error's facts of the README (`kind` from the SDK's error class). */
 function errorFacts(sdk, err) {
+  const kind = ERROR_KINDS.find(([name]) => err instanceof sdk[name]);
   return {
-    name: err?.name ?? null,
-    message: err?.message ?? String(err),
-    status: err?.status ?? null,
-    code: err?.code ?? null,
-    requestId: err?.requestId ?? null,
-    attempts: err?.attempts ?? null,
-    isMismatchError: err instanceof sdk.MismatchError,
-    isNotFoundError: err instanceof sdk.NotFoundError,
-    isValidationError: err instanceof sdk.ValidationError,
-    isServerError: err instanceof sdk.ServerError,
-    fieldErrors: err instanceof sdk.ValidationError ? err.errors : [],
+    kind: kind ? kind[1] : null,
+    status: err.status ?? null,
+    code: err.code ?? null,
+    request_id: err.requestId ?? null,
+    attempts: err.attempts ?? null,
+    fields: err instanceof sdk.ValidationError ? err.errors.map((e) => e.field) : [],
   };
 }
 
-async function expectFailure(sdk, promise) {
-  try {
-    const value = await promise;
-    return { threw: false, value };
-  } catch (err) {
-    return { threw: true, ...errorFacts(sdk, err) };
+/** `If-Match` → `ifMatch`, `overlap_seconds` → `overlapSeconds` (the typed methods' parameter names). */
+function camelCase(name) {
+  return name
+    .split(/[-_]/)
+    .map((word, i) => (i === 0 ? word.toLowerCase() : word.charAt(0).toUpperCase() + word.slice(1).toLowerCase()))
+    .join('');
+}
+
+function typedParams(...groups) {
+  const entries = groups.flatMap((group) => Object.entries(group ?? {}));
+  return entries.length ? Object.fromEntries(entries.map(([name, value]) => [camelCase(name), value])) : undefined;
+}
+
+/** Bytes of a raw request body: a `files` entry or `body_text`. */
+function rawBody(step, files) {
+  if (step.body_text !== undefined) return new TextEncoder().encode(step.body_text);
+  if (step.body_file === undefined) return undefined;
+  const file = files[step.body_file];
+  if (file === undefined) throw new ScenarioError(`unknown file ${step.body_file}`);
+  return typeof file === 'string' ? new TextEncoder().encode(file) : file;
+}
+
+/**
+ * `client[operationId](...pathValues, body | data, params, options)`, with the
+ * path values in the order of the path template and `params` only for the
+ * methods that take query or header parameters.
+ */
+function callTyped(sdk, client, step, files) {
+  const operationId = step.call;
+  const op = sdk.OPERATIONS[operationId];
+  const method = client[operationId];
+  if (op === undefined || typeof method !== 'function') throw new ScenarioError(`unknown operation ${operationId}`);
+  const names = [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+  const pathValues = step.path ?? {};
+  for (const name of Object.keys(pathValues)) {
+    if (!names.includes(name)) throw new ScenarioError(`${operationId} has no path parameter ${name}`);
   }
-}
-
-function skillNames(candidate) {
-  return (candidate.skills ?? []).map((s) => (typeof s === 'string' ? s : s.name));
-}
-
-async function allJobsTitled(client, title) {
-  const found = [];
-  for await (const job of client.paginate('listJobs', { limit: 100 })) {
-    if (job.title === title) found.push(job.id);
+  const args = names.map((name) => {
+    if (!hasOwn(pathValues, name)) throw new ScenarioError(`${operationId} needs the path parameter ${name}`);
+    return pathValues[name];
+  });
+  const bytes = rawBody(step, files);
+  if (op.body === 'json') {
+    if (bytes !== undefined) throw new ScenarioError(`${operationId} takes a JSON body, not body_file/body_text`);
+    args.push(step.body);
+  } else if (op.body === 'binary') {
+    if (step.body !== undefined) throw new ScenarioError(`${operationId} takes raw bytes (body_file/body_text), not body`);
+    args.push(bytes);
+  } else if (step.body !== undefined || bytes !== undefined) {
+    throw new ScenarioError(`${operationId} takes no request body`);
   }
-  return found;
+  const params = typedParams(step.query, step.headers);
+  // The generated methods take (…, params, options) or (…, options).
+  const takesParams = method.length === args.length + 2;
+  if (takesParams) args.push(params);
+  else if (method.length !== args.length + 1) throw new ScenarioError(`${operationId}: unexpected signature (${method.length} parameters)`);
+  else if (params !== undefined) throw new ScenarioError(`${operationId} takes no query or header parameters`);
+  args.push(step.idempotency_key === undefined ? undefined : { idempotencyKey: step.idempotency_key });
+  return method.apply(client, args);
 }
 
-async function flakyStats(flakyUrl) {
-  const response = await fetch(`${flakyUrl}/__flaky/stats`);
+async function paginateAll(client, step) {
+  const items = [];
+  for await (const item of client.paginate(step.paginate, typedParams(step.query))) items.push(item);
+  return items;
+}
+
+async function proxyStats(env) {
+  const response = await fetch(`${env.flakyUrl}/__flaky/stats`);
+  if (!response.ok) throw new ScenarioError(`GET ${env.flakyUrl}/__flaky/stats answered ${response.status}`);
   return response.json();
 }
 
-export async function runScenario(sdk, env) {
-  const facts = {};
-  const seen = [];
-  const recorder = {
-    onRequest(req) {
-      req.headers['x-scenario'] = env.stamp;
-    },
-    onResponse(res) {
-      seen.push({
-        operationId: res.operationId,
-        method: res.method,
-        path: res.path,
-        status: res.status,
-        requestId: res.requestId,
-        attempts: res.attempts,
-        durationMs: res.durationMs,
-      });
-    },
-  };
-
-  const admin = new sdk.Client({ baseUrl: env.baseUrl, apiKey: env.adminKey });
-  const created = await admin.createApiKey({ name: `js-e2e-${env.stamp}`, role: 'recruiter' });
-  facts.apiKey = { role: created.role, secretPrefix: created.key.slice(0, 3) };
-  const apiKey = created.key;
-  // Rotation: by default the old key keeps working for an overlap; with
-  // overlapSeconds 0 it stops at once.
-  const spare = await admin.createApiKey({ name: `js-spare-${env.stamp}`, role: 'viewer' });
-  const renewed = await admin.rotateApiKey(spare.id);
-  const oldStillWorks = await expectFailure(
-    sdk,
-    new sdk.Client({ baseUrl: env.baseUrl, apiKey: spare.key, maxRetries: 0 }).listJobs({ limit: 1 }),
-  );
-  const rotatedNow = await admin.rotateApiKey(renewed.id, { overlapSeconds: 0 });
-  const renewedGone = await expectFailure(
-    sdk,
-    new sdk.Client({ baseUrl: env.baseUrl, apiKey: renewed.key, maxRetries: 0 }).listJobs({ limit: 1 }),
-  );
-  facts.rotation = {
-    previousKeyId: renewed.previous_key_id === spare.id,
-    previousKeyExpiresAt: typeof renewed.previous_key_expires_at,
-    oldStillWorks: oldStillWorks.threw,
-    secondPrevious: rotatedNow.previous_key_id === renewed.id,
-    renewedGone,
-  };
-
-  const client = new sdk.Client({ baseUrl: env.baseUrl, apiKey, interceptors: [recorder] });
-
-  const candidate = await client.createCandidate({
-    text: env.resumeText,
-    name: `JS E2E ${env.stamp}`,
-  });
-  facts.candidate = { id: candidate.id, skills: skillNames(candidate) };
-
-  const uploaded = await client.uploadCandidate(env.resumePdf, { filename: 'resume.pdf' });
-  facts.uploaded = { id: uploaded.id, skills: skillNames(uploaded), sameAsText: uploaded.id === candidate.id };
-
-  const backend = await client.createJob({
-    title: `Backend engineer (Python, PostgreSQL) ${env.stamp}`,
-    description:
-      'Build and operate backend services in Python on PostgreSQL, deployed to Kubernetes. ' +
-      'REST APIs, SQL performance tuning, Docker.',
-    required_skills: ['Python', 'PostgreSQL', 'Kubernetes'],
-  });
-  const unrelated = await client.createJob({
-    title: `Pastry chef ${env.stamp}`,
-    description: 'Bake croissants, laminate dough, decorate cakes and run the morning pastry line.',
-    required_skills: ['Baking', 'Cake decorating'],
-  });
-  facts.jobs = { backend: backend.id, unrelated: unrelated.id };
-
-  const match = await client.createMatch({ candidate_id: candidate.id, job_id: backend.id });
-  facts.match = { score: match.score, verdict: match.verdict };
-
-  const forJob = await client.rankCandidatesForJob(backend.id, { limit: 100 });
-  facts.rankCandidatesForJob = forJob.items.map((item) => item.candidate_id ?? item.candidate?.id);
-
-  const forCandidate = await client.rankJobsForCandidate(candidate.id, { limit: 100 });
-  facts.rankJobsForCandidate = forCandidate.items.map((item) => ({
-    id: item.job_id ?? item.job?.id,
-    score: item.score,
-  }));
-
-  const salary = await client.predictSalary({ candidate_id: candidate.id });
-  facts.salary = { low: salary.low, expected: salary.expected, high: salary.high, currency: salary.currency };
-
-  // A customer salary model trained on offers, twice (two versions), and
-  // predictions naming the version they used.
-  const offerLines = ['salary,years_experience,education,location,skills,currency'];
-  for (let i = 0; i < 60; i++) {
-    const years = i % 12;
-    const [education, degree] = i % 2 ? ['master', 1.2] : ['bachelor', 1.0];
-    const wobble = 1 + 0.05 * (((i * 7) % 11) / 5 - 1);
-    offerLines.push(`${Math.round(60000 * (1 + 0.05 * years) * degree * wobble)},${years},${education},Austin,Python;SQL,USD`);
+function actionOf(step) {
+  const actions = Object.keys(STEP_KEYS).filter((key) => hasOwn(step, key));
+  if (actions.length !== 1) throw new ScenarioError(`a step needs exactly one of ${Object.keys(STEP_KEYS).join(', ')}`);
+  const action = actions[0];
+  for (const key of Object.keys(step)) {
+    if (key !== 'step' && !STEP_KEYS[action].includes(key)) throw new ScenarioError(`unknown key ${key} in a ${action} step`);
   }
-  const offers = new TextEncoder().encode(offerLines.join('\n') + '\n');
-  const modelName = `js-e2e-offers-${env.stamp}`;
-  const v1 = await client.createSalaryModel(offers, { name: modelName });
-  const v2 = await client.createSalaryModel(offers, { name: modelName });
-  const models = await client.listSalaryModels({ limit: 100 });
-  const features = { years_experience: 4, education: 'master' };
-  const custom = await client.predictSalary({ features, model_id: v1.id, model_version: 1 });
-  const shipped = await client.predictSalary({ features, model_id: 'default' });
-  facts.salaryModel = {
-    v1: { id: v1.id, version: v1.version, rows: v1.rows, modelVersion: v1.model_version, nTest: v1.evaluation?.n_test ?? null },
-    v2: { id: v2.id, version: v2.version },
-    listedVersions: models.items.filter((m) => m.id === v1.id).map((m) => m.version),
-    custom: { modelId: custom.model_id, modelVersion: custom.model_version, expected: custom.expected, low: custom.low, high: custom.high },
-    shipped: { modelId: shipped.model_id ?? null, modelVersion: shipped.model_version },
-    badCsv: await expectFailure(
-      sdk,
-      client.createSalaryModel(new TextEncoder().encode('salary,years_experience\n50000,old\n'), { name: modelName }),
-    ),
-  };
-
-  // A job needing Go, which the candidate lacks, besides their Python.
-  const platform = await client.createJob({
-    title: `Platform engineer (Go, Python) ${env.stamp}`,
-    description: 'Go and Python services on Kubernetes.',
-    required_skills: ['Go', 'Python'],
-    nice_to_have_skills: ['Rust'],
-    seniority: 'senior',
-  });
-  // Optional fields are cleared through `clear` (typed clients drop nulls).
-  const placed = await client.updateJob(platform.id, { location: 'Berlin, Germany', salary_max: 150000 });
-  const cleared = await client.updateJob(platform.id, { clear: ['location', 'salary_max'] });
-  // Optimistic concurrency: ifMatch names the version read; a stale one is 412.
-  const guarded = await client.updateJob(platform.id, { min_years: 2 }, { ifMatch: `"${cleared.version}"` });
-  const stale = await expectFailure(sdk, client.updateJob(platform.id, { min_years: 9 }, { ifMatch: `"${cleared.version}"` }));
-  facts.clearedJob = {
-    placed: [placed.location, placed.salary_max],
-    cleared: [cleared.location ?? null, cleared.salary_max ?? null],
-    guardedVersion: guarded.version - cleared.version,
-    stale,
-  };
-  const interviewRequest = { candidate_id: candidate.id, job_id: platform.id, per_level: 3 };
-  const plan = await client.createInterviewQuestions(interviewRequest);
-  const again = await client.createInterviewQuestions(interviewRequest);
-  const questionFacts = (p) =>
-    ['basic', 'intermediate', 'advanced'].flatMap((level) =>
-      p[level].map((q) => ({
-        group: level,
-        id: q.id,
-        level: q.level,
-        skill: q.skill ?? null,
-        reason: q.reason,
-        goodAnswerPoints: q.good_answer.length,
-      })),
-    );
-  facts.interview = {
-    questions: questionFacts(plan),
-    repeated: questionFacts(again),
-    firstTarget: plan.targets[0] ? { skill: plan.targets[0].skill, candidateHas: plan.targets[0].candidate_has } : null,
-  };
-  const analytics = await client.getJobAnalytics(platform.id);
-  const dist = analytics.score_distribution;
-  facts.analytics = {
-    requiredSkills: analytics.required_skills.map((s) => ({ skill: s.skill, share: s.share })),
-    count: dist.count,
-    verdictTotal: dist.by_verdict.reduce((n, b) => n + b.count, 0),
-    binTotal: dist.bins.reduce((n, b) => n + b.count, 0),
-    bins: dist.bins.length,
-    salary: { low: analytics.salary_benchmark.low, high: analytics.salary_benchmark.high, position: analytics.salary_benchmark.position },
-  };
-
-  facts.notFound = await expectFailure(sdk, client.getCandidate(`cand_missing${env.stamp}`));
-  facts.invalidJob = await expectFailure(sdk, client.createJob({ title: '', description: 'no title' }));
-
-  // Retries through the fault-injecting proxy: the first attempt of every POST
-  // with a new Idempotency-Key gets 503 + Retry-After: 0.
-  const before = await flakyStats(env.flakyUrl);
-  const flakySeen = [];
-  const flaky = new sdk.Client({
-    baseUrl: env.flakyUrl,
-    apiKey,
-    maxRetries: 2,
-    interceptors: [{ onResponse: (res) => flakySeen.push({ operationId: res.operationId, attempts: res.attempts, status: res.status }) }],
-  });
-  const flakyTitle = `Flaky retry ${env.stamp}`;
-  const flakyJob = await flaky.createJob({ title: flakyTitle, description: 'created through the flaky proxy' });
-  const after = await flakyStats(env.flakyUrl);
-  facts.flaky = {
-    jobTitle: flakyJob.title,
-    attempts: flakySeen.find((r) => r.operationId === 'createJob')?.attempts ?? null,
-    injectedFailures: after.failed - before.failed,
-    jobsWithTitle: (await allJobsTitled(client, flakyTitle)).length,
-  };
-
-  const noRetry = new sdk.Client({ baseUrl: env.flakyUrl, apiKey, maxRetries: 0 });
-  facts.noRetry = await expectFailure(
-    sdk,
-    noRetry.createJob({ title: `No retry ${env.stamp}`, description: 'must fail once' }),
-  );
-
-  facts.interceptor = {
-    operations: seen.map((r) => r.operationId),
-    first: seen[0],
-    allTimed: seen.every((r) => typeof r.durationMs === 'number' && r.durationMs > 0),
-    allHaveRequestIds: seen.filter((r) => r.status !== null).every((r) => typeof r.requestId === 'string'),
-  };
-  return facts;
+  if (hasOwn(step, 'expect') && hasOwn(step, 'error')) throw new ScenarioError('a step has expect or error, not both');
+  return action;
 }
 
-/** Assertions on the facts, the same for every build. */
-export function checkScenario(assert, facts) {
-  assert.equal(facts.apiKey.role, 'recruiter');
-  assert.equal(facts.apiKey.secretPrefix, 'mm_');
-  assert.equal(facts.rotation.previousKeyId, true);
-  assert.equal(facts.rotation.previousKeyExpiresAt, 'string');
-  assert.equal(facts.rotation.oldStillWorks, false, 'the rotated key works during the overlap');
-  assert.equal(facts.rotation.secondPrevious, true);
-  assert.equal(facts.rotation.renewedGone.status, 401);
-  assert.equal(facts.rotation.renewedGone.code, 'unauthorized');
-
-  const lower = facts.candidate.skills.map((s) => s.toLowerCase());
-  for (const skill of ['python', 'postgresql', 'kubernetes']) {
-    assert.ok(lower.includes(skill), `candidate skills ${facts.candidate.skills} lack ${skill}`);
+/**
+ * Plays `scenario` (recruiting.json) against the live server.
+ * env: { baseUrl, flakyUrl, adminKey, stamp }; files: { name: string | Uint8Array }.
+ * Throws a StepFailure naming the step, the operation, the actual JSON and
+ * the matcher path at the first step that does not go as written.
+ * @returns {Promise<{steps: number}>}
+ */
+export async function runScenario(sdk, scenario, env, files) {
+  const textFiles = {};
+  for (const [name, spec] of Object.entries(scenario.files ?? {})) {
+    if (files[name] === undefined) throw new ScenarioError(`the harness did not hand over the file ${name}`);
+    if (spec.as === 'text') textFiles[name] = files[name];
   }
-  assert.match(facts.candidate.id, /^cand_/);
-  assert.match(facts.uploaded.id, /^cand_/);
-  assert.ok(facts.uploaded.skills.length > 0, 'the uploaded PDF yields skills');
+  const scope = { stamp: env.stamp, admin_key: env.adminKey, files: textFiles };
+  const reserved = new Set(Object.keys(scope));
+  const baseUrls = { server: env.baseUrl, flaky: env.flakyUrl };
+  const clients = { admin: new sdk.Client({ baseUrl: env.baseUrl, apiKey: env.adminKey }) };
 
-  assert.ok(facts.match.score >= 0 && facts.match.score <= 100, `score ${facts.match.score}`);
-  assert.ok(facts.rankCandidatesForJob.includes(facts.candidate.id), 'the candidate is ranked for the backend job');
+  for (const [index, raw] of scenario.steps.entries()) {
+    let operation = '';
+    let actual = MISSING;
+    const failure = (message) =>
+      new StepFailure(
+        `step ${index + 1} "${raw.step}"${operation}: ${message}` + (actual === MISSING ? '' : `\n  actual: ${preview(actual)}`),
+      );
+    try {
+      const action = actionOf(raw);
+      if (action === 'client') {
+        const step = resolve(raw, scope);
+        const baseUrl = baseUrls[step.base_url];
+        if (baseUrl === undefined) throw new ScenarioError(`base_url is server or flaky, not ${preview(step.base_url)}`);
+        const options = { baseUrl, apiKey: step.api_key };
+        if (step.max_retries !== undefined) options.maxRetries = step.max_retries;
+        clients[step.client] = new sdk.Client(options);
+        continue;
+      }
+      const { step: _sentence, expect, error, ...inputs } = raw;
+      const step = resolve(inputs, scope);
+      const as = step.as ?? 'admin';
+      const client = clients[as];
+      if (action !== 'proxy_stats' && client === undefined) throw new ScenarioError(`unknown client ${as}`);
+      operation = action === 'proxy_stats' ? ' (proxy_stats)' : ` (${action === 'paginate' ? 'paginate ' : ''}${step[action]} as ${as})`;
 
-  const ranked = facts.rankJobsForCandidate;
-  const backendIndex = ranked.findIndex((r) => r.id === facts.jobs.backend);
-  const unrelatedIndex = ranked.findIndex((r) => r.id === facts.jobs.unrelated);
-  assert.ok(backendIndex >= 0, 'the backend job is ranked for the candidate');
-  // Other SDKs' test runs share the server and create backend jobs of their
-  // own, so "first" is judged among the jobs this scenario created.
-  assert.ok(unrelatedIndex === -1 || backendIndex < unrelatedIndex, 'backend job ranks first of this run\'s jobs');
-  if (unrelatedIndex !== -1) {
-    assert.ok(ranked[backendIndex].score > ranked[unrelatedIndex].score, 'backend job scores higher than the unrelated one');
+      let outcome;
+      try {
+        if (action === 'call') outcome = { value: (await callTyped(sdk, client, step, files)) ?? null };
+        else if (action === 'paginate') outcome = { value: await paginateAll(client, step) };
+        else outcome = { value: await proxyStats(env) };
+      } catch (err) {
+        if (err instanceof ScenarioError) throw err;
+        if (!(err instanceof sdk.MismatchError)) throw failure(`threw ${err?.name ?? 'a non-error'}, not an SDK error: ${err?.message ?? err}`);
+        outcome = { error: errorFacts(sdk, err), message: err.message };
+      }
+
+      if (outcome.error && error === undefined) {
+        actual = outcome.error;
+        throw failure(`the call failed: ${outcome.message}`);
+      }
+      if (!outcome.error && error !== undefined) {
+        actual = outcome.value;
+        throw failure('the call succeeded, but the step expects an error');
+      }
+      actual = outcome.error ?? outcome.value;
+      if (step.save !== undefined) {
+        if (reserved.has(step.save)) throw new ScenarioError(`save: ${step.save} is a reserved name`);
+        scope[step.save] = actual;
+      }
+      const matcher = error !== undefined ? error : expect;
+      if (error !== undefined || hasOwn(raw, 'expect')) {
+        const why = explainMismatch(actual, resolve(matcher, scope));
+        if (why) throw failure(`${error !== undefined ? 'error' : 'expect'} failed ${why}`);
+      }
+    } catch (err) {
+      if (err instanceof StepFailure) throw err;
+      if (err instanceof ScenarioError) throw failure(`error of the scenario: ${err.message}`);
+      throw err;
+    }
   }
-
-  const { low, expected, high, currency } = facts.salary;
-  assert.ok(low <= expected && expected <= high, `salary ${low} <= ${expected} <= ${high}`);
-  assert.equal(currency, 'USD');
-
-  const m = facts.salaryModel;
-  assert.match(m.v1.id, /^sm_/);
-  assert.deepEqual([m.v1.version, m.v1.rows, m.v1.nTest], [1, 60, 12]);
-  assert.equal(m.v1.modelVersion, `${m.v1.id}@v1`);
-  assert.deepEqual(m.v2, { id: m.v1.id, version: 2 }, 'training the same name adds a version');
-  assert.deepEqual(m.listedVersions, [2, 1]);
-  assert.equal(m.custom.modelId, m.v1.id);
-  assert.equal(m.custom.modelVersion, `${m.v1.id}@v1`);
-  // 60k · 1.2 (4 years) · 1.2 (master) ≈ 86k in these offers.
-  assert.ok(m.custom.expected > 78000 && m.custom.expected < 95000, `custom model expects ${m.custom.expected}`);
-  assert.ok(m.custom.low <= m.custom.expected && m.custom.expected <= m.custom.high);
-  assert.equal(m.shipped.modelId, null);
-  assert.match(m.shipped.modelVersion, /^salary-/);
-  assert.equal(m.badCsv.threw, true);
-  assert.equal(m.badCsv.isValidationError, true);
-  assert.deepEqual(m.badCsv.fieldErrors.map((e) => e.field), ['rows[1].years_experience']);
-
-  const questions = facts.interview.questions;
-  assert.ok(questions.length > 0, 'interview questions were selected');
-  for (const q of questions) {
-    assert.equal(q.level, q.group, `question ${q.id} sits in its level's group`);
-    assert.ok(q.reason.length > 0, `question ${q.id} has a reason`);
-    assert.ok(q.goodAnswerPoints > 0, `question ${q.id} says what a good answer covers`);
-  }
-  for (const group of ['basic', 'intermediate', 'advanced']) {
-    assert.ok(questions.filter((q) => q.group === group).length <= 3, `at most 3 ${group} questions`);
-  }
-  const go = questions.filter((q) => q.skill === 'Go');
-  assert.ok(go.length > 0, 'the missing skill Go is targeted');
-  assert.ok(go.every((q) => q.level === 'basic'), 'a missing skill is probed at the basic level');
-  assert.match(go[0].reason, /the candidate lacks/);
-  assert.ok(questions.some((q) => q.skill === 'Python'), 'the key skill Python is targeted');
-  assert.deepEqual(facts.interview.firstTarget, { skill: 'Go', candidateHas: false });
-  assert.deepEqual(facts.interview.repeated, questions, 'same input, same questions');
-
-  const a = facts.analytics;
-  assert.deepEqual(a.requiredSkills.map((s) => s.skill).sort(), ['Go', 'Python']);
-  assert.ok(a.requiredSkills[0].share <= a.requiredSkills[1].share, 'rarest required skill first');
-  assert.ok(a.count >= 1, 'the candidates were scored');
-  assert.equal(a.verdictTotal, a.count, 'every scored candidate is in one verdict band');
-  assert.equal(a.binTotal, a.count, 'every scored candidate is in one score bin');
-  assert.equal(a.bins, 10);
-  assert.ok(a.salary.low <= a.salary.high);
-  assert.equal(a.salary.position, 'unknown', 'the job states no salary');
-
-  assert.equal(facts.notFound.threw, true);
-  assert.equal(facts.notFound.name, 'NotFoundError');
-  assert.ok(facts.notFound.isNotFoundError && facts.notFound.isMismatchError);
-  assert.equal(facts.notFound.status, 404);
-  assert.equal(facts.notFound.code, 'not_found');
-  assert.equal(typeof facts.notFound.requestId, 'string');
-  assert.ok(facts.notFound.requestId.length > 0);
-
-  assert.equal(facts.invalidJob.threw, true);
-  assert.equal(facts.invalidJob.name, 'ValidationError');
-  assert.ok(facts.invalidJob.isValidationError);
-  assert.equal(facts.invalidJob.status, 422);
-  assert.equal(facts.invalidJob.code, 'validation_failed');
-  assert.ok(facts.invalidJob.fieldErrors.some((e) => e.field === 'title'), 'the title field is named');
-
-  assert.equal(facts.flaky.attempts, 2, 'createJob through the flaky proxy took two attempts');
-  assert.ok(facts.flaky.injectedFailures >= 1);
-  assert.equal(facts.flaky.jobsWithTitle, 1, 'exactly one job was created despite the retry');
-
-  assert.equal(facts.noRetry.threw, true);
-  assert.equal(facts.noRetry.name, 'ServerError');
-  assert.ok(facts.noRetry.isServerError);
-  assert.equal(facts.noRetry.status, 503);
-  assert.equal(facts.noRetry.attempts, 1);
-  assert.deepEqual(facts.clearedJob.placed, ['Berlin, Germany', 150000]);
-  assert.deepEqual(facts.clearedJob.cleared, [null, null]);
-  assert.equal(facts.clearedJob.guardedVersion, 1);
-  assert.equal(facts.clearedJob.stale.status, 412);
-  assert.equal(facts.clearedJob.stale.code, 'precondition_failed');
-
-  assert.ok(facts.interceptor.operations.includes('createCandidate'));
-  assert.equal(facts.interceptor.first.operationId, 'createCandidate');
-  assert.equal(facts.interceptor.first.method, 'POST');
-  assert.equal(facts.interceptor.first.path, '/v1/candidates');
-  assert.equal(facts.interceptor.first.attempts, 1);
-  assert.ok(facts.interceptor.allTimed);
-  assert.ok(facts.interceptor.allHaveRequestIds);
+  return { steps: scenario.steps.length };
 }
