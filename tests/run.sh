@@ -137,6 +137,10 @@ if [ -n "${PG_BASE_URL:-}" ]; then
     MISMATCH_API_KEY="$PG_API_KEY" MISMATCH_ADMIN_API_KEY="$PG_API_KEY" MISMATCH_FLAKY_URL="$PG_FLAKY_URL" \
     "${MISMATCH_PY_VENV:-$ROOT/target/pyenv}/bin/python" -m pytest -q \
     sdk-python/tests/test_e2e.py sdk-python/tests/test_e2e_async.py
+  # The Node and browser builds that sdk-js/run-tests.sh built above.
+  step "JS SDK end-to-end (Node and Chromium) on PostgreSQL" env MISMATCH_BASE_URL="$PG_BASE_URL" \
+    MISMATCH_API_KEY="$PG_API_KEY" MISMATCH_ADMIN_API_KEY="$PG_API_KEY" MISMATCH_FLAKY_URL="$PG_FLAKY_URL" \
+    bash -c 'cd sdk-js && node --test --test-concurrency=1 test/e2e.test.mjs test/browser.test.mjs'
   step "no API-key secret stored in clear after the scenarios (PostgreSQL dump)" \
     bash tests/support/no_secrets.sh postgres "$PG_URL"
 fi
