@@ -1,5 +1,5 @@
-//! Command line: `serve` (the default), `openapi`, `keys create`,
-//! `salary-models train`.
+//! Command line: `serve` (the default), `openapi`, `access-matrix`,
+//! `keys create`, `salary-models train`.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -35,6 +35,8 @@ enum Command {
     Serve,
     /// Print the OpenAPI document (the committed openapi.json).
     Openapi,
+    /// Print the role × operation access matrix (the block of docs/api.md).
+    AccessMatrix,
     /// Manage API keys directly in the configured database.
     Keys {
         #[command(subcommand)]
@@ -95,9 +97,16 @@ fn parse_scope(s: &str) -> Result<Scope, String> {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Openapi) = cli.command {
-        print!("{}", crate::openapi::spec_json());
-        return ExitCode::SUCCESS;
+    match cli.command {
+        Some(Command::Openapi) => {
+            print!("{}", crate::openapi::spec_json());
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::AccessMatrix) => {
+            print!("{}", crate::openapi::access_matrix());
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
     }
     let settings = match Settings::load() {
         Ok(s) => s,
@@ -132,7 +141,7 @@ pub fn main() -> ExitCode {
             Some(Command::SalaryModels {
                 command: SalaryModelsCommand::Train { csv, name },
             }) => train_salary_model(&settings, &csv, &name).await,
-            Some(Command::Openapi) => Ok(()),
+            Some(Command::Openapi | Command::AccessMatrix) => Ok(()),
         }
     });
     match result {

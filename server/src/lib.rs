@@ -4,6 +4,7 @@
 //! and the middleware stack) for a given [`AppState`]; `main` only parses
 //! the command line (see [`cli`]).
 
+pub mod access;
 pub mod auth;
 pub mod cli;
 pub mod config;

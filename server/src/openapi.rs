@@ -7,11 +7,14 @@ use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::ObjectBuilder;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::access::{self, Rule};
 use crate::error::{ErrorCode, FieldError, Problem};
 use crate::routes;
 use crate::state::AppState;
@@ -133,6 +136,47 @@ fn add_common_responses(op: &mut Operation) {
     }
 }
 
+/// Security requirements from [`access::RULES`]: a secured operation names
+/// its scope under both schemes (OpenAPI 3.1 lets non-OAuth schemes list the
+/// roles or scopes they need). Panics when an operation has no rule, or a
+/// rule names no operation, so neither can ship.
+struct AccessRules;
+
+impl Modify for AccessRules {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let mut seen = Vec::new();
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for (method, op) in [
+                ("GET", &mut item.get),
+                ("POST", &mut item.post),
+                ("PUT", &mut item.put),
+                ("PATCH", &mut item.patch),
+                ("DELETE", &mut item.delete),
+            ] {
+                let Some(op) = op else { continue };
+                let id = op.operation_id.clone().unwrap_or_default();
+                let rule = access::rule(&id).unwrap_or_else(|| {
+                    panic!("{method} {path} ({id}) has no access rule in server/src/access.rs")
+                });
+                op.security = match rule {
+                    Rule::Public => None,
+                    Rule::Scope(scope) => Some(vec![
+                        SecurityRequirement::new("bearer", [scope.as_str()]),
+                        SecurityRequirement::new("api_key", [scope.as_str()]),
+                    ]),
+                };
+                seen.push(id);
+            }
+        }
+        for (id, _) in access::RULES {
+            assert!(
+                seen.iter().any(|s| s == id),
+                "server/src/access.rs has a rule for {id}, which no route serves"
+            );
+        }
+    }
+}
+
 struct CommonResponses;
 
 impl Modify for CommonResponses {
@@ -160,6 +204,7 @@ pub fn router_and_spec() -> (Router<AppState>, OpenApiDoc) {
         .merge(routes::health::router())
         .nest("/v1", routes::v1::router())
         .split_for_parts();
+    AccessRules.modify(&mut doc);
     CommonResponses.modify(&mut doc);
     (router, doc)
 }
@@ -167,6 +212,28 @@ pub fn router_and_spec() -> (Router<AppState>, OpenApiDoc) {
 /// The OpenAPI document.
 pub fn spec() -> OpenApiDoc {
     router_and_spec().1
+}
+
+/// The role × operation matrix of `docs/api.md`, for the operations of the
+/// document in its order.
+pub fn access_matrix() -> String {
+    let doc = spec();
+    let mut operations = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        for (method, op) in [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("PATCH", &item.patch),
+            ("DELETE", &item.delete),
+        ] {
+            if let Some(op) = op {
+                let id = op.operation_id.clone().unwrap_or_default();
+                operations.push((id, method.to_owned(), path.clone()));
+            }
+        }
+    }
+    access::matrix_markdown(&operations)
 }
 
 /// The document as committed in `openapi.json`: pretty JSON and a newline.

@@ -3,6 +3,8 @@
 
 mod support;
 
+mod access;
+
 mod api_keys;
 mod binary;
 mod candidates;

@@ -233,7 +233,6 @@ fn to_response(job: &JobRecord, a: DomainAnalytics) -> JobAnalytics {
         (status = 200, description = "The job's analytics", body = JobAnalytics),
         (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn get_job_analytics(
     State(state): State<AppState>,

@@ -208,7 +208,6 @@ impl From<IssuedKey> for ApiKeyCreated {
         (status = 201, description = "The key was created; `key` holds the secret", body = ApiKeyCreated),
         (status = 422, description = "Invalid field (see `errors`)", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn create_api_key(
     State(state): State<AppState>,
@@ -260,7 +259,6 @@ pub async fn create_api_key(
         (status = 200, description = "A page of keys, newest first", body = ApiKeyPage),
         (status = 422, description = "Invalid `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn list_api_keys(
     State(state): State<AppState>,
@@ -289,7 +287,6 @@ pub async fn list_api_keys(
         (status = 200, description = "The revoked key", body = ApiKey),
         (status = 404, description = "No such key", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn revoke_api_key(
     State(state): State<AppState>,
@@ -318,7 +315,6 @@ pub async fn revoke_api_key(
         (status = 404, description = "No such key", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The key is revoked", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn rotate_api_key(
     State(state): State<AppState>,

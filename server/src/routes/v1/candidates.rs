@@ -218,7 +218,6 @@ impl From<CandidateRecord> for Candidate {
         (status = 413, description = "Body larger than the limit", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field, or `text` holds no resume (`empty_document`)", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn create_candidate(
     State(state): State<AppState>,
@@ -262,7 +261,6 @@ pub async fn create_candidate(
         (status = 415, description = "Not a PDF, DOCX or text document", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`empty_document`, `encrypted_document` or `unreadable_document`", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn upload_candidate(
     State(state): State<AppState>,
@@ -343,7 +341,6 @@ fn multipart_error(err: axum::extract::multipart::MultipartError) -> ApiError {
         (status = 200, description = "A page of candidates, newest first", body = CandidatePage),
         (status = 422, description = "Invalid `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn list_candidates(
     State(state): State<AppState>,
@@ -369,7 +366,6 @@ pub async fn list_candidates(
         (status = 200, description = "The candidate", body = Candidate),
         (status = 404, description = "No such candidate", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn get_candidate(
     State(state): State<AppState>,
@@ -390,7 +386,6 @@ pub async fn get_candidate(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such candidate", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn delete_candidate(
     State(state): State<AppState>,

@@ -159,7 +159,6 @@ fn per_level(value: Option<u32>) -> Result<usize, ApiError> {
         (status = 404, description = "No such candidate or job", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid `per_level`", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn create_interview_questions(
     State(state): State<AppState>,

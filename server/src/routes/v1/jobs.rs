@@ -234,7 +234,6 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         (status = 201, description = "The job", body = Job, headers(("ETag" = String, description = "The job's version, quoted"))),
         (status = 422, description = "Invalid field (see `errors`)", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn create_job(
     State(state): State<AppState>,
@@ -287,7 +286,6 @@ pub async fn create_job(
         (status = 200, description = "A page of jobs, newest first", body = JobPage),
         (status = 422, description = "Invalid `limit`, `cursor` or `status`", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn list_jobs(
     State(state): State<AppState>,
@@ -323,7 +321,6 @@ pub async fn list_jobs(
         (status = 200, description = "The job", body = Job, headers(("ETag" = String, description = "The job's version, quoted"))),
         (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn get_job(
     State(state): State<AppState>,
@@ -358,7 +355,6 @@ pub async fn get_job(
         (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field (see `errors`)", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn update_job(
     State(state): State<AppState>,
@@ -454,7 +450,6 @@ pub async fn update_job(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn delete_job(
     State(state): State<AppState>,

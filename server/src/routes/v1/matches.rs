@@ -255,7 +255,6 @@ fn to_match(
         (status = 404, description = "No such candidate or job", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field, e.g. a negative weight", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn create_match(
     State(state): State<AppState>,
@@ -288,7 +287,6 @@ pub async fn create_match(
         (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid `limit` or weight", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn rank_candidates_for_job(
     State(state): State<AppState>,
@@ -323,7 +321,6 @@ pub async fn rank_candidates_for_job(
         (status = 404, description = "No such candidate", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid `limit` or weight", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn rank_jobs_for_candidate(
     State(state): State<AppState>,

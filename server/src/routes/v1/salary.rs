@@ -95,7 +95,6 @@ pub struct SalaryPrediction {
         (status = 404, description = "No such candidate or salary model version", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither or both of `candidate_id` and `features`, or an invalid feature", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn predict_salary(
     State(state): State<AppState>,

@@ -151,7 +151,6 @@ pub struct OffersFile(Vec<u8>);
         (status = 415, description = "Not text/csv", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid CSV: the field names the row and column (`rows[3].salary`), or `name`", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn create_salary_model(
     State(state): State<AppState>,
@@ -206,7 +205,6 @@ pub async fn create_salary_model(
         (status = 200, description = "A page of model versions, newest first", body = SalaryModelPage),
         (status = 422, description = "Invalid `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("api_key" = []))
 )]
 pub async fn list_salary_models(
     State(state): State<AppState>,
