@@ -102,6 +102,8 @@ if [ -n "${MISMATCH_BASE_URL:-}" ]; then
   step "Rust example" cargo run --quiet --locked -p mismatch-recruiter --example quickstart
   step "Python SDK (build, pytest, mypy --strict, stubtest, example)" bash sdk-python/run-tests.sh
   step "JS SDK (napi + wasm build, tsc, node --test, Chromium, examples)" bash sdk-js/run-tests.sh
+  # playwright-core from sdk-js/node_modules (installed above); fails under CI without Chromium.
+  step "Swagger UI works under its CSP (/docs in Chromium)" node --test tests/browser/docs_csp.mjs
   step "every operation in openapi.json exists in every SDK" bash tests/parity.sh
   step "no API-key secret stored in clear after the SDK scenarios (SQLite file and WAL)" \
     bash tests/support/no_secrets.sh sqlite "$WORK/data"

@@ -259,6 +259,11 @@ async fn train_salary_model(
 }
 
 async fn serve(settings: Settings) -> Result<(), String> {
+    // Certificate and key are read first: a bad file stops the start at once.
+    let tls = (settings.tls.as_ref())
+        .map(crate::tls::acceptor)
+        .transpose()
+        .map_err(|e| e.to_string())?;
     // Load the skills vocabulary and fit the salary model now, not on the first request.
     tokio::task::spawn_blocking(mismatch_core::warm_up)
         .await
@@ -285,9 +290,10 @@ async fn serve(settings: Settings) -> Result<(), String> {
         .await
         .map_err(|e| format!("MISMATCH_BIND: cannot listen on {}: {e}", settings.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("listening on http://{addr}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("listening on {scheme}://{addr}");
     let _ = std::io::stdout().flush();
-    tracing::info!(%addr, "server started");
+    tracing::info!(%addr, scheme, "server started");
 
     let pruner = {
         let state = state.clone();
@@ -304,9 +310,14 @@ async fn serve(settings: Settings) -> Result<(), String> {
         max_connections: settings.max_connections,
         drain_timeout: Duration::from_secs(settings.request_timeout_secs + 5),
     };
-    let result = crate::listener::serve(listener, crate::app(state), limits, shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"));
+    let app = crate::app(state);
+    let result = match tls {
+        Some(tls) => {
+            crate::listener::serve_tls(listener, app, limits, tls, shutdown_signal()).await
+        }
+        None => crate::listener::serve(listener, app, limits, shutdown_signal()).await,
+    }
+    .map_err(|e| format!("server error: {e}"));
     pruner.abort();
     storage.close().await;
     tracing::info!("stopped");

@@ -34,6 +34,24 @@ pub enum CorsOrigins {
     List(Vec<String>),
 }
 
+/// The oldest TLS version the listener accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMinVersion {
+    Tls12,
+    Tls13,
+}
+
+/// TLS termination by the server itself (see `tls.rs`). The files are read
+/// when the server starts, so a bad path or PEM is reported there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// PEM certificate chain, leaf first (`MISMATCH_TLS_CERT`).
+    pub cert_path: PathBuf,
+    /// PEM private key: PKCS#8, PKCS#1 (RSA) or SEC1 (EC) (`MISMATCH_TLS_KEY`).
+    pub key_path: PathBuf,
+    pub min_version: TlsMinVersion,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Text,
@@ -58,6 +76,8 @@ pub struct Settings {
     /// Open connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
     pub log_format: LogFormat,
+    /// Serve HTTPS instead of plain HTTP; `None` when a proxy terminates TLS.
+    pub tls: Option<TlsSettings>,
 }
 
 impl Default for Settings {
@@ -76,6 +96,7 @@ impl Default for Settings {
             header_timeout_secs: DEFAULT_HEADER_TIMEOUT_SECS,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             log_format: LogFormat::Text,
+            tls: None,
         }
     }
 }
@@ -193,6 +214,7 @@ impl Settings {
                 }
             };
         }
+        settings.tls = parse_tls(raw.tls_cert, raw.tls_key, raw.tls_min_version)?;
         Ok(settings)
     }
 }
@@ -229,6 +251,12 @@ pub struct RawSettings {
     pub admin_api_key: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub log_format: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub tls_cert: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub tls_key: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub tls_min_version: Option<String>,
 }
 
 /// `skills=0.4,experience=0.2` (environment) or a TOML table.
@@ -330,6 +358,53 @@ fn parse_weights(raw: RawWeights) -> Result<MatchWeights, ConfigError> {
         .validate()
         .map_err(|e| ConfigError(format!("MISMATCH_MATCH_WEIGHTS: {e}")))?;
     Ok(weights)
+}
+
+/// Both of certificate and key, or neither; the minimum version only with
+/// them (so a policy of "1.3 only" is never set on a server that serves plain
+/// HTTP without anyone noticing). The default minimum is 1.3.
+fn parse_tls(
+    cert: Option<String>,
+    key: Option<String>,
+    min_version: Option<String>,
+) -> Result<Option<TlsSettings>, ConfigError> {
+    let given = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let min_version = given(min_version);
+    let (cert_path, key_path) = match (given(cert), given(key)) {
+        (Some(cert), Some(key)) => (PathBuf::from(cert), PathBuf::from(key)),
+        (None, None) => {
+            return match min_version {
+                None => Ok(None),
+                Some(_) => Err(ConfigError(
+                    "MISMATCH_TLS_MIN_VERSION: set, but TLS is off; set MISMATCH_TLS_CERT and MISMATCH_TLS_KEY to serve HTTPS, or unset it".into(),
+                )),
+            };
+        }
+        (Some(_), None) => {
+            return Err(ConfigError(
+                "MISMATCH_TLS_KEY: MISMATCH_TLS_CERT is set, so the private key's PEM file is needed too (set both to serve HTTPS, or neither)".into(),
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(ConfigError(
+                "MISMATCH_TLS_CERT: MISMATCH_TLS_KEY is set, so the certificate chain's PEM file is needed too (set both to serve HTTPS, or neither)".into(),
+            ));
+        }
+    };
+    let min_version = match min_version.as_deref() {
+        None | Some("1.3") => TlsMinVersion::Tls13,
+        Some("1.2") => TlsMinVersion::Tls12,
+        Some(other) => {
+            return Err(ConfigError(format!(
+                "MISMATCH_TLS_MIN_VERSION: '{other}' is not one of 1.2, 1.3"
+            )));
+        }
+    };
+    Ok(Some(TlsSettings {
+        cert_path,
+        key_path,
+        min_version,
+    }))
 }
 
 /// A whole number in `min..=max`, or an error naming the variable.
@@ -451,6 +526,35 @@ mod tests {
         })
         .unwrap();
         assert_eq!(s.admin_api_key.as_deref(), Some(key.as_str()));
+    }
+
+    #[test]
+    fn tls_needs_certificate_and_key_together() {
+        let tls = |cert: Option<&str>, key: Option<&str>, min: Option<&str>| {
+            Settings::from_raw(RawSettings {
+                tls_cert: cert.map(Into::into),
+                tls_key: key.map(Into::into),
+                tls_min_version: min.map(Into::into),
+                ..raw()
+            })
+        };
+        assert_eq!(tls(None, None, None).unwrap().tls, None);
+        let on = tls(Some("c.pem"), Some("k.pem"), None)
+            .unwrap()
+            .tls
+            .unwrap();
+        assert_eq!(on.min_version, TlsMinVersion::Tls13, "1.3 is the default");
+        assert_eq!(on.cert_path, PathBuf::from("c.pem"));
+        let on = tls(Some("c.pem"), Some("k.pem"), Some("1.2")).unwrap();
+        assert_eq!(on.tls.unwrap().min_version, TlsMinVersion::Tls12);
+        let err = tls(Some("c.pem"), None, None).unwrap_err();
+        assert!(err.0.starts_with("MISMATCH_TLS_KEY:"), "{err}");
+        let err = tls(None, Some("k.pem"), None).unwrap_err();
+        assert!(err.0.starts_with("MISMATCH_TLS_CERT:"), "{err}");
+        let err = tls(Some("c.pem"), Some("k.pem"), Some("1.1")).unwrap_err();
+        assert!(err.0.starts_with("MISMATCH_TLS_MIN_VERSION:"), "{err}");
+        let err = tls(None, None, Some("1.3")).unwrap_err();
+        assert!(err.0.starts_with("MISMATCH_TLS_MIN_VERSION:"), "{err}");
     }
 
     #[test]

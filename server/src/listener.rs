@@ -12,11 +12,18 @@
 //!   open ones finish their in-flight requests (bounded by the request
 //!   timeout) before the server returns.
 //!
+//! - **TLS** (`serve_tls`). The handshake runs in the connection's task,
+//!   holding its slot, and must finish within `header_timeout` too, so a
+//!   client that connects and never says hello cannot keep a slot. Requests
+//!   served over TLS carry the [`ServedOverTls`] extension (HSTS depends on it).
+//!
 //! HTTP/1.1 only: HTTP/2 is terminated by the ingress in front of the
 //! server, and an idle HTTP/2 connection would escape the header timeout.
+//! Over TLS, ALPN offers only `http/1.1`.
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,10 +32,12 @@ use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 /// Connection limits.
@@ -40,11 +49,37 @@ pub struct Limits {
     pub drain_timeout: Duration,
 }
 
-/// Serves `app` on `listener` until `shutdown` completes.
+/// Marks a request that arrived over TLS (a request extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServedOverTls;
+
+/// Serves `app` over plain HTTP on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    accept_loop(listener, app, limits, None, shutdown).await
+}
+
+/// Serves `app` over HTTPS: each connection's TLS handshake through `tls`
+/// (see [`crate::tls::acceptor`]), then as [`serve`] does.
+pub async fn serve_tls(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    tls: TlsAcceptor,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    accept_loop(listener, app, limits, Some(tls), shutdown).await
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
@@ -79,20 +114,26 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = app
-            .clone()
-            .map_request(move |mut request: axum::http::Request<Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(peer));
-                request
-            })
-            .map_err(|never: Infallible| match never {});
-        let connection = builder
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
-            .into_owned();
-        let connection = graceful.watch(connection);
+        // Taken now, before any shutdown signal, so a connection still in
+        // its TLS handshake when the signal comes is drained like the others.
+        let watcher = graceful.watcher();
+        let (builder, app, tls) = (Arc::clone(&builder), app.clone(), tls.clone());
+        let handshake_timeout = limits.header_timeout;
         tokio::spawn(async move {
-            if let Err(err) = connection.await {
-                tracing::debug!(%peer, error = %err, "connection ended with an error");
+            match tls {
+                None => serve_connection(&builder, stream, app, peer, None, watcher).await,
+                Some(tls) => {
+                    match tokio::time::timeout(handshake_timeout, tls.accept(stream)).await {
+                        Ok(Ok(stream)) => {
+                            let tls = Some(ServedOverTls);
+                            serve_connection(&builder, stream, app, peer, tls, watcher).await;
+                        }
+                        Ok(Err(err)) => {
+                            tracing::debug!(%peer, error = %err, "TLS handshake failed");
+                        }
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                }
             }
             drop(permit);
         });
@@ -105,4 +146,32 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+/// Serves one connection (plain or TLS) until it closes or drains.
+async fn serve_connection<I>(
+    builder: &Builder<TokioExecutor>,
+    io: I,
+    app: Router,
+    peer: SocketAddr,
+    tls: Option<ServedOverTls>,
+    watcher: Watcher,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = app
+        .map_request(move |mut request: axum::http::Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            if let Some(tls) = tls {
+                request.extensions_mut().insert(tls);
+            }
+            request
+        })
+        .map_err(|never: Infallible| match never {});
+    let connection = builder
+        .serve_connection(TokioIo::new(io), TowerToHyperService::new(service))
+        .into_owned();
+    if let Err(err) = watcher.watch(connection).await {
+        tracing::debug!(%peer, error = %err, "connection ended with an error");
+    }
 }

@@ -17,4 +17,6 @@ mod matches;
 mod openapi;
 mod salary;
 mod salary_models;
+mod security_headers;
 mod storage;
+mod tls;
