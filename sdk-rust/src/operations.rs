@@ -12,6 +12,19 @@ pub const API_VERSION: &str = "0.1.0";
 /// Every operation of the API, in spec order.
 pub static OPERATIONS: &[OperationInfo] = &[
     OperationInfo {
+        id: "getJwks",
+        method_name: "get_jwks",
+        method: "GET",
+        path: "/.well-known/jwks.json",
+        path_params: &[],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::None,
+        body_required: false,
+        success_status: 200,
+        summary: "Keys that verify access tokens",
+    },
+    OperationInfo {
         id: "getLiveness",
         method_name: "get_liveness",
         method: "GET",
@@ -102,6 +115,58 @@ pub static OPERATIONS: &[OperationInfo] = &[
         body_required: false,
         success_status: 201,
         summary: "Rotate an API key",
+    },
+    OperationInfo {
+        id: "createSession",
+        method_name: "create_session",
+        method: "POST",
+        path: "/v1/auth/login",
+        path_params: &[],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::Json,
+        body_required: true,
+        success_status: 200,
+        summary: "Log in",
+    },
+    OperationInfo {
+        id: "verifySessionSecondFactor",
+        method_name: "verify_session_second_factor",
+        method: "POST",
+        path: "/v1/auth/login/2fa",
+        path_params: &[],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::Json,
+        body_required: true,
+        success_status: 200,
+        summary: "Finish a login with a second factor",
+    },
+    OperationInfo {
+        id: "endSession",
+        method_name: "end_session",
+        method: "POST",
+        path: "/v1/auth/logout",
+        path_params: &[],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::Json,
+        body_required: true,
+        success_status: 204,
+        summary: "Log out",
+    },
+    OperationInfo {
+        id: "refreshSession",
+        method_name: "refresh_session",
+        method: "POST",
+        path: "/v1/auth/refresh",
+        path_params: &[],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::Json,
+        body_required: true,
+        success_status: 200,
+        summary: "Refresh a session",
     },
     OperationInfo {
         id: "listCandidates",
@@ -441,6 +506,158 @@ pub static OPERATIONS: &[OperationInfo] = &[
         success_status: 200,
         summary: "Predict a salary",
     },
+    OperationInfo {
+        id: "listUsers",
+        method_name: "list_users",
+        method: "GET",
+        path: "/v1/users",
+        path_params: &[],
+        query_params: &[
+            QueryParam {
+                name: "limit",
+                required: false,
+            },
+            QueryParam {
+                name: "cursor",
+                required: false,
+            },
+        ],
+        header_params: &[],
+        body: BodyKind::None,
+        body_required: false,
+        success_status: 200,
+        summary: "List users",
+    },
+    OperationInfo {
+        id: "createUser",
+        method_name: "create_user",
+        method: "POST",
+        path: "/v1/users",
+        path_params: &[],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::Json,
+        body_required: true,
+        success_status: 201,
+        summary: "Create a user",
+    },
+    OperationInfo {
+        id: "getCurrentUser",
+        method_name: "get_current_user",
+        method: "GET",
+        path: "/v1/users/me",
+        path_params: &[],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::None,
+        body_required: false,
+        success_status: 200,
+        summary: "Get the calling user",
+    },
+    OperationInfo {
+        id: "enrollTwoFactor",
+        method_name: "enroll_two_factor",
+        method: "POST",
+        path: "/v1/users/me/2fa",
+        path_params: &[],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::None,
+        body_required: false,
+        success_status: 200,
+        summary: "Start enrolling a second factor",
+    },
+    OperationInfo {
+        id: "regenerateBackupCodes",
+        method_name: "regenerate_backup_codes",
+        method: "POST",
+        path: "/v1/users/me/2fa/backup-codes",
+        path_params: &[],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::Json,
+        body_required: true,
+        success_status: 200,
+        summary: "Replace the backup codes",
+    },
+    OperationInfo {
+        id: "confirmTwoFactor",
+        method_name: "confirm_two_factor",
+        method: "POST",
+        path: "/v1/users/me/2fa/confirm",
+        path_params: &[],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::Json,
+        body_required: true,
+        success_status: 200,
+        summary: "Confirm a second factor",
+    },
+    OperationInfo {
+        id: "disableTwoFactor",
+        method_name: "disable_two_factor",
+        method: "POST",
+        path: "/v1/users/me/2fa/disable",
+        path_params: &[],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::Json,
+        body_required: true,
+        success_status: 204,
+        summary: "Turn the second factor off",
+    },
+    OperationInfo {
+        id: "changePassword",
+        method_name: "change_password",
+        method: "POST",
+        path: "/v1/users/me/password",
+        path_params: &[],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::Json,
+        body_required: true,
+        success_status: 204,
+        summary: "Change the own password",
+    },
+    OperationInfo {
+        id: "getUser",
+        method_name: "get_user",
+        method: "GET",
+        path: "/v1/users/{user_id}",
+        path_params: &["user_id"],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::None,
+        body_required: false,
+        success_status: 200,
+        summary: "Get a user",
+    },
+    OperationInfo {
+        id: "updateUser",
+        method_name: "update_user",
+        method: "PATCH",
+        path: "/v1/users/{user_id}",
+        path_params: &["user_id"],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::Json,
+        body_required: true,
+        success_status: 200,
+        summary: "Change a user",
+    },
+    OperationInfo {
+        id: "resetUserPassword",
+        method_name: "reset_user_password",
+        method: "POST",
+        path: "/v1/users/{user_id}/password",
+        path_params: &["user_id"],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::Json,
+        body_required: true,
+        success_status: 204,
+        summary: "Set a user's password",
+    },
 ];
 /// Every operation of the API, in spec order.
 pub fn operations() -> &'static [OperationInfo] {
@@ -459,6 +676,7 @@ pub(crate) async fn dispatch(
 ) -> Result<Success, Error> {
     let _ = &body_bytes;
     match operation_id {
+        "getJwks" => finish(api.get_jwks().await).await,
         "getLiveness" => finish(api.get_liveness().await).await,
         "getReadiness" => finish(api.get_readiness().await).await,
         "listApiKeys" => {
@@ -478,6 +696,22 @@ pub(crate) async fn dispatch(
             let arg0: String = args.required("key_id")?;
             let arg1: Option<i64> = args.optional("overlap_seconds")?;
             finish(api.rotate_api_key(&arg0, arg1).await).await
+        }
+        "createSession" => {
+            let arg0: types::LoginRequest = args.required("body")?;
+            finish(api.create_session(&arg0).await).await
+        }
+        "verifySessionSecondFactor" => {
+            let arg0: types::SecondFactorRequest = args.required("body")?;
+            finish(api.verify_session_second_factor(&arg0).await).await
+        }
+        "endSession" => {
+            let arg0: types::RefreshRequest = args.required("body")?;
+            finish(api.end_session(&arg0).await).await
+        }
+        "refreshSession" => {
+            let arg0: types::RefreshRequest = args.required("body")?;
+            finish(api.refresh_session(&arg0).await).await
         }
         "listCandidates" => {
             let arg0: Option<String> = args.optional("cursor")?;
@@ -601,6 +835,47 @@ pub(crate) async fn dispatch(
         "predictSalary" => {
             let arg0: types::SalaryPredictionRequest = args.required("body")?;
             finish(api.predict_salary(&arg0).await).await
+        }
+        "listUsers" => {
+            let arg0: Option<String> = args.optional("cursor")?;
+            let arg1: Option<::std::num::NonZeroU32> = args.optional("limit")?;
+            finish(api.list_users(arg0.as_deref(), arg1).await).await
+        }
+        "createUser" => {
+            let arg0: types::CreateUser = args.required("body")?;
+            finish(api.create_user(&arg0).await).await
+        }
+        "getCurrentUser" => finish(api.get_current_user().await).await,
+        "enrollTwoFactor" => finish(api.enroll_two_factor().await).await,
+        "regenerateBackupCodes" => {
+            let arg0: types::TwoFactorCode = args.required("body")?;
+            finish(api.regenerate_backup_codes(&arg0).await).await
+        }
+        "confirmTwoFactor" => {
+            let arg0: types::TwoFactorCode = args.required("body")?;
+            finish(api.confirm_two_factor(&arg0).await).await
+        }
+        "disableTwoFactor" => {
+            let arg0: types::DisableTwoFactor = args.required("body")?;
+            finish(api.disable_two_factor(&arg0).await).await
+        }
+        "changePassword" => {
+            let arg0: types::PasswordChange = args.required("body")?;
+            finish(api.change_password(&arg0).await).await
+        }
+        "getUser" => {
+            let arg0: String = args.required("user_id")?;
+            finish(api.get_user(&arg0).await).await
+        }
+        "updateUser" => {
+            let arg0: String = args.required("user_id")?;
+            let arg1: types::UserPatch = args.required("body")?;
+            finish(api.update_user(&arg0, &arg1).await).await
+        }
+        "resetUserPassword" => {
+            let arg0: String = args.required("user_id")?;
+            let arg1: types::PasswordReset = args.required("body")?;
+            finish(api.reset_user_password(&arg0, &arg1).await).await
         }
         other => Err(Error::invalid_argument(format!("unknown operation {other:?}"))),
     }

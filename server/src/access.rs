@@ -20,6 +20,8 @@ use mismatch_core::security::{Role, Scope};
 pub enum Rule {
     /// No credentials (health probes).
     Public,
+    /// Any authenticated principal (what a user does to itself).
+    Authenticated,
     /// An authenticated principal holding this scope.
     Scope(Scope),
 }
@@ -29,6 +31,22 @@ pub enum Rule {
 pub const RULES: &[(&str, Rule)] = &[
     ("getLiveness", Rule::Public),
     ("getReadiness", Rule::Public),
+    ("getJwks", Rule::Public),
+    ("createSession", Rule::Public),
+    ("verifySessionSecondFactor", Rule::Public),
+    ("refreshSession", Rule::Public),
+    ("endSession", Rule::Public),
+    ("listUsers", Rule::Scope(Scope::UsersManage)),
+    ("createUser", Rule::Scope(Scope::UsersManage)),
+    ("getUser", Rule::Scope(Scope::UsersManage)),
+    ("updateUser", Rule::Scope(Scope::UsersManage)),
+    ("resetUserPassword", Rule::Scope(Scope::UsersManage)),
+    ("getCurrentUser", Rule::Authenticated),
+    ("changePassword", Rule::Authenticated),
+    ("enrollTwoFactor", Rule::Authenticated),
+    ("confirmTwoFactor", Rule::Authenticated),
+    ("regenerateBackupCodes", Rule::Authenticated),
+    ("disableTwoFactor", Rule::Authenticated),
     ("listApiKeys", Rule::Scope(Scope::ApiKeysManage)),
     ("createApiKey", Rule::Scope(Scope::ApiKeysManage)),
     ("revokeApiKey", Rule::Scope(Scope::ApiKeysManage)),
@@ -67,7 +85,7 @@ pub fn rule(operation_id: &str) -> Option<Rule> {
 /// Whether a full-scope key of `role` may call an operation under `rule`.
 pub fn role_may(role: Role, rule: Rule) -> bool {
     match rule {
-        Rule::Public => true,
+        Rule::Public | Rule::Authenticated => true,
         Rule::Scope(scope) => role.scopes().contains(&scope),
     }
 }
@@ -97,6 +115,7 @@ pub fn matrix_markdown(operations: &[(String, String, String)]) -> String {
         let rule = rule(id).unwrap_or_else(|| panic!("operation {id} has no access rule"));
         let scope = match rule {
             Rule::Public => "none (public)".to_owned(),
+            Rule::Authenticated => "any signed-in caller".to_owned(),
             Rule::Scope(scope) => format!("`{}`", scope.as_str()),
         };
         out.push_str(&format!("\n| `{id}` | `{method} {path}` | {scope} |"));

@@ -50,7 +50,8 @@ pub mod scope {
         SalaryRead,
         SalaryModelsWrite,
         InterviewsRead,
-        ApiKeysManage
+        ApiKeysManage,
+        UsersManage
     );
 }
 
@@ -121,36 +122,135 @@ impl<S: scope::Required> FromRequestParts<AppState> for Authorized<S> {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let principal = match parts.extensions.get::<Principal>() {
-            Some(p) => p.clone(),
-            None => {
-                let p = principal_of(state, parts).await?;
-                parts.extensions.insert(p.clone());
-                p
-            }
-        };
-        principal.require(S::SCOPE)?;
-        if let Some(answer) = parts.extensions.get::<StoredAnswer>()
-            && let Some(response) = answer.take()
-        {
-            return Err(Rejection::Stored(response));
-        }
+        let principal = admit(parts, state, Some(S::SCOPE), false).await?;
         Ok(Authorized(principal, PhantomData))
     }
 }
 
+/// Any authenticated principal, whatever its scopes: for what a user does to
+/// itself (its password, its second factor). Refuses a user who must enrol
+/// a second factor first, like [`Authorized`].
+pub struct Authenticated(pub Principal);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Authenticated(admit(parts, state, None, false).await?))
+    }
+}
+
+/// Any authenticated principal, including a user the 2FA policy holds until
+/// it enrols: only the enrolment operations take this.
+pub struct Enrolling(pub Principal);
+
+impl FromRequestParts<AppState> for Enrolling {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Enrolling(admit(parts, state, None, true).await?))
+    }
+}
+
+/// Authenticates (once per request), checks the 2FA policy and `scope`, and
+/// only then gives a stored idempotent answer.
+async fn admit(
+    parts: &mut Parts,
+    state: &AppState,
+    scope: Option<Scope>,
+    enrolling: bool,
+) -> Result<Principal, Rejection> {
+    let principal = match parts.extensions.get::<Principal>() {
+        Some(p) => p.clone(),
+        None => {
+            let p = principal_of(state, parts).await?;
+            parts.extensions.insert(p.clone());
+            if let (Some(warning), Some(slot)) =
+                (&p.key_warning, parts.extensions.get::<KeyWarning>())
+            {
+                *slot
+                    .0
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(warning.clone());
+            }
+            p
+        }
+    };
+    if principal.must_enrol && !enrolling {
+        return Err(Rejection::Denied(ApiError::coded(
+            crate::error::ErrorCode::TwoFactorEnrollmentRequired,
+            "the 2FA policy requires a second factor for this user: enrol one (POST /v1/users/me/2fa, then /v1/users/me/2fa/confirm) before anything else",
+        )));
+    }
+    if let Some(scope) = scope {
+        principal.require(scope)?;
+    }
+    if let Some(answer) = parts.extensions.get::<StoredAnswer>()
+        && let Some(response) = answer.take()
+    {
+        return Err(Rejection::Stored(response));
+    }
+    Ok(principal)
+}
+
+/// Authenticates the request (once per request) and counts it against the
+/// principal's rate limit.
+pub async fn principal_of(state: &AppState, parts: &Parts) -> Result<Principal, ApiError> {
+    let principal = authenticate(state, parts).await?;
+    crate::rate_limit::check_principal(parts, &principal).await?;
+    Ok(principal)
+}
+
+/// Header carrying a warning about the credential used (an API key near its
+/// maximum age).
+pub const KEY_WARNING_HEADER: &str = "x-api-key-warning";
+
+/// Where authentication leaves a warning for the response; put in every
+/// request by [`key_warning_layer`].
+#[derive(Clone, Default)]
+pub struct KeyWarning(Arc<Mutex<Option<String>>>);
+
+/// Middleware: adds `X-API-Key-Warning` to the response when the request's
+/// credential deserves one.
+pub async fn key_warning_layer(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let slot = KeyWarning::default();
+    request.extensions_mut().insert(slot.clone());
+    let mut response = next.run(request).await;
+    let warning = slot
+        .0
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .take();
+    if let Some(value) = warning.and_then(|w| axum::http::HeaderValue::from_str(&w).ok()) {
+        response.headers_mut().insert(KEY_WARNING_HEADER, value);
+    }
+    response
+}
+
 /// Authenticates the request's key, recording the peer address as its last
 /// use.
-pub async fn principal_of(state: &AppState, parts: &Parts) -> Result<Principal, ApiError> {
+async fn authenticate(state: &AppState, parts: &Parts) -> Result<Principal, ApiError> {
     let ip = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip().to_string());
     let key = presented_key(&parts.headers).ok_or_else(|| {
         ApiError::unauthorized(
-            "missing API key: send `Authorization: Bearer mm_…` or `X-API-Key: mm_…`",
+            "missing credentials: send `Authorization: Bearer <API key or access token>` or `X-API-Key: mm_…`",
         )
     })?;
+    if services::sessions::is_access_token(key) {
+        return services::sessions::authenticate(state, key).await;
+    }
     services::accounts::authenticate(state, key, ip.as_deref()).await
 }
 

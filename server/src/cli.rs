@@ -280,7 +280,9 @@ async fn serve(settings: Settings) -> Result<(), String> {
         }
         Bootstrap::ConfiguredKeyKnown | Bootstrap::Nothing => {}
     }
-    let state = AppState::new(storage.clone(), settings.clone());
+    let secrets = crate::identity::Secrets::load(&settings.identity, &settings.data_dir)?;
+    let state = AppState::with_secrets(storage.clone(), settings.clone(), secrets);
+    tokio::spawn(accounts::idle_key_sweep(state.clone()));
     state
         .indexes()
         .load(state.storage())

@@ -76,8 +76,14 @@ pub struct Settings {
     /// Open connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
     pub log_format: LogFormat,
+    /// Sessions, tokens and 2FA (see [`crate::identity`]).
+    pub identity: crate::identity::IdentitySettings,
     /// Serve HTTPS instead of plain HTTP; `None` when a proxy terminates TLS.
     pub tls: Option<TlsSettings>,
+    /// `REDIS_URL`: shared state of the replicas (rate limits).
+    pub redis_url: Option<String>,
+    /// Requests per minute per client address and per principal.
+    pub rate_limit: crate::rate_limit::RateLimitSettings,
 }
 
 impl Default for Settings {
@@ -96,7 +102,10 @@ impl Default for Settings {
             header_timeout_secs: DEFAULT_HEADER_TIMEOUT_SECS,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             log_format: LogFormat::Text,
+            identity: crate::identity::IdentitySettings::default(),
             tls: None,
+            redis_url: None,
+            rate_limit: crate::rate_limit::RateLimitSettings::default(),
         }
     }
 }
@@ -124,7 +133,7 @@ impl Settings {
         }
         figment = figment
             .merge(Env::prefixed("MISMATCH_").ignore(&["CONFIG"]))
-            .merge(Env::raw().only(&["DATABASE_URL"]));
+            .merge(Env::raw().only(&["DATABASE_URL", "REDIS_URL"]));
         let raw: RawSettings = figment
             .extract()
             .map_err(|e| ConfigError(format!("invalid configuration: {e}")))?;
@@ -203,6 +212,16 @@ impl Settings {
             }
             settings.admin_api_key = Some(key);
         }
+        settings.identity =
+            crate::identity::IdentitySettings::from_raw(crate::identity::RawIdentity {
+                jwt_keys: raw.jwt_keys,
+                jwt_issuer: raw.jwt_issuer,
+                jwt_audience: raw.jwt_audience,
+                secret_key: raw.secret_key,
+                two_factor_required: raw.two_factor_required,
+                api_key_max_age_days: raw.api_key_max_age_days,
+                api_key_idle_revoke_days: raw.api_key_idle_revoke_days,
+            })?;
         if let Some(format) = raw.log_format {
             settings.log_format = match format.trim().to_ascii_lowercase().as_str() {
                 "text" | "" => LogFormat::Text,
@@ -215,6 +234,23 @@ impl Settings {
             };
         }
         settings.tls = parse_tls(raw.tls_cert, raw.tls_key, raw.tls_min_version)?;
+        if let Some(url) = raw.redis_url.filter(|u| !u.trim().is_empty()) {
+            // The message leaves the URL out: it may carry a password.
+            redis::Client::open(url.trim()).map_err(|e| {
+                ConfigError(format!(
+                    "REDIS_URL: not a usable Redis URL ({:?}); expected redis://[:password@]host:port[/db] or unix:///path/to/redis.sock",
+                    e.kind()
+                ))
+            })?;
+            settings.redis_url = Some(url.trim().to_owned());
+        }
+        settings.rate_limit =
+            crate::rate_limit::RateLimitSettings::from_raw(crate::rate_limit::RawRateLimits {
+                per_minute: raw.rate_limit_per_minute,
+                principal_per_minute: raw.principal_rate_limit_per_minute,
+                trusted_proxies: raw.trusted_proxies,
+                redis_prefix: raw.rate_limit_redis_prefix,
+            })?;
         Ok(settings)
     }
 }
@@ -252,11 +288,35 @@ pub struct RawSettings {
     #[serde(default, deserialize_with = "lenient")]
     pub log_format: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
+    pub jwt_keys: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub jwt_issuer: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub jwt_audience: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub secret_key: Option<String>,
+    #[serde(default, rename = "2fa_required", deserialize_with = "lenient")]
+    pub two_factor_required: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub api_key_max_age_days: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub api_key_idle_revoke_days: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     pub tls_cert: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub tls_key: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub tls_min_version: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub redis_url: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub rate_limit_per_minute: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub principal_rate_limit_per_minute: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub trusted_proxies: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub rate_limit_redis_prefix: Option<String>,
 }
 
 /// `skills=0.4,experience=0.2` (environment) or a TOML table.

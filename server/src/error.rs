@@ -78,6 +78,26 @@ pub enum ErrorCode {
     EncryptedDocument,
     /// 422: the document claims a supported format but cannot be read.
     UnreadableDocument,
+    /// 401: login failed: unknown email or wrong password (the two are not
+    /// told apart).
+    InvalidCredentials,
+    /// 401: the second-factor code (or backup code) is wrong, expired or
+    /// already used.
+    InvalidTwoFactorCode,
+    /// 401: the API key is older than the configured maximum age
+    /// (`MISMATCH_API_KEY_MAX_AGE_DAYS`); rotate or replace it.
+    ApiKeyTooOld,
+    /// 403: the account is disabled.
+    AccountDisabled,
+    /// 403: the 2FA policy requires this user to enrol a second factor
+    /// first; only enrolment is allowed until then.
+    TwoFactorEnrollmentRequired,
+    /// 429 with `Retry-After`: too many failed logins for this account or
+    /// address; wait before trying again.
+    LoginLocked,
+    /// 429 with `Retry-After`: the client's address or account has used its
+    /// requests per minute; the `RateLimit-*` headers tell the budget.
+    RateLimited,
     /// 500: unexpected; quote the request id.
     Internal,
     /// 503 with `Retry-After`: the database (or the server) cannot serve
@@ -104,6 +124,13 @@ impl ErrorCode {
             ErrorCode::EmptyDocument => "empty_document",
             ErrorCode::EncryptedDocument => "encrypted_document",
             ErrorCode::UnreadableDocument => "unreadable_document",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::InvalidTwoFactorCode => "invalid_two_factor_code",
+            ErrorCode::ApiKeyTooOld => "api_key_too_old",
+            ErrorCode::AccountDisabled => "account_disabled",
+            ErrorCode::TwoFactorEnrollmentRequired => "two_factor_enrollment_required",
+            ErrorCode::LoginLocked => "login_locked",
+            ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
         }
@@ -128,13 +155,20 @@ impl ErrorCode {
             | ErrorCode::EmptyDocument
             | ErrorCode::EncryptedDocument
             | ErrorCode::UnreadableDocument => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidCredentials
+            | ErrorCode::InvalidTwoFactorCode
+            | ErrorCode::ApiKeyTooOld => StatusCode::UNAUTHORIZED,
+            ErrorCode::AccountDisabled | ErrorCode::TwoFactorEnrollmentRequired => {
+                StatusCode::FORBIDDEN
+            }
+            ErrorCode::LoginLocked | ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
     /// Every code, for tests and documentation.
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 25] = [
         ErrorCode::MalformedRequest,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -151,6 +185,13 @@ impl ErrorCode {
         ErrorCode::EmptyDocument,
         ErrorCode::EncryptedDocument,
         ErrorCode::UnreadableDocument,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::InvalidTwoFactorCode,
+        ErrorCode::ApiKeyTooOld,
+        ErrorCode::AccountDisabled,
+        ErrorCode::TwoFactorEnrollmentRequired,
+        ErrorCode::LoginLocked,
+        ErrorCode::RateLimited,
         ErrorCode::Internal,
         ErrorCode::Unavailable,
     ];
@@ -185,9 +226,17 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub detail: String,
     pub errors: Vec<FieldError>,
+    /// Seconds for `Retry-After` (503 always carries one).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
+    /// The same error, telling the client to wait `secs` before retrying.
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+
     /// An error with `code`'s usual status.
     pub fn coded(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::with_status(code.status(), code, detail)
@@ -201,6 +250,7 @@ impl ApiError {
             code,
             detail: detail.into(),
             errors: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -263,6 +313,7 @@ impl ApiError {
                 detail
             },
             errors,
+            retry_after: None,
         }
     }
 
@@ -319,7 +370,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
         );
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        } else if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
@@ -378,6 +433,7 @@ pub fn code_for_status(status: StatusCode) -> ErrorCode {
         413 => ErrorCode::PayloadTooLarge,
         415 => ErrorCode::UnsupportedMediaType,
         422 => ErrorCode::ValidationFailed,
+        429 => ErrorCode::RateLimited,
         503 | 504 | 408 => ErrorCode::Unavailable,
         s if s >= 500 => ErrorCode::Internal,
         _ => ErrorCode::MalformedRequest,

@@ -197,3 +197,24 @@ fn json_has_nul_escape(bytes: &[u8]) -> bool {
     }
     false
 }
+
+/// The client's address: as the rate limiter resolved it (trusted proxies
+/// applied), else the TCP peer's; `None` in tests that set neither.
+pub struct PeerIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let resolved = parts
+            .extensions
+            .get::<crate::rate_limit::ClientIp>()
+            .map(|crate::rate_limit::ClientIp(ip)| *ip);
+        Ok(PeerIp(resolved.or_else(|| {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|axum::extract::ConnectInfo(addr)| addr.ip())
+        })))
+    }
+}

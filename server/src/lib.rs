@@ -11,12 +11,14 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod identity;
 pub mod ids;
 pub mod listener;
 pub mod match_index;
 pub mod middleware;
 pub mod models;
 pub mod openapi;
+pub mod rate_limit;
 pub mod routes;
 pub mod services;
 pub mod state;
@@ -40,12 +42,20 @@ pub use state::AppState;
 
 /// The complete HTTP service.
 pub fn app(state: AppState) -> Router {
+    let limits = rate_limit::RateLimits::from_settings(state.settings());
+    app_with_rate_limits(state, limits)
+}
+
+/// [`app`] with the given rate limiters (tests drive their clock).
+pub fn app_with_rate_limits(state: AppState, limits: rate_limit::RateLimits) -> Router {
     let (api, spec) = openapi::router_and_spec();
     let settings = state.settings().clone();
-    let api = api.layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        idempotency::layer,
-    ));
+    let api = api
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ))
+        .layer(axum::middleware::from_fn(auth::key_warning_layer));
     Router::new()
         .merge(api)
         .merge(
@@ -62,6 +72,10 @@ pub fn app(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(settings.request_timeout_secs),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::new(limits),
+            rate_limit::layer,
         ))
         .layer(axum::middleware::from_fn(middleware::request_context))
         .layer(option_layer(middleware::cors_layer(&settings.cors_origins)))

@@ -123,6 +123,8 @@ pub enum Scope {
     InterviewsRead,
     #[serde(rename = "api_keys:manage")]
     ApiKeysManage,
+    #[serde(rename = "users:manage")]
+    UsersManage,
 }
 
 macro_rules! scope_pairs {
@@ -149,7 +151,8 @@ scope_pairs!(
     SalaryRead,
     SalaryModelsWrite,
     InterviewsRead,
-    ApiKeysManage
+    ApiKeysManage,
+    UsersManage
 );
 
 impl Scope {

@@ -23,12 +23,14 @@ use crate::state::AppState;
 #[openapi(
     info(
         title = "mismatch-recruiter API",
-        description = "Parse resumes, store candidates and job postings, explain how well a candidate fits a job, rank both ways and predict salaries.\n\nAuthenticate with an API key: `Authorization: Bearer mm_…` or `X-API-Key: mm_…`. Errors are RFC 9457 `application/problem+json` documents with a stable `code`. A POST may carry `Idempotency-Key` (1–255 characters): repeating it with the same body replays the first response (header `Idempotent-Replayed: true`) for 24 hours; with a different body it fails with `idempotency_key_reused`. Every response carries `X-Request-Id`."
+        description = "Parse resumes, store candidates and job postings, explain how well a candidate fits a job, rank both ways and predict salaries.\n\nAuthenticate with an API key: `Authorization: Bearer mm_…` or `X-API-Key: mm_…`. Errors are RFC 9457 `application/problem+json` documents with a stable `code`. A POST may carry `Idempotency-Key` (1–255 characters): repeating it with the same body replays the first response (header `Idempotent-Replayed: true`) for 24 hours; with a different body it fails with `idempotency_key_reused`. Every response carries `X-Request-Id`. Requests are rate limited per client address and per account: over a limit the answer is `429` (`rate_limited`) with `Retry-After`, and responses carry `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds) of the budget closest to running out."
     ),
     modifiers(&SecuritySchemes),
     components(schemas(Problem, FieldError, ErrorCode)),
     tags(
         (name = "health", description = "Liveness and readiness probes"),
+        (name = "auth", description = "Log in (email, password, second factor), refresh and log out; the keys that verify access tokens"),
+        (name = "users", description = "Users who log in: admins manage them; each manages its own password and second factor"),
         (name = "api-keys", description = "API keys: create, list, revoke, rotate"),
         (name = "candidates", description = "Candidates parsed from resumes"),
         (name = "jobs", description = "Job postings"),
@@ -81,7 +83,7 @@ fn problem(description: &str) -> Response {
 /// operation with a JSON body can give: declared here once instead of in
 /// each route's annotation. A route's own description of the same status
 /// (a more specific one) wins.
-fn add_common_responses(op: &mut Operation) {
+fn add_common_responses(op: &mut Operation, rate_limited: bool) {
     let mut add = |status: &str, response: Response| {
         op.responses
             .responses
@@ -134,6 +136,38 @@ fn add_common_responses(op: &mut Operation) {
         );
         add("503", unavailable);
     }
+    if rate_limited {
+        add("429", too_many_requests());
+    }
+}
+
+/// 429 `rate_limited` with the headers of the spent budget
+/// ([`crate::rate_limit`]).
+fn too_many_requests() -> Response {
+    let mut response = problem(
+        "Too many requests from this address or for this account (`rate_limited`); retry after `Retry-After` seconds",
+    );
+    let integer = |description: &str| {
+        HeaderBuilder::new()
+            .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+            .description(Some(description))
+            .build()
+            .into()
+    };
+    for (name, description) in [
+        ("Retry-After", "Seconds to wait before retrying"),
+        (
+            "RateLimit-Limit",
+            "Requests allowed per minute by the spent budget",
+        ),
+        ("RateLimit-Remaining", "Requests left in it now (0)"),
+        ("RateLimit-Reset", "Seconds until it is full again"),
+    ] {
+        response
+            .headers
+            .insert(name.to_owned(), integer(description));
+    }
+    response
 }
 
 /// Security requirements from [`access::RULES`]: a secured operation names
@@ -160,6 +194,10 @@ impl Modify for AccessRules {
                 });
                 op.security = match rule {
                     Rule::Public => None,
+                    Rule::Authenticated => Some(vec![
+                        SecurityRequirement::new("bearer", Vec::<String>::new()),
+                        SecurityRequirement::new("api_key", Vec::<String>::new()),
+                    ]),
                     Rule::Scope(scope) => Some(vec![
                         SecurityRequirement::new("bearer", [scope.as_str()]),
                         SecurityRequirement::new("api_key", [scope.as_str()]),
@@ -181,7 +219,8 @@ struct CommonResponses;
 
 impl Modify for CommonResponses {
     fn modify(&self, openapi: &mut OpenApiDoc) {
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let rate_limited = !crate::rate_limit::is_exempt(path);
             for op in [
                 &mut item.get,
                 &mut item.post,
@@ -192,7 +231,7 @@ impl Modify for CommonResponses {
             .into_iter()
             .flatten()
             {
-                add_common_responses(op);
+                add_common_responses(op, rate_limited);
             }
         }
     }
@@ -202,6 +241,7 @@ impl Modify for CommonResponses {
 pub fn router_and_spec() -> (Router<AppState>, OpenApiDoc) {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::health::router())
+        .merge(routes::well_known::router())
         .nest("/v1", routes::v1::router())
         .split_for_parts();
     AccessRules.modify(&mut doc);

@@ -25,10 +25,25 @@ struct Inner {
     last_used: LastUsedThrottle,
     indexes: MatchIndexes,
     fitted_models: FittedModels,
+    secrets: crate::identity::Secrets,
+    login_attempts: crate::services::sessions::LoginAttempts,
 }
 
 impl AppState {
+    /// A state whose session secrets live in memory only (tests, tools):
+    /// configured JWT keys are read, missing ones generated for this process.
     pub fn new(storage: Storage, settings: Settings) -> Self {
+        let secrets = crate::identity::Secrets::ephemeral(&settings.identity)
+            .unwrap_or_else(|err| panic!("cannot set up session secrets: {err}"));
+        Self::with_secrets(storage, settings, secrets)
+    }
+
+    /// The state of a server, with the secrets `identity::Secrets::load` read.
+    pub fn with_secrets(
+        storage: Storage,
+        settings: Settings,
+        secrets: crate::identity::Secrets,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 storage,
@@ -36,8 +51,20 @@ impl AppState {
                 last_used: LastUsedThrottle::new(LAST_USED_INTERVAL),
                 indexes: MatchIndexes::default(),
                 fitted_models: FittedModels::default(),
+                secrets,
+                login_attempts: Default::default(),
             }),
         }
+    }
+
+    /// Token keys and the secret key sealing TOTP secrets.
+    pub fn secrets(&self) -> &crate::identity::Secrets {
+        &self.inner.secrets
+    }
+
+    /// Failed logins per client address.
+    pub fn login_attempts(&self) -> &crate::services::sessions::LoginAttempts {
+        &self.inner.login_attempts
     }
 
     pub fn storage(&self) -> &Storage {

@@ -46,6 +46,9 @@ string_enum! {
         InterviewsRead => "interviews:read",
         /// Create, list, rotate and revoke API keys.
         ApiKeysManage => "api_keys:manage",
+        /// Create, change and disable users and reset their passwords:
+        /// admins only.
+        UsersManage => "users:manage",
     }
 }
 
@@ -72,7 +75,18 @@ impl Role {
     /// only admins manage other people's.
     pub fn scopes(self) -> &'static [Scope] {
         match self {
-            Role::Admin | Role::Recruiter => Scope::ALL,
+            Role::Admin => Scope::ALL,
+            Role::Recruiter => &[
+                Scope::CandidatesRead,
+                Scope::CandidatesWrite,
+                Scope::JobsRead,
+                Scope::JobsWrite,
+                Scope::MatchesRead,
+                Scope::SalaryRead,
+                Scope::SalaryModelsWrite,
+                Scope::InterviewsRead,
+                Scope::ApiKeysManage,
+            ],
             Role::Viewer => &[
                 Scope::CandidatesRead,
                 Scope::JobsRead,

@@ -2,3 +2,4 @@
 
 pub mod health;
 pub mod v1;
+pub mod well_known;

@@ -13,11 +13,36 @@ use crate::storage::api_keys::{ApiKeyRecord, Rotated};
 use crate::storage::users::UserRecord;
 use crate::storage::{Page, Storage, StorageError};
 
-/// Who is calling, as established from the API key.
+/// What a request authenticated with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// An API key.
+    ApiKey(ApiKeyId),
+    /// A session's access token (its `jti`).
+    Session(String),
+}
+
+impl std::fmt::Display for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::ApiKey(id) => write!(f, "{id}"),
+            Credential::Session(jti) => write!(f, "session {jti}"),
+        }
+    }
+}
+
+/// Who is calling, as established from the API key or access token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub user_id: UserId,
-    pub key_id: ApiKeyId,
+    pub credential: Credential,
+    /// The 2FA policy requires this user to enrol a second factor before
+    /// doing anything else ([`crate::auth::Authorized`] refuses every
+    /// operation but enrolment).
+    pub must_enrol: bool,
+    /// A warning about the credential for the response (an API key near
+    /// its maximum age).
+    pub key_warning: Option<String>,
     /// The role it acts with: the user's, narrowed by the key's.
     pub role: Role,
     /// Effective scopes: the role's, narrowed by the key's.
@@ -129,6 +154,7 @@ pub fn key_record(
             created_at: now_ms(),
             expires_at: spec.expires_at,
             revoked_at: None,
+            revoked_reason: None,
             replaced_by: None,
             last_used_at: None,
             last_used_ip: None,
@@ -149,12 +175,12 @@ pub async fn create_user_with_key(
     spec: &KeySpec<'_>,
     secret: Option<String>,
 ) -> Result<(UserRecord, IssuedKey), AccountError> {
-    let user = UserRecord {
-        id: UserId::generate(),
-        name: spec.name.to_owned(),
-        role: spec.role,
-        created_at: now_ms(),
-    };
+    let user = UserRecord::new(
+        UserId::generate(),
+        spec.name.to_owned(),
+        spec.role,
+        now_ms(),
+    );
     let issued = key_record(&user.id, spec, secret)?;
     storage.insert_user_with_key(&user, &issued.record).await?;
     Ok((user, issued))
@@ -241,6 +267,12 @@ pub async fn authenticate(
         .get_user(&record.user_id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("the API key's user no longer exists"))?;
+    if user.disabled_at.is_some() {
+        return Err(ApiError::coded(
+            crate::error::ErrorCode::AccountDisabled,
+            "the API key's user is disabled",
+        ));
+    }
     let grant = Grant::of_key(user.role, record.role, &record.scopes, record.expires_at);
     if state
         .last_used()
@@ -256,9 +288,37 @@ pub async fn authenticate(
             tracing::warn!(key_id = %record.id, error = %err, "could not record API key use");
         }
     }
+    let must_enrol = crate::services::sessions::must_enrol(state, &user);
+    let identity = &state.settings().identity;
+    let key_warning = match identity.key_age_limit(record.created_at) {
+        Some(limit) if limit <= now => {
+            return Err(ApiError::coded(
+                crate::error::ErrorCode::ApiKeyTooOld,
+                format!(
+                    "the API key is older than the maximum age of {} days (since {}); rotate or replace it",
+                    identity.api_key_max_age_days.unwrap_or_default(),
+                    crate::state::rfc3339(limit)
+                ),
+            ));
+        }
+        Some(limit)
+            if identity
+                .key_age_warning_from(record.created_at)
+                .is_some_and(|from| from <= now) =>
+        {
+            Some(format!(
+                "this API key stops working at {} (maximum age {} days); rotate it",
+                crate::state::rfc3339(limit),
+                identity.api_key_max_age_days.unwrap_or_default()
+            ))
+        }
+        _ => None,
+    };
     Ok(Principal {
         user_id: user.id,
-        key_id: record.id,
+        credential: Credential::ApiKey(record.id),
+        must_enrol,
+        key_warning,
         role: grant.role,
         scopes: grant.scopes,
         expires_at: grant.expires_at,
@@ -419,7 +479,7 @@ pub async fn revoke_key(
 ) -> Result<ApiKeyRecord, ApiError> {
     let record = managed_key(state, caller, key_id).await?;
     if state.storage().revoke_api_key(&record.id, now_ms()).await? {
-        tracing::info!(key_id = %record.id, by = %caller.key_id, "API key revoked");
+        tracing::info!(key_id = %record.id, by = %caller.credential, "API key revoked");
     }
     state
         .storage()
@@ -490,4 +550,38 @@ pub async fn rotate_key(
         issued,
         previous_key_expires_at: old_ends,
     })
+}
+
+/// Revokes the keys unused for `MISMATCH_API_KEY_IDLE_REVOKE_DAYS` (by their
+/// last recorded use, or creation if never used); returns how many.
+pub async fn revoke_idle_keys(state: &AppState, now: i64) -> Result<u64, ApiError> {
+    let Some(idle_before) = state.settings().identity.idle_before(now) else {
+        return Ok(0);
+    };
+    let revoked = state
+        .storage()
+        .revoke_idle_api_keys(idle_before, now)
+        .await?;
+    if revoked > 0 {
+        tracing::info!(revoked, "idle API keys revoked");
+    }
+    Ok(revoked)
+}
+
+/// How often the idle-key sweep runs.
+pub const IDLE_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Runs [`revoke_idle_keys`] at start and then every [`IDLE_SWEEP_INTERVAL`],
+/// for as long as the server runs (a background task of `serve`).
+pub async fn idle_key_sweep(state: AppState) {
+    if state.settings().identity.api_key_idle_revoke_days.is_none() {
+        return;
+    }
+    let mut ticker = tokio::time::interval(IDLE_SWEEP_INTERVAL);
+    loop {
+        ticker.tick().await;
+        if let Err(err) = revoke_idle_keys(&state, now_ms()).await {
+            tracing::warn!(error = %err, "idle API key sweep failed; retrying at the next tick");
+        }
+    }
 }

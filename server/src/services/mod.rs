@@ -11,6 +11,8 @@ pub mod candidates;
 pub mod jobs;
 pub mod matching;
 pub mod salary_models;
+pub mod sessions;
+pub mod users;
 
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;

@@ -24,13 +24,15 @@ pub struct ApiKeyRecord {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// `manual`, `rotation` or `idle` (see the migration).
+    pub revoked_reason: Option<String>,
     pub replaced_by: Option<ApiKeyId>,
     pub last_used_at: Option<i64>,
     pub last_used_ip: Option<String>,
 }
 
 const COLUMNS: &str = "id, user_id, name, prefix, key_hash, role, scopes, ttl_seconds, \
-     created_at, expires_at, revoked_at, replaced_by, last_used_at, last_used_ip";
+     created_at, expires_at, revoked_at, revoked_reason, replaced_by, last_used_at, last_used_ip";
 
 fn scopes_text(scopes: &[Scope]) -> String {
     scopes
@@ -58,6 +60,7 @@ fn api_key_from_row(r: &AnyRow) -> Result<ApiKeyRecord> {
         created_at: r.try_get("created_at")?,
         expires_at: r.try_get("expires_at")?,
         revoked_at: r.try_get("revoked_at")?,
+        revoked_reason: r.try_get("revoked_reason")?,
         replaced_by: decode_opt(r, "replaced_by")?,
         last_used_at: r.try_get("last_used_at")?,
         last_used_ip: r.try_get("last_used_ip")?,
@@ -81,7 +84,7 @@ pub(super) async fn insert_api_key_tx(
 ) -> Result<()> {
     let sql = format!(
         "INSERT INTO api_keys ({COLUMNS}) VALUES \
-         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     );
     sqlx::query(audited(sql))
         .bind(key.id.as_str())
@@ -95,6 +98,7 @@ pub(super) async fn insert_api_key_tx(
         .bind(key.created_at)
         .bind(key.expires_at)
         .bind(key.revoked_at)
+        .bind(key.revoked_reason.as_deref())
         .bind(key.replaced_by.as_ref().map(ApiKeyId::as_str))
         .bind(key.last_used_at)
         .bind(&key.last_used_ip)
@@ -155,7 +159,7 @@ impl Storage {
     /// Marks a key revoked; returns false if it was already revoked or absent.
     pub async fn revoke_api_key(&self, id: &ApiKeyId, now: i64) -> Result<bool> {
         let done =
-            sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            sqlx::query("UPDATE api_keys SET revoked_at = $1, revoked_reason = 'manual' WHERE id = $2 AND revoked_at IS NULL")
                 .bind(now)
                 .bind(id.as_str())
                 .execute(&self.pool)
@@ -176,7 +180,8 @@ impl Storage {
     ) -> Result<Rotated> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
-            "UPDATE api_keys SET replaced_by = $1, expires_at = $2, revoked_at = $3 \
+            "UPDATE api_keys SET replaced_by = $1, expires_at = $2, revoked_at = $3, \
+             revoked_reason = CASE WHEN $3 IS NULL THEN NULL ELSE 'rotation' END \
              WHERE id = $4 AND revoked_at IS NULL AND replaced_by IS NULL",
         )
         .bind(new_key.id.as_str())
@@ -192,6 +197,21 @@ impl Storage {
         insert_api_key_tx(&mut tx, new_key).await?;
         tx.commit().await?;
         Ok(Rotated::Done)
+    }
+
+    /// Revokes every active key whose last use (or creation, if never used)
+    /// is older than `idle_before`; returns how many.
+    pub async fn revoke_idle_api_keys(&self, idle_before: i64, now: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE api_keys SET revoked_at = $1, revoked_reason = 'idle' \
+             WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1) \
+             AND COALESCE(last_used_at, created_at) < $2",
+        )
+        .bind(now)
+        .bind(idle_before)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// Records a use of the key unless one was recorded after `not_after`

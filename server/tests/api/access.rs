@@ -11,7 +11,7 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use mismatch_core::security::{Role, Scope};
+use mismatch_core::security::{Role, Scope, totp};
 use mismatch_server::access::{self, Rule};
 use serde_json::json;
 
@@ -30,6 +30,7 @@ fn unknown_id(param: &str) -> String {
         "key_id" => "key",
         "candidate_id" => "cand",
         "job_id" => "job",
+        "user_id" => "usr",
         other => panic!("path parameter {other} needs a well-formed unknown id in this test"),
     };
     format!("{prefix}_01JD0000000000000000000000")
@@ -153,8 +154,13 @@ fn expect_unauthenticated(op: &Operation, who: &str, rule: Rule, r: &TestRespons
         )
     };
     match rule {
-        Rule::Public => assert!(r.status.is_success(), "{} is public: {}", op.id, detail()),
-        Rule::Scope(_) => {
+        Rule::Public => assert!(
+            status != 401 && status != 403,
+            "{} is public: {}",
+            op.id,
+            detail()
+        ),
+        Rule::Authenticated | Rule::Scope(_) => {
             assert_eq!(status, 401, "{} needs credentials: {}", op.id, detail());
             assert_eq!(r.json()["code"], "unauthorized", "{}", detail());
         }
@@ -173,10 +179,24 @@ async fn every_operation_follows_the_access_table() {
         );
     }
 
-    let mut by_role = vec![(Role::Admin, app.admin_key.clone())];
+    let mut by_role = vec![(
+        "an admin key".to_owned(),
+        Role::Admin,
+        app.admin_key.clone(),
+    )];
     for role in [Role::Recruiter, Role::Viewer] {
-        by_role.push((role, app.key_with_role(role.as_str()).await));
+        by_role.push((
+            format!("a {} key", role.as_str()),
+            role,
+            app.key_with_role(role.as_str()).await,
+        ));
     }
+    // The same roles through login sessions (access tokens).
+    for role in Role::ALL {
+        let token = session_token(&app, &format!("{}@example.com", role.as_str()), *role).await;
+        by_role.push((format!("a {} session", role.as_str()), *role, token));
+    }
+    let pending = pending_second_factor(&app).await;
     // Admin keys narrowed to one scope each: only that scope's operations.
     let mut narrowed = Vec::new();
     for scope in Scope::ALL {
@@ -204,15 +224,15 @@ async fn every_operation_follows_the_access_table() {
     let mut calls = 0;
     for op in &ops {
         let rule = access::rule(&op.id).unwrap();
-        for (role, secret) in &by_role {
+        for (who, role, secret) in &by_role {
             let r = call(&app, op, Some(secret)).await;
-            expect(op, role.as_str(), access::role_may(*role, rule), &r);
+            expect(op, who, access::role_may(*role, rule), &r);
             calls += 1;
         }
         for (scope, secret) in &narrowed {
             let r = call(&app, op, Some(secret)).await;
             let allowed = match rule {
-                Rule::Public => true,
+                Rule::Public | Rule::Authenticated => true,
                 Rule::Scope(needed) => needed == *scope,
             };
             expect(
@@ -228,13 +248,93 @@ async fn every_operation_follows_the_access_table() {
             ("a revoked key", Some(revoked.as_str())),
             ("an expired key", Some(expired.as_str())),
             ("a malformed key", Some(malformed)),
+            (
+                "a login whose second factor is pending",
+                Some(pending.as_str()),
+            ),
         ] {
             let r = call(&app, op, secret).await;
             expect_unauthenticated(op, who, rule, &r);
             calls += 1;
         }
     }
-    assert_eq!(calls, ops.len() * (3 + Scope::ALL.len() + 4));
+    assert_eq!(calls, ops.len() * (6 + Scope::ALL.len() + 5));
+}
+
+const PASSWORD: &str = "access test password";
+
+/// Creates a login user with `role` and returns an access token of its.
+async fn session_token(app: &TestApp, email: &str, role: Role) -> String {
+    let r = app
+        .post(
+            "/v1/users",
+            json!({"email": email, "name": email, "role": role.as_str(), "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&r.bytes)
+    );
+    let r = app
+        .call(
+            Method::POST,
+            "/v1/auth/login",
+            None,
+            Some(json!({"email": email, "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.bytes)
+    );
+    r.json()["session"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The challenge token of a login whose second step is still to come: it
+/// must open nothing.
+async fn pending_second_factor(app: &TestApp) -> String {
+    let token = session_token(app, "pending@example.com", Role::Admin).await;
+    let enrol = app
+        .call(Method::POST, "/v1/users/me/2fa", Some(&token), None)
+        .await
+        .json();
+    let secret = totp::Secret::from_base32(enrol["secret"].as_str().unwrap()).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let code = totp::code_at(&secret, now, 6);
+    let r = app
+        .call(
+            Method::POST,
+            "/v1/users/me/2fa/confirm",
+            Some(&token),
+            Some(json!({"code": code})),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.bytes)
+    );
+    let r = app
+        .call(
+            Method::POST,
+            "/v1/auth/login",
+            None,
+            Some(json!({"email": "pending@example.com", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(r.json()["two_factor_required"], true);
+    r.json()["challenge_token"].as_str().unwrap().to_owned()
 }
 
 #[test]

@@ -326,6 +326,8 @@ crate::both_backends!(
         for table in [
             "idempotency_keys",
             "api_keys",
+            "backup_codes",
+            "refresh_tokens",
             "users",
             "candidates",
             "jobs",

@@ -33,12 +33,7 @@ fn jid(n: u32) -> JobId {
 }
 
 fn user(id: UserId) -> UserRecord {
-    UserRecord {
-        id,
-        name: "Ops".into(),
-        role: Role::Admin,
-        created_at: 1_700_000_000_000,
-    }
+    UserRecord::new(id, "Ops".into(), Role::Admin, 1_700_000_000_000)
 }
 
 fn key(id: ApiKeyId, user_id: UserId, hash: &str) -> ApiKeyRecord {
@@ -54,6 +49,7 @@ fn key(id: ApiKeyId, user_id: UserId, hash: &str) -> ApiKeyRecord {
         created_at: 1_700_000_000_000,
         expires_at: Some(1_700_003_600_000),
         revoked_at: None,
+        revoked_reason: None,
         replaced_by: None,
         last_used_at: None,
         last_used_ip: None,

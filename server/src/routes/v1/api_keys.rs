@@ -79,6 +79,43 @@ pub struct ApiKey {
     /// works until `expires_at` (the rotation's overlap).
     #[schema(value_type = Option<String>)]
     pub replaced_by: Option<ApiKeyId>,
+    /// Whether the key works now, and why not.
+    pub status: ApiKeyStatus,
+    /// Why it was revoked, when it was.
+    pub revoked_reason: Option<RevokedReason>,
+    /// When the key stops working because of its age
+    /// (`MISMATCH_API_KEY_MAX_AGE_DAYS`); absent without a maximum age.
+    #[schema(format = DateTime)]
+    pub max_age_ends_at: Option<String>,
+}
+
+/// The state of an API key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiKeyStatus {
+    /// Works.
+    Active,
+    /// Works, but reaches its maximum age within 14 days: rotate it
+    /// (responses to it carry `X-API-Key-Warning`).
+    ExpiringSoon,
+    /// Older than the maximum age: refused with `api_key_too_old`.
+    TooOld,
+    /// Past its `expires_at` (its lifetime, or a rotation's overlap).
+    Expired,
+    /// Revoked (see `revoked_reason`).
+    Revoked,
+}
+
+/// Why a key was revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokedReason {
+    /// By `revokeApiKey`.
+    Manual,
+    /// Rotated with `overlap_seconds=0`.
+    Rotation,
+    /// Unused for `MISMATCH_API_KEY_IDLE_REVOKE_DAYS`: revoked by the sweep.
+    Idle,
 }
 
 /// A newly created API key. `key` is the secret, shown only in this response.
@@ -156,9 +193,43 @@ fn wire_scopes(record: &ApiKeyRecord) -> Vec<Scope> {
         .collect()
 }
 
+/// The wire form of a key, with its state as of `now`.
+fn api_key(r: ApiKeyRecord, identity: &crate::identity::IdentitySettings, now: i64) -> ApiKey {
+    let age_limit = identity.key_age_limit(r.created_at);
+    let status = if r.revoked_at.is_some_and(|at| at <= now) {
+        ApiKeyStatus::Revoked
+    } else if r.expires_at.is_some_and(|at| at <= now) {
+        ApiKeyStatus::Expired
+    } else if age_limit.is_some_and(|at| at <= now) {
+        ApiKeyStatus::TooOld
+    } else if identity
+        .key_age_warning_from(r.created_at)
+        .is_some_and(|from| from <= now)
+    {
+        ApiKeyStatus::ExpiringSoon
+    } else {
+        ApiKeyStatus::Active
+    };
+    let revoked_reason = match r.revoked_reason.as_deref() {
+        Some("manual") => Some(RevokedReason::Manual),
+        Some("rotation") => Some(RevokedReason::Rotation),
+        Some("idle") => Some(RevokedReason::Idle),
+        _ => None,
+    };
+    ApiKey {
+        status,
+        revoked_reason,
+        max_age_ends_at: age_limit.map(rfc3339),
+        ..ApiKey::from(r)
+    }
+}
+
 impl From<ApiKeyRecord> for ApiKey {
     fn from(r: ApiKeyRecord) -> Self {
         ApiKey {
+            status: ApiKeyStatus::Active,
+            revoked_reason: None,
+            max_age_ends_at: None,
             role: r.role.into(),
             scopes: wire_scopes(&r),
             id: r.id,
@@ -268,7 +339,11 @@ pub async fn list_api_keys(
     let (limit, cursor) = params.validate::<ApiKeyId>()?;
     let page = service::list_keys(&state, auth.principal(), cursor.as_ref(), limit).await?;
     Ok(Json(ApiKeyPage {
-        items: page.items.into_iter().map(ApiKey::from).collect(),
+        items: page
+            .items
+            .into_iter()
+            .map(|r| api_key(r, &state.settings().identity, crate::state::now_ms()))
+            .collect(),
         next_cursor: page.next_cursor,
     }))
 }
@@ -294,7 +369,11 @@ pub async fn revoke_api_key(
     ApiPath(key_id): ApiPath<ApiKeyId>,
 ) -> Result<Json<ApiKey>, ApiError> {
     let record = service::revoke_key(&state, auth.principal(), &key_id).await?;
-    Ok(Json(record.into()))
+    Ok(Json(api_key(
+        record,
+        &state.settings().identity,
+        crate::state::now_ms(),
+    )))
 }
 
 /// Rotate an API key

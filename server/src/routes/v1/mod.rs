@@ -2,12 +2,14 @@
 
 pub mod analytics;
 pub mod api_keys;
+pub mod auth;
 pub mod candidates;
 pub mod interview;
 pub mod jobs;
 pub mod matches;
 pub mod salary;
 pub mod salary_models;
+pub mod users;
 
 use std::str::FromStr;
 
@@ -20,6 +22,8 @@ use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(auth::router())
+        .merge(users::router())
         .merge(api_keys::router())
         .merge(candidates::router())
         .merge(jobs::router())

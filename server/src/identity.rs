@@ -1,0 +1,387 @@
+//! Identity settings and the secrets the server holds for user sessions.
+//!
+//! - The access-token keyring (Ed25519, `kid` = JWK thumbprint): from
+//!   `MISMATCH_JWT_KEYS` (PKCS#8 PEM files, comma-separated; the last one
+//!   signs, all verify, so a key is rotated by appending the new one and
+//!   dropping the old one an hour later), or generated once into
+//!   `<data dir>/jwt-signing-key.pem` for the embedded default.
+//! - The secret key that seals TOTP secrets in the database: from
+//!   `MISMATCH_SECRET_KEY` (32 bytes, base64), or generated once into
+//!   `<data dir>/secret.key`. (The data-protection issue brings key rotation
+//!   for it.)
+//! - The 2FA policy, `MISMATCH_2FA_REQUIRED` = `off` | `admins` | `all`.
+//!
+//! Several replicas must share both secrets: configure them; generated files
+//! only suit a single server. Generated files are written with mode 0600.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use mismatch_core::security::{Keyring, Role, SigningKey, TokenAuthority};
+
+use crate::config::ConfigError;
+
+/// Who must use a second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TwoFactorPolicy {
+    /// Nobody (users may still enrol).
+    #[default]
+    Off,
+    /// Users with the admin role.
+    Admins,
+    /// Every user who logs in.
+    All,
+}
+
+impl TwoFactorPolicy {
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "off" | "" => Ok(Self::Off),
+            "admins" => Ok(Self::Admins),
+            "all" => Ok(Self::All),
+            other => Err(ConfigError(format!(
+                "MISMATCH_2FA_REQUIRED: '{other}' is not one of off, admins, all"
+            ))),
+        }
+    }
+
+    /// Whether a user of `role` must have a confirmed second factor.
+    pub fn requires(self, role: Role) -> bool {
+        match self {
+            Self::Off => false,
+            Self::Admins => role == Role::Admin,
+            Self::All => true,
+        }
+    }
+}
+
+/// Identity configuration, validated.
+#[derive(Debug, Clone)]
+pub struct IdentitySettings {
+    pub jwt_key_files: Vec<PathBuf>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    /// From `MISMATCH_SECRET_KEY`; `None` means generated into the data dir.
+    pub secret_key: Option<SecretKey>,
+    pub two_factor: TwoFactorPolicy,
+    /// API keys older than this are refused (`api_key_too_old`); `None`: no
+    /// limit. From `MISMATCH_API_KEY_MAX_AGE_DAYS` (0 = none).
+    pub api_key_max_age_days: Option<u32>,
+    /// Keys unused this long are revoked by the hourly sweep; `None`: never.
+    /// From `MISMATCH_API_KEY_IDLE_REVOKE_DAYS` (0 = never).
+    pub api_key_idle_revoke_days: Option<u32>,
+}
+
+/// Days before the maximum age from which a key's responses carry a warning.
+pub const KEY_AGE_WARNING_DAYS: u32 = 14;
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+impl IdentitySettings {
+    /// When a key created at `created_at` stops working because of its age.
+    pub fn key_age_limit(&self, created_at: i64) -> Option<i64> {
+        self.api_key_max_age_days
+            .map(|days| created_at.saturating_add(i64::from(days) * DAY_MS))
+    }
+
+    /// From when a key created at `created_at` is warned about its age.
+    pub fn key_age_warning_from(&self, created_at: i64) -> Option<i64> {
+        self.api_key_max_age_days.map(|days| {
+            let warn = days.saturating_sub(KEY_AGE_WARNING_DAYS.min(days / 2));
+            created_at.saturating_add(i64::from(warn) * DAY_MS)
+        })
+    }
+
+    /// Last use before which a key counts as idle at `now`.
+    pub fn idle_before(&self, now: i64) -> Option<i64> {
+        self.api_key_idle_revoke_days
+            .map(|days| now.saturating_sub(i64::from(days) * DAY_MS))
+    }
+}
+
+impl Default for IdentitySettings {
+    fn default() -> Self {
+        Self {
+            jwt_key_files: Vec::new(),
+            jwt_issuer: DEFAULT_ISSUER.to_owned(),
+            jwt_audience: DEFAULT_AUDIENCE.to_owned(),
+            secret_key: None,
+            two_factor: TwoFactorPolicy::Off,
+            api_key_max_age_days: None,
+            api_key_idle_revoke_days: None,
+        }
+    }
+}
+
+pub const DEFAULT_ISSUER: &str = "mismatch-recruiter";
+pub const DEFAULT_AUDIENCE: &str = "mismatch-recruiter-api";
+
+/// 32 secret bytes; `Debug` never shows them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretKey([u8; 32]);
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(…)")
+    }
+}
+
+impl SecretKey {
+    pub fn generate() -> Result<Self, String> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| format!("no secure random numbers: {e}"))?;
+        Ok(Self(bytes))
+    }
+
+    /// Parses base64 (standard alphabet, padding optional) of exactly 32 bytes.
+    pub fn from_base64(text: &str, source: &str) -> Result<Self, ConfigError> {
+        let text = text.trim();
+        let bytes = STANDARD
+            .decode(text)
+            .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text))
+            .map_err(|_| ConfigError(format!("{source}: not base64")))?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| {
+            ConfigError(format!(
+                "{source}: must be 32 bytes (44 base64 characters), e.g. from `openssl rand -base64 32`"
+            ))
+        })?;
+        Ok(Self(bytes))
+    }
+
+    /// The key as the text part the sealing functions take.
+    pub fn as_part(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    fn to_base64(&self) -> String {
+        STANDARD.encode(self.0)
+    }
+}
+
+/// What the raw configuration says, before validation.
+#[derive(Debug, Default)]
+pub struct RawIdentity {
+    pub jwt_keys: Option<String>,
+    pub jwt_issuer: Option<String>,
+    pub jwt_audience: Option<String>,
+    pub secret_key: Option<String>,
+    pub two_factor_required: Option<String>,
+    pub api_key_max_age_days: Option<String>,
+    pub api_key_idle_revoke_days: Option<String>,
+}
+
+fn days(variable: &str, text: &str) -> Result<Option<u32>, ConfigError> {
+    let n: u32 = text
+        .trim()
+        .parse()
+        .ok()
+        .filter(|&n| n <= 36_500)
+        .ok_or_else(|| {
+            ConfigError(format!(
+                "{variable}: '{text}' is not a whole number of days from 0 to 36500"
+            ))
+        })?;
+    Ok((n > 0).then_some(n))
+}
+
+impl IdentitySettings {
+    pub fn from_raw(raw: RawIdentity) -> Result<Self, ConfigError> {
+        let mut settings = Self::default();
+        if let Some(list) = raw.jwt_keys {
+            settings.jwt_key_files = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+                .collect();
+        }
+        if let Some(issuer) = raw.jwt_issuer.filter(|s| !s.trim().is_empty()) {
+            settings.jwt_issuer = issuer.trim().to_owned();
+        }
+        if let Some(audience) = raw.jwt_audience.filter(|s| !s.trim().is_empty()) {
+            settings.jwt_audience = audience.trim().to_owned();
+        }
+        if let Some(key) = raw.secret_key.filter(|s| !s.trim().is_empty()) {
+            settings.secret_key = Some(SecretKey::from_base64(&key, "MISMATCH_SECRET_KEY")?);
+        }
+        if let Some(policy) = raw.two_factor_required {
+            settings.two_factor = TwoFactorPolicy::parse(&policy)?;
+        }
+        if let Some(text) = raw.api_key_max_age_days {
+            settings.api_key_max_age_days = days("MISMATCH_API_KEY_MAX_AGE_DAYS", &text)?;
+        }
+        if let Some(text) = raw.api_key_idle_revoke_days {
+            settings.api_key_idle_revoke_days = days("MISMATCH_API_KEY_IDLE_REVOKE_DAYS", &text)?;
+        }
+        Ok(settings)
+    }
+}
+
+/// The secrets of a running server.
+#[derive(Debug, Clone)]
+pub struct Secrets {
+    pub tokens: TokenAuthority,
+    pub secret_key: SecretKey,
+}
+
+impl Secrets {
+    /// Secrets held in memory only: what tests and `AppState::new` use when
+    /// nothing is configured. Tokens die with the process.
+    pub fn ephemeral(settings: &IdentitySettings) -> Result<Self, String> {
+        let keyring = if settings.jwt_key_files.is_empty() {
+            Keyring::generate().map_err(|e| e.to_string())?
+        } else {
+            read_keyring(&settings.jwt_key_files)?
+        };
+        Ok(Self {
+            tokens: TokenAuthority::new(keyring, &settings.jwt_issuer, &settings.jwt_audience),
+            secret_key: match &settings.secret_key {
+                Some(key) => key.clone(),
+                None => SecretKey::generate()?,
+            },
+        })
+    }
+
+    /// The server's secrets: configured ones, else those generated into
+    /// `data_dir` on first start (and read back on every later one).
+    pub fn load(settings: &IdentitySettings, data_dir: &Path) -> Result<Self, String> {
+        let keyring = if settings.jwt_key_files.is_empty() {
+            let path = data_dir.join("jwt-signing-key.pem");
+            let key = match std::fs::read(&path) {
+                Ok(bytes) => SigningKey::from_pkcs8(&bytes)
+                    .map_err(|e| format!("{}: {e}", path.display()))?,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                    let key = SigningKey::generate().map_err(|e| e.to_string())?;
+                    write_private(&path, key.to_pkcs8_pem().as_bytes())?;
+                    key
+                }
+                Err(err) => return Err(format!("cannot read {}: {err}", path.display())),
+            };
+            Keyring::new(vec![key]).map_err(|e| e.to_string())?
+        } else {
+            read_keyring(&settings.jwt_key_files)?
+        };
+        let secret_key = match &settings.secret_key {
+            Some(key) => key.clone(),
+            None => {
+                let path = data_dir.join("secret.key");
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => SecretKey::from_base64(&text, &path.display().to_string())
+                        .map_err(|e| e.0)?,
+                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                        let key = SecretKey::generate()?;
+                        write_private(&path, format!("{}\n", key.to_base64()).as_bytes())?;
+                        key
+                    }
+                    Err(err) => return Err(format!("cannot read {}: {err}", path.display())),
+                }
+            }
+        };
+        Ok(Self {
+            tokens: TokenAuthority::new(keyring, &settings.jwt_issuer, &settings.jwt_audience),
+            secret_key,
+        })
+    }
+}
+
+fn read_keyring(files: &[PathBuf]) -> Result<Keyring, String> {
+    let keys = files
+        .iter()
+        .map(|path| {
+            let bytes = std::fs::read(path)
+                .map_err(|e| format!("MISMATCH_JWT_KEYS: cannot read {}: {e}", path.display()))?;
+            SigningKey::from_pkcs8(&bytes)
+                .map_err(|e| format!("MISMATCH_JWT_KEYS: {}: {e}", path.display()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Keyring::new(keys).map_err(|e| format!("MISMATCH_JWT_KEYS: {e}"))
+}
+
+/// Creates `path` with owner-only permissions (it must not exist yet).
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_parses_and_applies_by_role() {
+        assert_eq!(
+            TwoFactorPolicy::parse("Admins").unwrap(),
+            TwoFactorPolicy::Admins
+        );
+        assert!(
+            TwoFactorPolicy::parse("sometimes")
+                .unwrap_err()
+                .0
+                .contains("MISMATCH_2FA_REQUIRED")
+        );
+        assert!(TwoFactorPolicy::Admins.requires(Role::Admin));
+        assert!(!TwoFactorPolicy::Admins.requires(Role::Recruiter));
+        assert!(TwoFactorPolicy::All.requires(Role::Viewer));
+        assert!(!TwoFactorPolicy::Off.requires(Role::Admin));
+    }
+
+    #[test]
+    fn a_secret_key_must_be_32_bytes_of_base64() {
+        let key = SecretKey::from_base64(&STANDARD.encode([7u8; 32]), "X").unwrap();
+        assert_eq!(key.as_part(), hex::encode([7u8; 32]));
+        assert!(
+            SecretKey::from_base64("c2hvcnQ=", "X")
+                .unwrap_err()
+                .0
+                .contains("32 bytes")
+        );
+        assert!(
+            SecretKey::from_base64("not base64!", "X")
+                .unwrap_err()
+                .0
+                .contains("base64")
+        );
+        assert_eq!(format!("{key:?}"), "SecretKey(…)");
+    }
+
+    #[test]
+    fn generated_secrets_are_written_once_privately_and_read_back() {
+        let dir = std::env::temp_dir().join(format!("mismatch-identity-{}", std::process::id()));
+        let settings = IdentitySettings::default();
+        let first = Secrets::load(&settings, &dir).unwrap();
+        let again = Secrets::load(&settings, &dir).unwrap();
+        assert_eq!(
+            first.tokens.keyring().signing_key().kid(),
+            again.tokens.keyring().signing_key().kid()
+        );
+        assert_eq!(first.secret_key, again.secret_key);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for name in ["jwt-signing-key.pem", "secret.key"] {
+                let mode = std::fs::metadata(dir.join(name))
+                    .unwrap()
+                    .permissions()
+                    .mode();
+                assert_eq!(mode & 0o777, 0o600, "{name}");
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
