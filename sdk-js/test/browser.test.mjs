@@ -1,6 +1,6 @@
 // The browser build (wasm) in headless Chromium: a smoke test against a
-// stand-in server and the matcher cases of tests/scenario/matchers.json
-// (always), and the scenario of tests/scenario/recruiting.json, played by
+// stand-in server, the matcher cases of tests/scenario/matchers.json and the
+// totp cases of tests/scenario/totp.json (always), and the scenario of tests/scenario/recruiting.json, played by
 // test/scenario.js inside the page, against the live server when
 // MISMATCH_BASE_URL etc. are set. The page and the package are served from a
 // static server on 127.0.0.1:0. Without Chromium, the wasm build or the
@@ -13,7 +13,7 @@ import { browserSkipReason, launchBrowser } from './support/browser.mjs';
 import { LIVE_BODY, startFakeApi } from './support/fake-api.mjs';
 import { startStaticServer } from './support/http.mjs';
 import { liveServerMissing, testNeeding } from './support/needs.mjs';
-import { LIVE_VARIABLES, liveEnv, matcherCases, recruitingScenario } from './support/scenario-data.mjs';
+import { LIVE_VARIABLES, liveEnv, matcherCases, recruitingScenario, totpCases } from './support/scenario-data.mjs';
 import { assertSdkFacts } from './support/sdk-checks.js';
 
 const sdkRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -98,6 +98,10 @@ testNeeding('browser build: interceptors, retries and typed errors against a sta
 
 testNeeding('browser build: every case of matchers.json gets its verdict in Chromium', skipBrowser, { timeout: 30_000 }, async () => {
   assert.deepEqual(await page.evaluate((cases) => window.checkMatcherCases(cases), matcherCases()), []);
+});
+
+testNeeding('browser build: every case of totp.json gives its code in Chromium (WebCrypto)', skipBrowser, { timeout: 30_000 }, async () => {
+  assert.deepEqual(await page.evaluate((cases) => window.checkTotpCases(cases), totpCases()), []);
 });
 
 testNeeding('browser build: tests/scenario/recruiting.json against the live server', skipE2e, { timeout: 180_000 }, async () => {

@@ -1,16 +1,23 @@
 // The matcher language of test/scenario.js against the verdicts of
-// tests/scenario/matchers.json, without a server (the same cases run in
-// Chromium in test/browser.test.mjs).
+// tests/scenario/matchers.json, and its `totp` action against the codes of
+// tests/scenario/totp.json, without a server (the same cases run in Chromium
+// in test/browser.test.mjs).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { checkMatcherCases, explainMismatch, resolve } from './scenario.js';
-import { matcherCases } from './support/scenario-data.mjs';
+import { checkMatcherCases, checkTotpCases, explainMismatch, resolve } from './scenario.js';
+import { matcherCases, totpCases } from './support/scenario-data.mjs';
 
 test('every case of matchers.json gets its verdict, or is a scenario error', () => {
   const cases = matcherCases();
   assert.ok(cases.length > 50, `only ${cases.length} cases`);
   assert.deepEqual(checkMatcherCases(cases), []);
+});
+
+test('every case of totp.json gives its code (WebCrypto HMAC-SHA-1), or is a scenario error', async () => {
+  const cases = totpCases();
+  assert.ok(cases.length >= 10, `only ${cases.length} cases`);
+  assert.deepEqual(await checkTotpCases(cases), []);
 });
 
 test('a mismatch names the matcher path and the actual value', () => {

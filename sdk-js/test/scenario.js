@@ -300,6 +300,78 @@ export function checkMatcherCases(cases) {
   return wrong;
 }
 
+// ---------------------------------------------------------------------- totp
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** RFC 4648 base32, either case, `=` padding optional. */
+function base32Bytes(secret) {
+  const text = typeof secret === 'string' ? secret.toUpperCase() : '';
+  const chars = text.replace(/=+$/, '');
+  if (!/^[A-Z2-7]+=*$/.test(text) || ![0, 2, 4, 5, 7].includes(chars.length % 8)) {
+    throw new ScenarioError(`totp: the secret must be base32, not ${preview(secret, 100)}`);
+  }
+  const bytes = [];
+  let buffer = 0;
+  let bits = 0;
+  for (const char of chars) {
+    buffer = ((buffer << 5) | BASE32.indexOf(char)) & 0xfff;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((buffer >> bits) & 0xff);
+    }
+  }
+  return Uint8Array.from(bytes);
+}
+
+/**
+ * The RFC 6238 code (HMAC-SHA-1 through WebCrypto, 30-second steps) of a
+ * base32 `secret` when the clock reads `now` (Unix seconds), moved by
+ * `offsetSteps` steps; a string of `digits` digits.
+ */
+export async function totpCode(secret, now, offsetSteps = 0, digits = 6) {
+  const key = base32Bytes(secret);
+  if (!Number.isInteger(offsetSteps)) throw new ScenarioError(`totp: offset_steps must be an integer, not ${preview(offsetSteps)}`);
+  if (![6, 7, 8].includes(digits)) throw new ScenarioError(`totp: digits is 6, 7 or 8, not ${preview(digits)}`);
+  const counter = Math.floor(now / 30) + offsetSteps;
+  if (counter < 0) throw new ScenarioError(`totp: no step before the Unix epoch (${now} s, ${offsetSteps} steps)`);
+  const message = new DataView(new ArrayBuffer(8));
+  message.setBigUint64(0, BigInt(counter));
+  const hmacKey = await globalThis.crypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
+  const mac = new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', hmacKey, message.buffer));
+  const start = mac[mac.length - 1] & 0x0f;
+  const binary = new DataView(mac.buffer).getUint32(start) & 0x7fffffff;
+  return String(binary % 10 ** digits).padStart(digits, '0');
+}
+
+/** What a `totp` step (its references resolved) gives when the clock reads `now`. */
+function totpStep(step, now) {
+  return totpCode(step.totp, now, step.offset_steps ?? 0, step.digits ?? 6);
+}
+
+/**
+ * Checks the cases of tests/scenario/totp.json; returns one message per case
+ * whose code is wrong (or that should have been a scenario error).
+ */
+export async function checkTotpCases(cases) {
+  const wrong = [];
+  for (const [index, c] of cases.entries()) {
+    const label = `totp case ${index} (${preview(c.secret, 60)} at ${c.time})`;
+    let code;
+    try {
+      code = await totpStep({ totp: c.secret, offset_steps: c.offset_steps, digits: c.digits }, c.time);
+    } catch (err) {
+      if (!(err instanceof ScenarioError)) throw err;
+      if (!c.error) wrong.push(`${label}: unexpected scenario error: ${err.message}`);
+      continue;
+    }
+    if (c.error) wrong.push(`${label}: gave ${code} instead of a scenario error`);
+    else if (code !== c.code) wrong.push(`${label}: gave ${code}, expected ${c.code}`);
+  }
+  return wrong;
+}
+
 // --------------------------------------------------------------------- steps
 
 const STEP_KEYS = {
@@ -307,6 +379,7 @@ const STEP_KEYS = {
   call: ['call', 'as', 'path', 'query', 'headers', 'body', 'body_file', 'body_text', 'idempotency_key', 'save', 'expect', 'error'],
   paginate: ['paginate', 'as', 'query', 'save', 'expect', 'error'],
   proxy_stats: ['proxy_stats', 'save', 'expect', 'error'],
+  totp: ['totp', 'offset_steps', 'digits', 'save', 'expect'],
 };
 
 // Most specific class first (TimeoutError extends ConnectionError).
@@ -462,13 +535,15 @@ export async function runScenario(sdk, scenario, env, files) {
       const step = resolve(inputs, scope);
       const as = step.as ?? 'admin';
       const client = clients[as];
-      if (action !== 'proxy_stats' && client === undefined) throw new ScenarioError(`unknown client ${as}`);
-      operation = action === 'proxy_stats' ? ' (proxy_stats)' : ` (${action === 'paginate' ? 'paginate ' : ''}${step[action]} as ${as})`;
+      const local = action === 'proxy_stats' || action === 'totp';
+      if (!local && client === undefined) throw new ScenarioError(`unknown client ${as}`);
+      operation = local ? ` (${action})` : ` (${action === 'paginate' ? 'paginate ' : ''}${step[action]} as ${as})`;
 
       let outcome;
       try {
         if (action === 'call') outcome = { value: (await callTyped(sdk, client, step, files)) ?? null };
         else if (action === 'paginate') outcome = { value: await paginateAll(client, step) };
+        else if (action === 'totp') outcome = { value: await totpStep(step, Math.floor(Date.now() / 1000)) };
         else outcome = { value: await proxyStats(env) };
       } catch (err) {
         if (err instanceof ScenarioError) throw err;

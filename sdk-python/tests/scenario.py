@@ -9,10 +9,16 @@ its outcome; the runners (test_e2e.py for ``Client``, test_e2e_async.py for
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
+import hashlib
+import hmac
 import inspect
 import json
 import re
+import struct
+import time
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -26,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIO_DIR = ROOT / "tests" / "scenario"
 RECRUITING = SCENARIO_DIR / "recruiting.json"
 MATCHER_CASES = SCENARIO_DIR / "matchers.json"
+TOTP_CASES = SCENARIO_DIR / "totp.json"
 
 # How much of an actual value a failure message shows.
 SHOWN_CHARS = 1500
@@ -307,6 +314,44 @@ def first_mismatch(value: Any, matcher: Any, names: Mapping[str, Any]) -> Mismat
     return check(value, resolved)
 
 
+# --- the totp action ----------------------------------------------------------------
+
+_BASE32 = re.compile(r"[A-Z2-7]+=*")
+
+
+def totp_code(secret: Any, now: int, offset_steps: Any = 0, digits: Any = 6) -> str:
+    """The RFC 6238 code (HMAC-SHA-1, 30-second steps) of a base32 ``secret``
+    when the clock reads ``now`` (Unix seconds) moved by ``offset_steps`` steps."""
+    if not isinstance(secret, str) or not _BASE32.fullmatch(secret.upper()):
+        raise ScenarioError(f"totp: the secret must be base32, not {shown(secret, 100)}")
+    if not isinstance(offset_steps, int) or isinstance(offset_steps, bool):
+        raise ScenarioError(f"totp: offset_steps must be an integer, not {shown(offset_steps, 100)}")
+    if not isinstance(digits, int) or isinstance(digits, bool) or digits not in (6, 7, 8):
+        raise ScenarioError(f"totp: digits is 6, 7 or 8, not {shown(digits, 100)}")
+    unpadded = secret.upper().rstrip("=")
+    try:
+        key = base64.b32decode(unpadded + "=" * (-len(unpadded) % 8))
+    except binascii.Error as err:
+        raise ScenarioError(f"totp: the secret is not base32 ({err})") from err
+    counter = now // 30 + offset_steps
+    if counter < 0:
+        raise ScenarioError(f"totp: no step before the Unix epoch ({now} s, {offset_steps} steps)")
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    start = mac[-1] & 0x0F
+    binary = struct.unpack(">I", mac[start : start + 4])[0] & 0x7FFFFFFF
+    return str(binary % 10**digits).zfill(digits)
+
+
+def totp_step(spec: Mapping[str, Any], names: Mapping[str, Any], now: int) -> str:
+    """What a ``totp`` step gives at ``now``, its references resolved."""
+    return totp_code(
+        resolve(spec["totp"], names),
+        now,
+        resolve(spec.get("offset_steps", 0), names),
+        resolve(spec.get("digits", 6), names),
+    )
+
+
 # --- the SDK's side: results and errors as JSON ---------------------------------------
 
 # The README's error kinds, as the Rust SDK's ErrorKind::as_str names them.
@@ -351,7 +396,7 @@ def to_json(result: Any) -> Any:
 
 # --- steps -----------------------------------------------------------------------------
 
-ACTIONS = ("client", "call", "paginate", "proxy_stats")
+ACTIONS = ("client", "call", "paginate", "proxy_stats", "totp")
 _STEP_KEYS = {
     "client": {"api_key", "base_url", "max_retries"},
     "call": {
@@ -359,6 +404,7 @@ _STEP_KEYS = {
     },
     "paginate": {"as", "query", "save", "expect"},
     "proxy_stats": {"save", "expect"},
+    "totp": {"offset_steps", "digits", "save", "expect"},
 }
 _MODEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -438,7 +484,9 @@ class Step:
             self.call = self.scenario.make_call(self.spec, paginate=self.action == "paginate")
 
     def local(self) -> Outcome:
-        """The outcome of a step that calls no SDK method (``proxy_stats``)."""
+        """The outcome of a step that calls no SDK method (``proxy_stats``, ``totp``)."""
+        if self.action == "totp":
+            return Outcome(result=totp_step(self.spec, self.scenario.names, int(time.time())))
         return Outcome(result=self.scenario.proxy_stats())
 
     def finish(self, outcome: Outcome) -> None:

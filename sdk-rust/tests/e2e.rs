@@ -9,8 +9,9 @@
 //! test: CI must never pass without having run it.
 //!
 //! `matcher_cases_give_their_verdicts` checks the interpreter against
-//! tests/scenario/matchers.json without a server, so that the Rust, Python
-//! and JavaScript runners cannot read the same data differently.
+//! tests/scenario/matchers.json, and `totp_cases_give_their_codes` its `totp`
+//! action against tests/scenario/totp.json, without a server, so that the
+//! Rust, Python and JavaScript runners cannot read the same data differently.
 
 mod scenario;
 
@@ -111,6 +112,36 @@ fn matcher_cases_give_their_verdicts() {
         wrong.push(format!("case {i} {case}: {verdict}"));
     }
     assert!(wrong.is_empty(), "wrong verdicts:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn totp_cases_give_their_codes() {
+    let document = read_json("tests/scenario/totp.json");
+    let cases = document["cases"].as_array().expect("totp.json has cases");
+    assert!(cases.len() >= 10, "only {} cases", cases.len());
+    let mut wrong = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        // The step as the scenario writes it, played with the clock at `time`.
+        let mut step = Map::new();
+        step.insert("totp".into(), case["secret"].clone());
+        for key in ["offset_steps", "digits"] {
+            if let Some(value) = case.get(key) {
+                step.insert(key.into(), value.clone());
+            }
+        }
+        let now = case["time"].as_i64().expect("a time");
+        let outcome = scenario::totp::step_code(&step, &Map::new(), now);
+        match (outcome, case.get("error") == Some(&Value::Bool(true))) {
+            (Err(_), true) => {}
+            (Ok(code), true) => wrong.push(format!(
+                "case {i} {case}: gave {code} instead of a scenario error"
+            )),
+            (Err(e), false) => wrong.push(format!("case {i} {case}: {e}")),
+            (Ok(code), false) if case["code"] == code.as_str() => {}
+            (Ok(code), false) => wrong.push(format!("case {i} {case}: gave {code}")),
+        }
+    }
+    assert!(wrong.is_empty(), "wrong codes:\n{}", wrong.join("\n"));
 }
 
 #[test]

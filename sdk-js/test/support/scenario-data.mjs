@@ -1,4 +1,4 @@
-// The scenario data of tests/scenario (recruiting.json, matchers.json) and
+// The scenario data of tests/scenario (recruiting.json, matchers.json, totp.json) and
 // the files recruiting.json names, read from the repository for the Node
 // harnesses; test/scenario.js itself reads nothing.
 
@@ -14,6 +14,11 @@ const readJson = (name) => JSON.parse(readFileSync(join(scenarioDir, name), 'utf
 /** The cases of matchers.json. */
 export function matcherCases() {
   return readJson('matchers.json').cases;
+}
+
+/** The cases of totp.json. */
+export function totpCases() {
+  return readJson('totp.json').cases;
 }
 
 /** recruiting.json and its files: text as a string, bytes as a Uint8Array. */

@@ -7,10 +7,12 @@
 //! API would.
 
 pub mod matcher;
+pub mod totp;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use mismatch_recruiter::{CallOptions, Client, ClientOptions, Error, find_operation};
 use serde_json::{Map, Value, json};
@@ -29,6 +31,9 @@ const STEP_KEYS: &[&str] = &[
     "call",
     "paginate",
     "proxy_stats",
+    "totp",
+    "offset_steps",
+    "digits",
     "as",
     "path",
     "query",
@@ -200,14 +205,23 @@ impl Player {
 
         let caller = fields.get("as").and_then(Value::as_str).unwrap_or("admin");
         let label = match action {
-            "proxy_stats" => "proxy_stats".to_owned(),
+            "proxy_stats" | "totp" => action.to_owned(),
             _ => format!(
                 "{action} {} as {caller}",
                 fields[action].as_str().unwrap_or("?")
             ),
         };
         let scenario_error = |e: ScenarioError| Problem::new(label.clone(), e, None);
-        let result = if action == "proxy_stats" {
+        let result = if action == "totp" {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .expect("the clock is after 1970")
+                .as_secs();
+            let now = i64::try_from(now).expect("a clock within i64");
+            Ok(Value::String(
+                totp::step_code(fields, &self.saved, now).map_err(scenario_error)?,
+            ))
+        } else if action == "proxy_stats" {
             Ok(self
                 .proxy_stats()
                 .await
@@ -441,14 +455,17 @@ fn step_shape(step: &Value) -> Result<(&Map<String, Value>, &'static str), Scena
             "a step has `error` or `expect`, not both".into(),
         ));
     }
-    let actions: Vec<&'static str> = ["client", "call", "paginate", "proxy_stats"]
+    let actions: Vec<&'static str> = ["client", "call", "paginate", "proxy_stats", "totp"]
         .into_iter()
         .filter(|k| fields.contains_key(*k))
         .collect();
     match actions[..] {
+        ["totp"] if fields.contains_key("error") => Err(ScenarioError(
+            "a `totp` step has `save` and `expect` only".into(),
+        )),
         [action] => Ok((fields, action)),
         _ => Err(ScenarioError(format!(
-            "a step has exactly one of client, call, paginate, proxy_stats; this one has {actions:?}"
+            "a step has exactly one of client, call, paginate, proxy_stats, totp; this one has {actions:?}"
         ))),
     }
 }
