@@ -118,6 +118,49 @@ test('a 503 with Retry-After is retried and the interceptor sees two attempts', 
   assert.deepEqual(raw.body, LIVE_BODY);
 });
 
+test('a 429 is retried after its Retry-After, capped by maxRetryDelayMs, then a RateLimitError', async () => {
+  // The server's answer over a rate limit (server/src/rate_limit.rs).
+  let retryAfter = '1';
+  let served = 0;
+  const limited = await startServer((req, res) => {
+    served += 1;
+    if (served % 2 === 1 || retryAfter !== '1') {
+      res.writeHead(429, {
+        'content-type': 'application/problem+json',
+        'retry-after': retryAfter,
+        'ratelimit-limit': '3',
+        'ratelimit-remaining': '0',
+        'ratelimit-reset': '60',
+      });
+      res.end(JSON.stringify({ type: 'https://docs.mismatch.dev/errors/rate_limited', title: 'Too Many Requests', status: 429, detail: 'too many requests from this address', code: 'rate_limited', request_id: 'req-rl', errors: [] }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(LIVE_BODY));
+  });
+  try {
+    let started = performance.now();
+    const raw = await new Client({ baseUrl: limited.url, maxRetries: 1 }).call('getLiveness', {});
+    let waited = performance.now() - started;
+    assert.equal(raw.status, 200);
+    assert.equal(raw.attempts, 2);
+    assert.ok(waited >= 950 && waited < 5000, `waited ${waited} ms`);
+
+    retryAfter = '3600';
+    started = performance.now();
+    const client = new Client({ baseUrl: limited.url, maxRetries: 1, maxRetryDelayMs: 200 });
+    const err = await client.getLiveness().catch((e) => e);
+    waited = performance.now() - started;
+    assert.ok(err instanceof sdk.RateLimitError, `got ${err}`);
+    assert.equal(err.status, 429);
+    assert.equal(err.code, 'rate_limited');
+    assert.ok(waited >= 190 && waited < 3000, `waited ${waited} ms`);
+    assert.equal(served, 4);
+  } finally {
+    await limited.close();
+  }
+});
+
 test('retries of a POST reuse one Idempotency-Key; maxRetries bounds them', async () => {
   const client = new Client({ baseUrl: api.url, maxRetries: 1, maxRetryDelayMs: 10 });
   const before = api.requests.length;

@@ -303,6 +303,31 @@ def test_transient_statuses_are_retried(server: tuple[str, Script], status: int)
     assert len(script.seen) == 2
 
 
+RATE_LIMITED = {"Retry-After": "1", "RateLimit-Limit": "3", "RateLimit-Remaining": "0", "RateLimit-Reset": "60"}
+
+
+def test_a_429_is_retried_after_its_retry_after(server: tuple[str, Script]) -> None:
+    # The server's answer over a rate limit (server/src/rate_limit.rs).
+    url, script = server
+    limited = problem(429, "rate_limited", "too many requests from this address")
+    script.on("GET /v1/jobs/job_1", Reply(429, limited, RATE_LIMITED), Reply(200, JOB))
+    with mm.Client(base_url=url, api_key="mm_x", max_retries=1) as client:
+        started = time.monotonic()
+        assert client.get_job("job_1").id == "job_1"
+        waited = time.monotonic() - started
+    assert len(script.seen) == 2
+    assert 0.95 <= waited < 5, waited
+    # Capped by max_retry_delay; once retries run out the 429 is a RateLimitError.
+    script.on("GET /v1/jobs/job_1", Reply(429, limited, {**RATE_LIMITED, "Retry-After": "3600"}))
+    with mm.Client(base_url=url, api_key="mm_x", max_retries=1, max_retry_delay=0.2) as client:
+        started = time.monotonic()
+        with pytest.raises(mm.RateLimitError) as info:
+            client.get_job("job_1")
+        waited = time.monotonic() - started
+    assert info.value.status == 429 and info.value.code == "rate_limited" and info.value.attempts == 2
+    assert 0.19 <= waited < 3, waited
+
+
 def test_explicit_idempotency_key_is_sent(server: tuple[str, Script]) -> None:
     url, script = server
     script.on("POST /v1/api-keys", Reply(201, KEY_CREATED))

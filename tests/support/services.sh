@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure what the tests talk to is installed and running: PostgreSQL on
 # 127.0.0.1:5432 (trust auth for local TCP) with pg_dump (the tests read dumps
-# to prove no secret is stored in clear), and Chromium for the browser tests.
+# to prove no secret is stored in clear), Redis on 127.0.0.1:6379 (the shared
+# rate-limit backend's tests), and Chromium for the browser tests.
 # Sourced by tests/run.sh; safe to run repeatedly.
 set -euo pipefail
 
@@ -32,10 +33,21 @@ ensure_postgres() {
     || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE test" >/dev/null
 }
 
+ensure_redis() {
+  if redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then return 0; fi
+  command -v redis-server >/dev/null || { echo "installing Redis"; apt_install redis-server; }
+  # A throw-away instance: no persistence, loopback only.
+  redis-server --bind 127.0.0.1 --port 6379 --save '' --appendonly no --daemonize yes >/dev/null
+  for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG && return 0; sleep 0.2; done
+  echo "Redis did not start on 127.0.0.1:6379" >&2
+  return 1
+}
+
 ensure_chromium() {
   command -v chromium >/dev/null || { echo "installing Chromium"; apt_install chromium; }
 }
 
 ensure_postgres
 command -v pg_dump >/dev/null || apt_install postgresql-client
+ensure_redis
 ensure_chromium
