@@ -221,6 +221,7 @@ impl Settings {
                 two_factor_required: raw.two_factor_required,
                 api_key_max_age_days: raw.api_key_max_age_days,
                 api_key_idle_revoke_days: raw.api_key_idle_revoke_days,
+                login_address_max_failures: raw.login_address_max_failures,
             })?;
         if let Some(format) = raw.log_format {
             settings.log_format = match format.trim().to_ascii_lowercase().as_str() {
@@ -301,6 +302,8 @@ pub struct RawSettings {
     pub api_key_max_age_days: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub api_key_idle_revoke_days: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub login_address_max_failures: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub tls_cert: Option<String>,
     #[serde(default, deserialize_with = "lenient")]

@@ -71,6 +71,9 @@ pub struct IdentitySettings {
     /// Keys unused this long are revoked by the hourly sweep; `None`: never.
     /// From `MISMATCH_API_KEY_IDLE_REVOKE_DAYS` (0 = never).
     pub api_key_idle_revoke_days: Option<u32>,
+    /// Failed logins from one address within 15 minutes that block it
+    /// (`MISMATCH_LOGIN_ADDRESS_MAX_FAILURES`).
+    pub login_address_max_failures: u32,
 }
 
 /// Days before the maximum age from which a key's responses carry a warning.
@@ -109,6 +112,7 @@ impl Default for IdentitySettings {
             two_factor: TwoFactorPolicy::Off,
             api_key_max_age_days: None,
             api_key_idle_revoke_days: None,
+            login_address_max_failures: crate::services::sessions::MAX_IP_FAILURES,
         }
     }
 }
@@ -168,6 +172,7 @@ pub struct RawIdentity {
     pub two_factor_required: Option<String>,
     pub api_key_max_age_days: Option<String>,
     pub api_key_idle_revoke_days: Option<String>,
+    pub login_address_max_failures: Option<String>,
 }
 
 fn days(variable: &str, text: &str) -> Result<Option<u32>, ConfigError> {
@@ -209,6 +214,18 @@ impl IdentitySettings {
         }
         if let Some(text) = raw.api_key_max_age_days {
             settings.api_key_max_age_days = days("MISMATCH_API_KEY_MAX_AGE_DAYS", &text)?;
+        }
+        if let Some(text) = raw.login_address_max_failures {
+            settings.login_address_max_failures = text
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=1_000_000).contains(n))
+                .ok_or_else(|| {
+                    ConfigError(format!(
+                        "MISMATCH_LOGIN_ADDRESS_MAX_FAILURES: '{text}' is not a whole number from 1 to 1000000"
+                    ))
+                })?;
         }
         if let Some(text) = raw.api_key_idle_revoke_days {
             settings.api_key_idle_revoke_days = days("MISMATCH_API_KEY_IDLE_REVOKE_DAYS", &text)?;

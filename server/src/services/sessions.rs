@@ -6,7 +6,8 @@
 //! same password hashing as a known one (`password::verify_nothing`) and
 //! gets the same `invalid_credentials`. Guessing is bounded twice: per
 //! account (`MAX_ACCOUNT_FAILURES` in a row lock it for `LOCKOUT_MS`, stored,
-//! so every replica sees it) and per client address (`MAX_IP_FAILURES`
+//! so every replica sees it) and per client address
+//! (`MISMATCH_LOGIN_ADDRESS_MAX_FAILURES`, default [`MAX_IP_FAILURES`]
 //! within `LOCKOUT_MS`, in memory). Both answer 429 `login_locked` with
 //! `Retry-After`.
 
@@ -26,7 +27,9 @@ use crate::storage::users::{RefreshTokenRecord, UserRecord};
 
 /// Failed logins in a row that lock an account.
 pub const MAX_ACCOUNT_FAILURES: i64 = 5;
-/// Failed logins from one address within [`LOCKOUT_MS`] that block it.
+/// Failed logins from one address within [`LOCKOUT_MS`] that block it, by
+/// default (`MISMATCH_LOGIN_ADDRESS_MAX_FAILURES`; raise it for many users
+/// behind one NAT address).
 pub const MAX_IP_FAILURES: u32 = 20;
 /// How long a lock lasts, and the window of the per-address count.
 pub const LOCKOUT_MS: i64 = 15 * 60 * 1000;
@@ -44,12 +47,12 @@ pub struct LoginAttempts {
 
 impl LoginAttempts {
     /// Milliseconds until `ip` may try again, if it is blocked.
-    pub fn blocked_for(&self, ip: Option<IpAddr>, now: i64) -> Option<i64> {
+    pub fn blocked_for(&self, ip: Option<IpAddr>, now: i64, max_failures: u32) -> Option<i64> {
         let ip = ip?;
         let map = self.by_ip.lock().unwrap_or_else(|p| p.into_inner());
         let (count, start) = *map.get(&ip)?;
         let ends = start + LOCKOUT_MS;
-        (count >= MAX_IP_FAILURES && ends > now).then_some(ends - now)
+        (count >= max_failures && ends > now).then_some(ends - now)
     }
 
     pub fn record_failure(&self, ip: Option<IpAddr>, now: i64) {
@@ -141,7 +144,8 @@ pub async fn login(
     ip: Option<IpAddr>,
 ) -> Result<LoginOutcome, ApiError> {
     let now = now_ms();
-    if let Some(ms) = state.login_attempts().blocked_for(ip, now) {
+    let max_failures = state.settings().identity.login_address_max_failures;
+    if let Some(ms) = state.login_attempts().blocked_for(ip, now, max_failures) {
         return Err(locked(ms));
     }
     let user = state
@@ -214,7 +218,8 @@ pub async fn second_factor(
     ip: Option<IpAddr>,
 ) -> Result<TokenPair, ApiError> {
     let now = now_ms();
-    if let Some(ms) = state.login_attempts().blocked_for(ip, now) {
+    let max_failures = state.settings().identity.login_address_max_failures;
+    if let Some(ms) = state.login_attempts().blocked_for(ip, now, max_failures) {
         return Err(locked(ms));
     }
     let claims = state

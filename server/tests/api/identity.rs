@@ -651,3 +651,17 @@ async fn an_address_guessing_many_accounts_is_blocked() {
     r.assert_problem(429, "login_locked");
     assert!(r.header("retry-after").is_some());
 }
+
+#[tokio::test]
+async fn the_address_threshold_is_configurable() {
+    let mut settings = Settings::default();
+    settings.identity.login_address_max_failures = 3;
+    let app = TestApp::with_settings(false, settings).await.unwrap();
+    create_user(&app, "nat@example.com", "viewer").await;
+    for i in 0..3 {
+        login(&app, &format!("guess{i}@example.com"), "whatever password")
+            .await
+            .assert_problem(401, "invalid_credentials");
+    }
+    login(&app, "nat@example.com", PASSWORD).await.assert_problem(429, "login_locked");
+}
