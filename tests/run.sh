@@ -48,7 +48,7 @@ step "generated code of every SDK is up to date with openapi.json" generated_cod
 
 # --- Rust unit and integration tests (openapi.json drift is one of them) ------
 # The SDK's end-to-end scenario needs the live server started below, where it runs.
-step "cargo test (workspace, SQLite)" cargo test --workspace --locked -- --skip recruiting_scenario
+step "cargo test (workspace, SQLite)" cargo test --workspace --locked -- --skip recruiting_scenario --skip live_session
 step "server suite on PostgreSQL" env MISMATCH_TEST_BACKEND=postgres cargo test --locked -p mismatch-server --test api
 
 # --- live server for the end-to-end scenarios ---------------------------------
@@ -103,6 +103,7 @@ step "start server (embedded default) and flaky proxy" start_services
 
 if [ -n "${MISMATCH_BASE_URL:-}" ]; then
   step "Rust SDK end-to-end" cargo test --locked -p mismatch-recruiter --test e2e -- --nocapture
+  step "Rust SDK sessions against the live server" cargo test --locked -p mismatch-recruiter --test sessions live_session -- --nocapture
   step "Rust example" cargo run --quiet --locked -p mismatch-recruiter --example quickstart
   step "Python SDK (build, pytest, mypy --strict, stubtest, example)" bash sdk-python/run-tests.sh
   step "JS SDK (napi + wasm build, tsc, node --test, Chromium, examples)" bash sdk-js/run-tests.sh

@@ -9,6 +9,8 @@
 //!
 //! A call never fails for API or transport errors: those become an outcome
 //! with `ok: false`, so that the JavaScript layer owns the error classes.
+//! The session methods (login, second factor, resume, logout) answer the
+//! same record, with their result as JSON in `bodyJson`.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -16,7 +18,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{CallOptions, CallResponse, Client, ClientOptions, Error, ErrorKind};
+use crate::{
+    CallOptions, CallResponse, Client, ClientOptions, Error, ErrorKind, LoginOutcome, SessionInfo,
+};
 
 /// Options of a binding's client constructor: camelCase, durations in
 /// milliseconds, everything but the base URL optional.
@@ -171,6 +175,26 @@ impl CallOutcome {
     }
 }
 
+impl CallOutcome {
+    /// A successful SDK method whose result is `value` (the session
+    /// methods): no HTTP status of its own, the value as JSON.
+    pub fn value(value: &impl Serialize) -> Self {
+        match serde_json::to_string(value) {
+            Ok(json) => Self {
+                ok: true,
+                status: None,
+                body_json: Some(json),
+                request_id: None,
+                attempts: None,
+                kind: None,
+                code: None,
+                message: None,
+            },
+            Err(err) => Self::failure(&Error::new(ErrorKind::Decode, err.to_string())),
+        }
+    }
+}
+
 impl From<Result<CallResponse, Error>> for CallOutcome {
     fn from(result: Result<CallResponse, Error>) -> Self {
         match result {
@@ -200,6 +224,107 @@ pub async fn call(
     options: CallOptions,
 ) -> CallOutcome {
     client.call(operation_id, args, options).await.into()
+}
+
+/// A session as JavaScript sees it: [`SessionInfo`] in camelCase, times in
+/// RFC 3339 (UTC, milliseconds).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionRecord {
+    pub access_token_expires_at: String,
+    pub refresh_token_expires_at: String,
+    pub renewable: bool,
+}
+
+impl From<&SessionInfo> for SessionRecord {
+    fn from(info: &SessionInfo) -> Self {
+        Self {
+            access_token_expires_at: rfc3339(&info.access_token_expires_at),
+            refresh_token_expires_at: rfc3339(&info.refresh_token_expires_at),
+            renewable: info.renewable,
+        }
+    }
+}
+
+fn rfc3339(time: &chrono::DateTime<chrono::Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The result of `login`: `session` when logged in, else the challenge of
+/// the second step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginRecord {
+    pub two_factor_required: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub challenge_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub challenge_expires_at: Option<String>,
+}
+
+impl From<&LoginOutcome> for LoginRecord {
+    fn from(outcome: &LoginOutcome) -> Self {
+        match outcome {
+            LoginOutcome::LoggedIn(info) => Self {
+                two_factor_required: false,
+                session: Some(info.into()),
+                challenge_token: None,
+                challenge_expires_at: None,
+            },
+            LoginOutcome::SecondFactorRequired(challenge) => Self {
+                two_factor_required: true,
+                session: None,
+                challenge_token: Some(challenge.challenge_token.clone()),
+                challenge_expires_at: Some(rfc3339(&challenge.expires_at)),
+            },
+        }
+    }
+}
+
+fn session_outcome(result: Result<SessionInfo, Error>) -> CallOutcome {
+    match result {
+        Ok(info) => CallOutcome::value(&SessionRecord::from(&info)),
+        Err(err) => CallOutcome::failure(&err),
+    }
+}
+
+/// [`Client::login`]; `bodyJson` is a [`LoginRecord`].
+pub async fn login(client: &Client, email: &str, password: &str) -> CallOutcome {
+    match client.login(email, password).await {
+        Ok(outcome) => CallOutcome::value(&LoginRecord::from(&outcome)),
+        Err(err) => CallOutcome::failure(&err),
+    }
+}
+
+/// [`Client::login_second_factor`]; `bodyJson` is a [`SessionRecord`].
+pub async fn login_second_factor(
+    client: &Client,
+    challenge_token: &str,
+    code: &str,
+) -> CallOutcome {
+    session_outcome(client.login_second_factor(challenge_token, code).await)
+}
+
+/// [`Client::resume_session`]; `bodyJson` is a [`SessionRecord`].
+pub async fn resume_session(client: &Client, refresh_token: &str) -> CallOutcome {
+    session_outcome(client.resume_session(refresh_token).await)
+}
+
+/// [`Client::logout`]; `bodyJson` is `null`.
+pub async fn logout(client: &Client) -> CallOutcome {
+    match client.logout().await {
+        Ok(()) => CallOutcome::value(&Value::Null),
+        Err(err) => CallOutcome::failure(&err),
+    }
+}
+
+/// [`Client::session`] as the JSON text of a [`SessionRecord`], or `None`.
+pub fn session_json(client: &Client) -> Option<String> {
+    client
+        .session()
+        .and_then(|info| serde_json::to_string(&SessionRecord::from(&info)).ok())
 }
 
 /// The operationIds this build of the SDK knows, in spec order.
@@ -323,6 +448,43 @@ mod tests {
         assert_eq!(outcome.status, None);
         let empty = CallOutcome::failure(&Error::new(ErrorKind::Decode, ""));
         assert_eq!(empty.message.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn session_results_cross_as_camel_case_json() {
+        let time = |text: &str| {
+            chrono::DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        let info = SessionInfo {
+            access_token_expires_at: time("2026-01-01T01:00:00Z"),
+            refresh_token_expires_at: time("2026-01-31T00:00:00.25+01:00"),
+            renewable: true,
+        };
+        let outcome = CallOutcome::value(&LoginRecord::from(&LoginOutcome::LoggedIn(info)));
+        assert!(outcome.ok);
+        assert_eq!(outcome.status, None);
+        let body: Value = serde_json::from_str(outcome.body_json.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({"twoFactorRequired": false, "session": {
+                "accessTokenExpiresAt": "2026-01-01T01:00:00.000Z",
+                "refreshTokenExpiresAt": "2026-01-30T23:00:00.250Z", "renewable": true}})
+        );
+        let challenge = LoginOutcome::SecondFactorRequired(crate::SecondFactorChallenge {
+            challenge_token: "eyJ.c.1".into(),
+            expires_at: time("2026-01-01T00:05:00Z"),
+        });
+        assert_eq!(
+            serde_json::to_value(LoginRecord::from(&challenge)).unwrap(),
+            json!({"twoFactorRequired": true, "challengeToken": "eyJ.c.1",
+                   "challengeExpiresAt": "2026-01-01T00:05:00.000Z"})
+        );
+        assert_eq!(
+            CallOutcome::value(&Value::Null).body_json.as_deref(),
+            Some("null")
+        );
     }
 
     #[test]

@@ -185,7 +185,7 @@ where
             })
         }
         Err(progenitor_client::Error::UnexpectedResponse(response)) => {
-            Err(unexpected_response(response).await)
+            Err(error_from_response(response).await)
         }
         Err(err) => Err(err.into()),
     }
@@ -215,7 +215,7 @@ pub(crate) async fn finish_stream<E: Serialize>(
             })
         }
         Err(progenitor_client::Error::UnexpectedResponse(response)) => {
-            Err(unexpected_response(response).await)
+            Err(error_from_response(response).await)
         }
         Err(err) => Err(err.into()),
     }
@@ -243,7 +243,9 @@ fn bytes_to_json(bytes: &[u8]) -> Value {
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
 }
 
-async fn unexpected_response(response: reqwest::Response) -> Error {
+/// The error for a response the generated code did not expect (or a failed
+/// session refresh): its problem document is read here.
+pub(crate) async fn error_from_response(response: reqwest::Response) -> Error {
     let status = response.status().as_u16();
     let request_id = crate::transport::request_id_of(response.headers());
     if response.status().is_success() {

@@ -7,13 +7,22 @@ use crate::call::{Args, CallOptions, CallResponse};
 use crate::error::Error;
 use crate::generated;
 use crate::options::ClientOptions;
+use crate::session::{Endpoint, SessionStore};
 use crate::state::{CallContext, HookState, TransportConfig};
 
 /// The mismatch-recruiter API client.
 ///
-/// Cheap to clone: clones share one connection pool and configuration.
-/// Typed calls go through [`Client::api`]; the language bindings use
-/// [`Client::call`]. Both share auth, retries and idempotency keys.
+/// Cheap to clone: clones share one connection pool, configuration and
+/// session. Typed calls go through [`Client::api`]; the language bindings
+/// use [`Client::call`]. Both share auth, retries and idempotency keys.
+///
+/// # Authentication
+/// Requests carry the API key ([`ClientOptions::api_key`]) until the client
+/// logs in as a user ([`Client::login`], [`Client::login_second_factor`] or
+/// [`Client::resume_session`]); from then on they carry the session's access
+/// token instead, renewed a minute before it expires and once after a `401`
+/// (*Sessions* in the crate README says exactly when), until
+/// [`Client::logout`].
 ///
 /// # Idempotency keys and retries
 /// Every POST, PATCH and DELETE carries an `Idempotency-Key` (a UUID v4, or
@@ -102,6 +111,7 @@ impl Client {
             initial_retry_delay: options.initial_retry_delay,
             max_retry_delay: options.max_retry_delay,
             timeout: options.timeout,
+            session: Arc::default(),
         });
 
         let http = build_http(&options)?;
@@ -160,7 +170,33 @@ impl Client {
                 call: Some(context.clone()),
             },
         );
-        match crate::operations::dispatch(&api, operation_id, &args, options.body_bytes).await {
+        // A raw body is copied only while logged in, for the one resend
+        // after a renewal below.
+        let sessions = self.sessions();
+        let had_body = options.body_bytes.is_some();
+        let body_again = options
+            .body_bytes
+            .as_ref()
+            .filter(|_| sessions.is_active())
+            .cloned();
+        let mut result =
+            crate::operations::dispatch(&api, operation_id, &args, options.body_bytes).await;
+        // The access token was refused although the client thought it
+        // valid (a clock far off, keys rotated, the password changed):
+        // renew it once and send the call again. The server acted on
+        // nothing it could not authenticate, so any method may be resent.
+        if let Err(err) = &result
+            && err.status() == Some(401)
+            && err.code() == Some("unauthorized")
+            && (!had_body || body_again.is_some())
+            && let Some(generation) = context.session_generation()
+            && sessions
+                .renew_after_refusal(self.session_endpoint(), generation)
+                .await
+        {
+            result = crate::operations::dispatch(&api, operation_id, &args, body_again).await;
+        }
+        match result {
             Ok(success) => Ok(CallResponse {
                 status: success.status,
                 body: success.body,
@@ -221,6 +257,24 @@ impl Client {
                 }
                 _ => return Ok(items),
             }
+        }
+    }
+}
+
+impl Client {
+    /// The session shared by this client and its clones.
+    pub(crate) fn sessions(&self) -> &Arc<SessionStore> {
+        &self.shared.api.inner.config.session
+    }
+
+    /// Where this client sends a session refresh.
+    pub(crate) fn session_endpoint(&self) -> Endpoint {
+        let config = &self.shared.api.inner.config;
+        Endpoint {
+            http: self.shared.http.clone(),
+            base_url: self.shared.base_url.clone(),
+            user_agent: config.user_agent.clone(),
+            timeout: config.timeout,
         }
     }
 }

@@ -46,6 +46,7 @@ mod operation;
 mod operations;
 mod options;
 mod rt;
+mod session;
 mod state;
 mod transport;
 
@@ -56,6 +57,7 @@ pub use generated::types;
 pub use operation::{BodyKind, OperationInfo, QueryParam};
 pub use operations::{find_operation, operations};
 pub use options::{API_KEY_ENV, BASE_URL_ENV, ClientOptions, default_user_agent};
+pub use session::{LoginOutcome, RENEW_BEFORE_EXPIRY, SecondFactorChallenge, SessionInfo};
 pub use state::HookState;
 pub use transport::{IDEMPOTENCY_KEY, REQUEST_ID};
 

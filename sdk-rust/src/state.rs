@@ -4,11 +4,13 @@
 //! type, and `transport.rs` reads it in the request hook, so it lives apart
 //! from both.
 
-use std::sync::atomic::{AtomicU16, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue};
+
+use crate::session::SessionStore;
 
 /// Client-wide transport settings, shared by every clone of the client.
 pub(crate) struct TransportConfig {
@@ -20,6 +22,8 @@ pub(crate) struct TransportConfig {
     /// Browsers have no client-wide timeout, so it is set per request there.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(crate) timeout: Duration,
+    /// The logged-in session, if any; its access token replaces the API key.
+    pub(crate) session: Arc<SessionStore>,
 }
 
 /// Per-call settings and results of one [`Client::call`](crate::Client::call).
@@ -31,6 +35,9 @@ pub(crate) struct CallContext {
     /// Status of the last response (0 before any).
     pub(crate) last_status: AtomicU16,
     pub(crate) request_id: Mutex<Option<String>>,
+    /// Generation of the session access token the last attempt carried (0:
+    /// none), so that a 401 for it can renew that very token.
+    pub(crate) session_generation: AtomicU64,
 }
 
 impl CallContext {
@@ -40,6 +47,10 @@ impl CallContext {
 
     pub(crate) fn last_status(&self) -> Option<u16> {
         Some(self.last_status.load(Ordering::Relaxed)).filter(|s| *s != 0)
+    }
+
+    pub(crate) fn session_generation(&self) -> Option<u64> {
+        Some(self.session_generation.load(Ordering::Relaxed)).filter(|g| *g != 0)
     }
 
     pub(crate) fn request_id(&self) -> Option<String> {

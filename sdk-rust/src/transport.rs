@@ -1,6 +1,11 @@
 //! The layer every generated request goes through: auth and idempotency
 //! headers, retries with backoff, and bookkeeping for [`Client::call`].
 //!
+//! Each attempt carries the session's access token when the client is logged
+//! in (renewed first when it is about to expire; see `session.rs`), else the
+//! API key. Session requests (login, second factor, refresh, logout) carry
+//! neither, nor an `Idempotency-Key`, and are sent once.
+//!
 //! It plugs into the generated client as its `ClientHooks::exec`, so typed
 //! calls through `client.api()` and dynamic calls through `client.call()`
 //! behave the same. Retried requests are copies made with
@@ -43,6 +48,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, Request, Response, StatusCode};
 
 use crate::generated;
+use crate::session::{Credential, Endpoint};
 use crate::state::{HookState, TransportConfig};
 
 /// Header carrying the idempotency key of a POST, PATCH or DELETE.
@@ -51,17 +57,34 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 pub const REQUEST_ID: &str = "x-request-id";
 
 impl ClientHooks<HookState> for generated::Client {
-    async fn exec(&self, request: Request, _info: &OperationInfo) -> reqwest::Result<Response> {
-        execute(self.client(), self.inner(), request).await
+    async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
+        let kind = if crate::session::is_session_request(info.operation_id) {
+            RequestKind::Session
+        } else {
+            RequestKind::Api
+        };
+        execute(self.client(), self.baseurl(), self.inner(), request, kind).await
     }
 }
 
-fn prepare(request: &mut Request, state: &HookState) {
+/// Which credentials a request carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RequestKind {
+    /// An API operation: the session's access token when logged in, else
+    /// the API key, chosen before each attempt.
+    Api,
+    /// Login, second factor, refresh or logout, whose credentials are in the
+    /// body: neither `Authorization` nor `Idempotency-Key`, and never resent
+    /// once it may have reached the server (see `session.rs`).
+    Session,
+}
+
+/// Sets the headers every attempt shares. Returns whether the SDK chooses
+/// `Authorization` per attempt (not when the caller set one, nor for session
+/// requests).
+fn prepare(request: &mut Request, state: &HookState, kind: RequestKind) -> bool {
     let config = &state.config;
     let headers = request.headers_mut();
-    if let Some(auth) = &config.authorization {
-        headers.entry(AUTHORIZATION).or_insert_with(|| auth.clone());
-    }
     if let Some(ua) = &config.user_agent {
         headers
             .entry(reqwest::header::USER_AGENT)
@@ -72,7 +95,8 @@ fn prepare(request: &mut Request, state: &HookState) {
             headers.insert(name.clone(), value.clone());
         }
     }
-    if carries_idempotency_key(request.method()) {
+    let per_attempt_auth = kind == RequestKind::Api && !headers.contains_key(AUTHORIZATION);
+    if kind == RequestKind::Api && carries_idempotency_key(request.method()) {
         let supplied = state.call.as_ref().and_then(|c| c.idempotency_key.clone());
         let headers = request.headers_mut();
         if let Some(key) = supplied {
@@ -86,6 +110,26 @@ fn prepare(request: &mut Request, state: &HookState) {
     #[cfg(target_arch = "wasm32")]
     if request.timeout().is_none() {
         *request.timeout_mut() = Some(config.timeout);
+    }
+    per_attempt_auth
+}
+
+fn set_authorization(request: &mut Request, value: Option<&HeaderValue>) {
+    match value {
+        Some(value) => request.headers_mut().insert(AUTHORIZATION, value.clone()),
+        None => request.headers_mut().remove(AUTHORIZATION),
+    };
+}
+
+/// Remembers the last response's status and request id for `Client::call`.
+fn record(state: &HookState, response: &Response) {
+    if let Some(call) = &state.call {
+        call.last_status
+            .store(response.status().as_u16(), Ordering::Relaxed);
+        *call
+            .request_id
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = request_id_of(response.headers());
     }
 }
 
@@ -103,14 +147,17 @@ fn is_replayable(request: &Request) -> bool {
         || (carries_idempotency_key(method) && request.headers().contains_key(IDEMPOTENCY_KEY))
 }
 
-/// Sends `request`, retrying transient failures per the module's policy.
+/// Sends `request` to the API at `base_url`, retrying transient failures
+/// per the module's policy.
 pub(crate) async fn execute(
     http: &reqwest::Client,
+    base_url: &str,
     state: &HookState,
     mut request: Request,
+    kind: RequestKind,
 ) -> reqwest::Result<Response> {
-    prepare(&mut request, state);
-    let replayable = is_replayable(&request);
+    let per_attempt_auth = prepare(&mut request, state, kind);
+    let replayable = kind == RequestKind::Api && is_replayable(&request);
     let config = &state.config;
     let mut attempt: u32 = 0;
     loop {
@@ -118,24 +165,60 @@ pub(crate) async fn execute(
         if let Some(call) = &state.call {
             call.attempts.fetch_add(1, Ordering::Relaxed);
         }
+        let may_retry = attempt <= config.max_retries;
+        if per_attempt_auth {
+            let endpoint = || Endpoint {
+                http: http.clone(),
+                base_url: base_url.to_owned(),
+                user_agent: config.user_agent.clone(),
+                timeout: config.timeout,
+            };
+            match config.session.credential(endpoint).await {
+                Credential::ApiKey => {
+                    set_authorization(&mut request, config.authorization.as_ref())
+                }
+                Credential::Session {
+                    authorization,
+                    generation,
+                } => {
+                    set_authorization(&mut request, Some(&authorization));
+                    if let Some(call) = &state.call {
+                        call.session_generation.store(generation, Ordering::Relaxed);
+                    }
+                }
+                Credential::RenewalFailed(outcome) => {
+                    // The request itself was not sent, so trying it again is
+                    // safe whatever its method.
+                    let delay = match &outcome {
+                        Ok(response) => {
+                            record(state, response);
+                            (may_retry
+                                && is_retryable_response(response.status(), response.headers()))
+                            .then(|| {
+                                retry_after(response.headers(), config.max_retry_delay)
+                                    .unwrap_or_else(|| backoff(attempt, config))
+                            })
+                        }
+                        Err(err) => (may_retry && is_retryable_error(err, true))
+                            .then(|| backoff(attempt, config)),
+                    };
+                    match delay {
+                        Some(delay) => {
+                            drop(outcome);
+                            crate::rt::sleep(delay).await;
+                            continue;
+                        }
+                        None => return outcome,
+                    }
+                }
+            }
+        }
         // A copy for the next attempt; streaming bodies cannot be copied and
         // are therefore sent once.
-        let next = if attempt <= config.max_retries {
-            request.try_clone()
-        } else {
-            None
-        };
+        let next = if may_retry { request.try_clone() } else { None };
         match http.execute(request).await {
             Ok(response) => {
-                if let Some(call) = &state.call {
-                    call.last_status
-                        .store(response.status().as_u16(), Ordering::Relaxed);
-                    let id = request_id_of(response.headers());
-                    *call
-                        .request_id
-                        .lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner()) = id;
-                }
+                record(state, &response);
                 match next {
                     Some(next)
                         if replayable
@@ -237,6 +320,7 @@ mod tests {
             initial_retry_delay: Duration::from_millis(initial_ms),
             max_retry_delay: Duration::from_millis(cap_ms),
             timeout: Duration::from_secs(30),
+            session: Arc::default(),
         }
     }
 
@@ -317,7 +401,7 @@ mod tests {
     fn prepared(method: Method) -> Request {
         let url = reqwest::Url::parse("http://127.0.0.1:9/v1/things").unwrap();
         let mut request = Request::new(method, url);
-        prepare(&mut request, &state());
+        prepare(&mut request, &state(), RequestKind::Api);
         request
     }
 
@@ -400,7 +484,7 @@ mod tests {
             call: Some(call.clone()),
         };
         let request = Request::new(method, reqwest::Url::parse(url).unwrap());
-        let result = execute(&http, &state, request)
+        let result = execute(&http, url, &state, request, RequestKind::Api)
             .await
             .map(|r| r.status().as_u16());
         (result, call.attempts())

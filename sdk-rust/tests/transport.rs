@@ -587,9 +587,21 @@ async fn every_operation_dispatches_to_its_method_and_path() {
         assert_eq!(seen.len(), 1, "{}", op.id);
         assert_eq!(seen[0].method.as_str(), op.method, "{}", op.id);
         assert_eq!(seen[0].uri.path(), path, "{}", op.id);
+        // The session requests carry their credentials in the body: no
+        // Authorization, and no Idempotency-Key (see src/session.rs).
+        let session_request = matches!(
+            op.id,
+            "createSession" | "verifySessionSecondFactor" | "refreshSession" | "endSession"
+        );
         assert_eq!(
             seen[0].header("idempotency-key").is_some(),
-            matches!(op.method, "POST" | "PATCH" | "DELETE"),
+            matches!(op.method, "POST" | "PATCH" | "DELETE") && !session_request,
+            "{}",
+            op.id
+        );
+        assert_eq!(
+            seen[0].header("authorization").is_some(),
+            !session_request,
             "{}",
             op.id
         );
