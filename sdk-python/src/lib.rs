@@ -14,7 +14,9 @@
 
 use std::time::Duration;
 
-use mismatch_recruiter::{CallOptions, CallResponse, Client, ClientOptions, Error};
+use mismatch_recruiter::{
+    CallOptions, CallResponse, Client, ClientOptions, Error, LoginOutcome, SessionInfo,
+};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
@@ -127,22 +129,8 @@ impl NativeClient {
         let args = json_args(args)?;
         let options = call_options(idempotency_key, body_bytes.map(|b| b.to_vec()), headers);
         let client = self.inner.clone();
-        let runtime = pyo3_async_runtimes::tokio::get_runtime();
-        let outcome = py.detach(|| {
-            runtime.block_on(async move {
-                let call = client.call(&operation_id, args, options);
-                tokio::pin!(call);
-                loop {
-                    tokio::select! {
-                        biased;
-                        result = &mut call => break Ok::<_, PyErr>(result),
-                        () = tokio::time::sleep(SIGNAL_CHECK_INTERVAL) => {
-                            // Dropping `call` on an interrupt cancels the request.
-                            Python::attach(|py| py.check_signals())?;
-                        }
-                    }
-                }
-            })
+        let outcome = wait(py, async move {
+            client.call(&operation_id, args, options).await
         })?;
         into_response(py, outcome)
     }
@@ -168,9 +156,178 @@ impl NativeClient {
         })
     }
 
+    /// Logs in and blocks until done: a dict with `two_factor_required` and
+    /// `session` or `challenge_token` and `challenge_expires_at`.
+    fn login(&self, py: Python<'_>, email: String, password: String) -> PyResult<Py<PyAny>> {
+        let client = self.inner.clone();
+        let outcome = wait(py, async move { client.login(&email, &password).await })?;
+        login_dict(py, outcome)
+    }
+
+    /// Like `login`, as an asyncio awaitable.
+    fn login_async<'py>(
+        &self,
+        py: Python<'py>,
+        email: String,
+        password: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let outcome = client.login(&email, &password).await;
+            Python::attach(|py| login_dict(py, outcome))
+        })
+    }
+
+    /// The second login step; returns the session dict.
+    fn login_second_factor(
+        &self,
+        py: Python<'_>,
+        challenge_token: String,
+        code: String,
+    ) -> PyResult<Py<PyAny>> {
+        let client = self.inner.clone();
+        let outcome = wait(py, async move {
+            client.login_second_factor(&challenge_token, &code).await
+        })?;
+        session_result(py, outcome)
+    }
+
+    /// Like `login_second_factor`, as an asyncio awaitable.
+    fn login_second_factor_async<'py>(
+        &self,
+        py: Python<'py>,
+        challenge_token: String,
+        code: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let outcome = client.login_second_factor(&challenge_token, &code).await;
+            Python::attach(|py| session_result(py, outcome))
+        })
+    }
+
+    /// Continues a login from a kept refresh token; returns the session dict.
+    fn resume_session(&self, py: Python<'_>, refresh_token: String) -> PyResult<Py<PyAny>> {
+        let client = self.inner.clone();
+        let outcome = wait(
+            py,
+            async move { client.resume_session(&refresh_token).await },
+        )?;
+        session_result(py, outcome)
+    }
+
+    /// Like `resume_session`, as an asyncio awaitable.
+    fn resume_session_async<'py>(
+        &self,
+        py: Python<'py>,
+        refresh_token: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let outcome = client.resume_session(&refresh_token).await;
+            Python::attach(|py| session_result(py, outcome))
+        })
+    }
+
+    /// Ends the session on the server and forgets it.
+    fn logout(&self, py: Python<'_>) -> PyResult<()> {
+        let client = self.inner.clone();
+        let outcome = wait(py, async move { client.logout().await })?;
+        outcome.map_err(|e| to_py_err(py, e))
+    }
+
+    /// Like `logout`, as an asyncio awaitable.
+    fn logout_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let outcome = client.logout().await;
+            Python::attach(|py| outcome.map_err(|e| to_py_err(py, e)))
+        })
+    }
+
+    /// The current session as a dict, or `None`.
+    fn session(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        self.inner
+            .session()
+            .map(|info| session_dict(py, &info).map(|d| d.into_any().unbind()))
+            .transpose()
+    }
+
+    /// The session's current refresh token (a secret), or `None`.
+    fn session_refresh_token(&self) -> Option<String> {
+        self.inner.session_refresh_token()
+    }
+
     fn __repr__(&self) -> String {
         format!("NativeClient(base_url={:?})", self.base_url)
     }
+}
+
+/// Runs `future` on the SDK's runtime without holding the GIL, waking up
+/// every [`SIGNAL_CHECK_INTERVAL`] so that Ctrl-C interrupts it (dropping the
+/// future cancels the request).
+fn wait<F>(py: Python<'_>, future: F) -> PyResult<F::Output>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    let runtime = pyo3_async_runtimes::tokio::get_runtime();
+    py.detach(|| {
+        runtime.block_on(async move {
+            tokio::pin!(future);
+            loop {
+                tokio::select! {
+                    biased;
+                    result = &mut future => break Ok(result),
+                    () = tokio::time::sleep(SIGNAL_CHECK_INTERVAL) => {
+                        Python::attach(|py| py.check_signals())?;
+                    }
+                }
+            }
+        })
+    })
+}
+
+/// RFC 3339 in UTC with milliseconds, as the server writes times.
+const RFC3339: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
+
+/// `SessionInfo` as the dict `mismatch_recruiter._session` reads.
+fn session_dict<'py>(py: Python<'py>, info: &SessionInfo) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item(
+        "access_token_expires_at",
+        info.access_token_expires_at.format(RFC3339).to_string(),
+    )?;
+    dict.set_item(
+        "refresh_token_expires_at",
+        info.refresh_token_expires_at.format(RFC3339).to_string(),
+    )?;
+    dict.set_item("renewable", info.renewable)?;
+    Ok(dict)
+}
+
+fn session_result(py: Python<'_>, outcome: Result<SessionInfo, Error>) -> PyResult<Py<PyAny>> {
+    let info = outcome.map_err(|e| to_py_err(py, e))?;
+    Ok(session_dict(py, &info)?.into_any().unbind())
+}
+
+fn login_dict(py: Python<'_>, outcome: Result<LoginOutcome, Error>) -> PyResult<Py<PyAny>> {
+    let dict = PyDict::new(py);
+    match outcome.map_err(|e| to_py_err(py, e))? {
+        LoginOutcome::LoggedIn(info) => {
+            dict.set_item("two_factor_required", false)?;
+            dict.set_item("session", session_dict(py, &info)?)?;
+        }
+        LoginOutcome::SecondFactorRequired(challenge) => {
+            dict.set_item("two_factor_required", true)?;
+            dict.set_item("challenge_token", challenge.challenge_token)?;
+            dict.set_item(
+                "challenge_expires_at",
+                challenge.expires_at.format(RFC3339).to_string(),
+            )?;
+        }
+    }
+    Ok(dict.into_any().unbind())
 }
 
 fn default_user_agent() -> String {

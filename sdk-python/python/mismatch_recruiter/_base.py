@@ -1,9 +1,10 @@
 """Hand-written plumbing of the generated clients.
 
 The generated ``Client`` and ``AsyncClient`` (in ``_client.py``) inherit their
-configuration, lifecycle and transport from the classes here. Imports flow one
-way: ``_client`` -> ``_base`` -> ``_errors`` -> ``_models`` -> ``_convert``
-(and ``_base`` -> ``_native``, which raises ``_errors`` classes).
+configuration, lifecycle, transport and session methods (``login`` and the
+rest) from the classes here. Imports flow one way: ``_client`` -> ``_base`` ->
+``_errors`` -> ``_models`` -> ``_convert`` (and ``_base`` -> ``_native``,
+which raises ``_errors`` classes, and ``_base`` -> ``_session``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import IO, Any, TypeVar, Union
 
 from ._errors import ResponseDecodeError
 from ._native import NativeClient
+from ._session import LoginResult, SessionInfo, _login_result
 
 __all__ = ["DEFAULT_BASE_URL", "FileInput", "SyncTransport", "AsyncTransport"]
 
@@ -112,6 +114,28 @@ class _ClientBase:
         # Dropping the native client closes its idle pooled connections.
         self._native = None
 
+    @property
+    def session(self) -> SessionInfo | None:
+        """The session after ``login`` (or ``resume_session``), or ``None``.
+
+        While there is one, every call sends its access token instead of the
+        API key; the client renews the token about a minute before it expires
+        (one renewal at a time: refresh tokens are single-use) and once after
+        a call refused with 401 ``unauthorized``, which it then sends again.
+        """
+        data = self._client().session()
+        return None if data is None else SessionInfo._from_native(data)
+
+    def session_refresh_token(self) -> str | None:
+        """The session's current refresh token, to keep a login across
+        restarts (``resume_session``); ``None`` when there is none.
+
+        A secret, as good as the password until the login ends: store it as
+        such and never log it. It changes at every renewal (about hourly), so
+        read it again right before storing it.
+        """
+        return self._client().session_refresh_token()
+
     def __repr__(self) -> str:
         state = " closed" if self.closed else ""
         return f"<{type(self).__name__} base_url={self._base_url!r}{state}>"
@@ -145,6 +169,46 @@ class SyncTransport(_ClientBase):
     def close(self) -> None:
         """Releases pooled connections; the client cannot be used afterwards."""
         self._release()
+
+    def login(self, email: str, password: str) -> LoginResult:
+        """Logs in as a user.
+
+        Returns :class:`LoggedIn` once logged in: from then on the client (in
+        every thread) authenticates with the session instead of the API key,
+        see :attr:`session`. A user with a second factor gets
+        :class:`SecondFactorRequired`; finish with :meth:`login_second_factor`.
+        Logging in again replaces the session without ending it on the server.
+
+        :raises AuthenticationError: code ``invalid_credentials`` (unknown email
+            or wrong password; the two are not told apart).
+        :raises PermissionDeniedError: code ``account_disabled``.
+        :raises RateLimitError: code ``login_locked``, after too many failures.
+        """
+        return _login_result(self._client().login(email, password))
+
+    def login_second_factor(self, challenge_token: str, code: str) -> SessionInfo:
+        """The second login step: the challenge token of
+        :class:`SecondFactorRequired` and a TOTP code (or a backup code).
+
+        :raises AuthenticationError: code ``invalid_two_factor_code``, or
+            ``unauthorized`` for an expired challenge.
+        """
+        return SessionInfo._from_native(self._client().login_second_factor(challenge_token, code))
+
+    def resume_session(self, refresh_token: str) -> SessionInfo:
+        """Continues a login from a refresh token kept earlier (see
+        :meth:`session_refresh_token`); the token is spent.
+
+        :raises AuthenticationError: the token is unknown, spent, expired or revoked.
+        """
+        return SessionInfo._from_native(self._client().resume_session(refresh_token))
+
+    def logout(self) -> None:
+        """Ends the session on the server (every refresh token of the login is
+        revoked) and forgets it: calls send the API key again. Does nothing
+        without a session; the session is forgotten even when the server
+        cannot be reached (the error is raised)."""
+        self._client().logout()
 
     def __enter__(self: _SelfSync) -> _SelfSync:
         self._client()
@@ -184,6 +248,23 @@ class AsyncTransport(_ClientBase):
     async def close(self) -> None:
         """Releases pooled connections; the client cannot be used afterwards."""
         self._release()
+
+    async def login(self, email: str, password: str) -> LoginResult:
+        """Logs in as a user; see :meth:`Client.login`."""
+        return _login_result(await self._client().login_async(email, password))
+
+    async def login_second_factor(self, challenge_token: str, code: str) -> SessionInfo:
+        """The second login step; see :meth:`Client.login_second_factor`."""
+        data = await self._client().login_second_factor_async(challenge_token, code)
+        return SessionInfo._from_native(data)
+
+    async def resume_session(self, refresh_token: str) -> SessionInfo:
+        """Continues a login from a kept refresh token; see :meth:`Client.resume_session`."""
+        return SessionInfo._from_native(await self._client().resume_session_async(refresh_token))
+
+    async def logout(self) -> None:
+        """Ends the session and forgets it; see :meth:`Client.logout`."""
+        await self._client().logout_async()
 
     async def __aenter__(self: _SelfAsync) -> _SelfAsync:
         self._client()

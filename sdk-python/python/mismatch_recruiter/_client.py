@@ -22,6 +22,7 @@ from ._models import (
     ApiKeyCreated,
     ApiKeyPage,
     ApiKeyRotated,
+    BackupCodes,
     Candidate,
     CandidatePage,
     CandidateSummary,
@@ -32,6 +33,8 @@ from ._models import (
     JobAnalytics,
     JobPage,
     JobStatus,
+    JwkSet,
+    LoginResponse,
     Match,
     MatchWeightsInput,
     RankedMatches,
@@ -43,6 +46,10 @@ from ._models import (
     SalaryPrediction,
     Scope,
     Seniority,
+    Session,
+    TwoFactorEnrollment,
+    User,
+    UserPage,
 )
 
 __all__ = [
@@ -56,12 +63,17 @@ API_VERSION = '0.1.0'
 """The ``info.version`` of the OpenAPI document this module was generated from."""
 
 OPERATIONS: dict[str, str] = {
+    'getJwks': 'get_jwks',
     'getLiveness': 'get_liveness',
     'getReadiness': 'get_readiness',
     'listApiKeys': 'list_api_keys',
     'createApiKey': 'create_api_key',
     'revokeApiKey': 'revoke_api_key',
     'rotateApiKey': 'rotate_api_key',
+    'createSession': 'create_session',
+    'verifySessionSecondFactor': 'verify_session_second_factor',
+    'endSession': 'end_session',
+    'refreshSession': 'refresh_session',
     'listCandidates': 'list_candidates',
     'createCandidate': 'create_candidate',
     'uploadCandidate': 'upload_candidate',
@@ -80,6 +92,17 @@ OPERATIONS: dict[str, str] = {
     'listSalaryModels': 'list_salary_models',
     'createSalaryModel': 'create_salary_model',
     'predictSalary': 'predict_salary',
+    'listUsers': 'list_users',
+    'createUser': 'create_user',
+    'getCurrentUser': 'get_current_user',
+    'enrollTwoFactor': 'enroll_two_factor',
+    'regenerateBackupCodes': 'regenerate_backup_codes',
+    'confirmTwoFactor': 'confirm_two_factor',
+    'disableTwoFactor': 'disable_two_factor',
+    'changePassword': 'change_password',
+    'getUser': 'get_user',
+    'updateUser': 'update_user',
+    'resetUserPassword': 'reset_user_password',
 }
 """operationId -> method name, for every operation of the API."""
 
@@ -93,6 +116,32 @@ class Client(SyncTransport):
     ``MISMATCH_API_KEY`` environment variables; explicit arguments win.
     Which failures are retried is documented on ``__init__`` (``max_retries``).
     """
+
+    def get_jwks(
+        self,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> JwkSet:
+        """Keys that verify access tokens
+
+        Cache it for at most ten minutes: a new signing key is published here
+        before it signs.
+
+        ``GET /.well-known/jwks.json`` (operation ``getJwks``).
+
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``JwkSet``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        data = self._request(
+            'getJwks',
+            args,
+            idempotency_key=None,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(JwkSet.from_dict, data, 'getJwks')
 
     def get_liveness(
         self,
@@ -309,6 +358,137 @@ class Client(SyncTransport):
             headers=extra_headers,
         )
         return _parse(ApiKeyRotated.from_dict, data, 'rotateApiKey')
+
+    def create_session(
+        self,
+        *,
+        email: str,
+        password: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> LoginResponse:
+        """Log in
+
+        With email and password. Users with a second factor get a challenge
+        token for `POST /v1/auth/login/2fa` instead of a session.
+
+        ``POST /v1/auth/login`` (operation ``createSession``).
+
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``LoginResponse``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        body['email'] = _to_json(email)
+        body['password'] = _to_json(password)
+        args['body'] = body
+        data = self._request(
+            'createSession',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(LoginResponse.from_dict, data, 'createSession')
+
+    def verify_session_second_factor(
+        self,
+        *,
+        challenge_token: str,
+        code: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Session:
+        """Finish a login with a second factor
+
+        The challenge token of the first step and a TOTP code (or a backup code).
+
+        ``POST /v1/auth/login/2fa`` (operation ``verifySessionSecondFactor``).
+
+        :param challenge_token: The `challenge_token` of the login response.
+        :param code: A 6-digit TOTP code, or one of the backup codes.
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Session``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        body['challenge_token'] = _to_json(challenge_token)
+        body['code'] = _to_json(code)
+        args['body'] = body
+        data = self._request(
+            'verifySessionSecondFactor',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(Session.from_dict, data, 'verifySessionSecondFactor')
+
+    def end_session(
+        self,
+        *,
+        refresh_token: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Log out
+
+        Revokes every refresh token of the login the token belongs to.
+
+        ``POST /v1/auth/logout`` (operation ``endSession``).
+
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        body['refresh_token'] = _to_json(refresh_token)
+        args['body'] = body
+        data = self._request(
+            'endSession',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        del data
+
+    def refresh_session(
+        self,
+        *,
+        refresh_token: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Session:
+        """Refresh a session
+
+        Spends the refresh token and returns a new access token and refresh
+        token. A spent refresh token presented again ends every session of its login.
+
+        ``POST /v1/auth/refresh`` (operation ``refreshSession``).
+
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Session``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        body['refresh_token'] = _to_json(refresh_token)
+        args['body'] = body
+        data = self._request(
+            'refreshSession',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(Session.from_dict, data, 'refreshSession')
 
     def list_candidates(
         self,
@@ -1118,6 +1298,375 @@ class Client(SyncTransport):
         )
         return _parse(SalaryPrediction.from_dict, data, 'predictSalary')
 
+    def list_users(
+        self,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> UserPage:
+        """List users
+
+        ``GET /v1/users`` (operation ``listUsers``).
+
+        :param limit: Page size, 1–100 (default 20).
+        :param cursor: The `next_cursor` of the previous page.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``UserPage``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        if limit is not None:
+            args['limit'] = _to_json(limit)
+        if cursor is not None:
+            args['cursor'] = _to_json(cursor)
+        data = self._request(
+            'listUsers',
+            args,
+            idempotency_key=None,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(UserPage.from_dict, data, 'listUsers')
+
+    def iter_users(
+        self,
+        *,
+        limit: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Iterator[User]:
+        """Every item of ``list_users``, following ``next_cursor`` page by page."""
+        cursor: str | None = None
+        while True:
+            page = self.list_users(limit=limit, cursor=cursor, extra_headers=extra_headers)
+            yield from page.items
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    def create_user(
+        self,
+        *,
+        email: str,
+        name: str,
+        role: Role,
+        password: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> User:
+        """Create a user
+
+        A user who logs in with email and password.
+
+        ``POST /v1/users`` (operation ``createUser``).
+
+        :param name: 1–200 characters.
+        :param role: What a user (and a key acting for it) may do; see the API guide.
+        :param password: At least 12 characters, at most 256 bytes.
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``User``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        body['email'] = _to_json(email)
+        body['name'] = _to_json(name)
+        body['role'] = _to_json(role)
+        body['password'] = _to_json(password)
+        args['body'] = body
+        data = self._request(
+            'createUser',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(User.from_dict, data, 'createUser')
+
+    def get_current_user(
+        self,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> User:
+        """Get the calling user
+
+        ``GET /v1/users/me`` (operation ``getCurrentUser``).
+
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``User``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        data = self._request(
+            'getCurrentUser',
+            args,
+            idempotency_key=None,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(User.from_dict, data, 'getCurrentUser')
+
+    def enroll_two_factor(
+        self,
+        *,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> TwoFactorEnrollment:
+        """Start enrolling a second factor
+
+        Returns a new TOTP secret with its `otpauth://` URI and QR codes, shown
+        once. Confirm with a code to enable it.
+
+        ``POST /v1/users/me/2fa`` (operation ``enrollTwoFactor``).
+
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``TwoFactorEnrollment``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        data = self._request(
+            'enrollTwoFactor',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(TwoFactorEnrollment.from_dict, data, 'enrollTwoFactor')
+
+    def regenerate_backup_codes(
+        self,
+        *,
+        code: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> BackupCodes:
+        """Replace the backup codes
+
+        Needs a current TOTP code (or a backup code).
+
+        ``POST /v1/users/me/2fa/backup-codes`` (operation ``regenerateBackupCodes``).
+
+        :param code: A 6-digit TOTP code (a backup code where the operation says so).
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``BackupCodes``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        body['code'] = _to_json(code)
+        args['body'] = body
+        data = self._request(
+            'regenerateBackupCodes',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(BackupCodes.from_dict, data, 'regenerateBackupCodes')
+
+    def confirm_two_factor(
+        self,
+        *,
+        code: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> BackupCodes:
+        """Confirm a second factor
+
+        A first code from the authenticator enables 2FA and returns 10 single-use
+        backup codes, shown once.
+
+        ``POST /v1/users/me/2fa/confirm`` (operation ``confirmTwoFactor``).
+
+        :param code: A 6-digit TOTP code (a backup code where the operation says so).
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``BackupCodes``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        body['code'] = _to_json(code)
+        args['body'] = body
+        data = self._request(
+            'confirmTwoFactor',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(BackupCodes.from_dict, data, 'confirmTwoFactor')
+
+    def disable_two_factor(
+        self,
+        *,
+        password: str,
+        code: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Turn the second factor off
+
+        Needs the password and a current code; refused when the 2FA policy
+        requires a second factor for this user.
+
+        ``POST /v1/users/me/2fa/disable`` (operation ``disableTwoFactor``).
+
+        :param code: A TOTP code or a backup code.
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        body['password'] = _to_json(password)
+        body['code'] = _to_json(code)
+        args['body'] = body
+        data = self._request(
+            'disableTwoFactor',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        del data
+
+    def change_password(
+        self,
+        *,
+        current_password: str,
+        new_password: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Change the own password
+
+        Needs the current password; ends the user's sessions.
+
+        ``POST /v1/users/me/password`` (operation ``changePassword``).
+
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        body['current_password'] = _to_json(current_password)
+        body['new_password'] = _to_json(new_password)
+        args['body'] = body
+        data = self._request(
+            'changePassword',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        del data
+
+    def get_user(
+        self,
+        user_id: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> User:
+        """Get a user
+
+        ``GET /v1/users/{user_id}`` (operation ``getUser``).
+
+        :param user_id: `usr_…` id
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``User``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        args['user_id'] = _to_json(user_id)
+        data = self._request(
+            'getUser',
+            args,
+            idempotency_key=None,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(User.from_dict, data, 'getUser')
+
+    def update_user(
+        self,
+        user_id: str,
+        *,
+        name: str | None = None,
+        role: Role | None = None,
+        disabled: bool | None = None,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> User:
+        """Change a user
+
+        Name, role, or disabled (a disabled user can neither log in nor use its API keys).
+
+        ``PATCH /v1/users/{user_id}`` (operation ``updateUser``).
+
+        :param user_id: `usr_…` id
+        :param disabled: A disabled user can neither log in nor use its API keys.
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``User``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        args['user_id'] = _to_json(user_id)
+        body: dict[str, Any] = {}
+        if name is not None:
+            body['name'] = _to_json(name)
+        if role is not None:
+            body['role'] = _to_json(role)
+        if disabled is not None:
+            body['disabled'] = _to_json(disabled)
+        args['body'] = body
+        data = self._request(
+            'updateUser',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(User.from_dict, data, 'updateUser')
+
+    def reset_user_password(
+        self,
+        user_id: str,
+        *,
+        password: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Set a user's password
+
+        Ends the user's sessions.
+
+        ``POST /v1/users/{user_id}/password`` (operation ``resetUserPassword``).
+
+        :param user_id: `usr_…` id
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        args['user_id'] = _to_json(user_id)
+        body: dict[str, Any] = {}
+        body['password'] = _to_json(password)
+        args['body'] = body
+        data = self._request(
+            'resetUserPassword',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        del data
+
 
 class AsyncClient(AsyncTransport):
     """asyncio client of the mismatch-recruiter API.
@@ -1128,6 +1677,32 @@ class AsyncClient(AsyncTransport):
     ``MISMATCH_API_KEY`` environment variables; explicit arguments win.
     Which failures are retried is documented on ``__init__`` (``max_retries``).
     """
+
+    async def get_jwks(
+        self,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> JwkSet:
+        """Keys that verify access tokens
+
+        Cache it for at most ten minutes: a new signing key is published here
+        before it signs.
+
+        ``GET /.well-known/jwks.json`` (operation ``getJwks``).
+
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``JwkSet``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        data = await self._request(
+            'getJwks',
+            args,
+            idempotency_key=None,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(JwkSet.from_dict, data, 'getJwks')
 
     async def get_liveness(
         self,
@@ -1345,6 +1920,137 @@ class AsyncClient(AsyncTransport):
             headers=extra_headers,
         )
         return _parse(ApiKeyRotated.from_dict, data, 'rotateApiKey')
+
+    async def create_session(
+        self,
+        *,
+        email: str,
+        password: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> LoginResponse:
+        """Log in
+
+        With email and password. Users with a second factor get a challenge
+        token for `POST /v1/auth/login/2fa` instead of a session.
+
+        ``POST /v1/auth/login`` (operation ``createSession``).
+
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``LoginResponse``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        body['email'] = _to_json(email)
+        body['password'] = _to_json(password)
+        args['body'] = body
+        data = await self._request(
+            'createSession',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(LoginResponse.from_dict, data, 'createSession')
+
+    async def verify_session_second_factor(
+        self,
+        *,
+        challenge_token: str,
+        code: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Session:
+        """Finish a login with a second factor
+
+        The challenge token of the first step and a TOTP code (or a backup code).
+
+        ``POST /v1/auth/login/2fa`` (operation ``verifySessionSecondFactor``).
+
+        :param challenge_token: The `challenge_token` of the login response.
+        :param code: A 6-digit TOTP code, or one of the backup codes.
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Session``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        body['challenge_token'] = _to_json(challenge_token)
+        body['code'] = _to_json(code)
+        args['body'] = body
+        data = await self._request(
+            'verifySessionSecondFactor',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(Session.from_dict, data, 'verifySessionSecondFactor')
+
+    async def end_session(
+        self,
+        *,
+        refresh_token: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Log out
+
+        Revokes every refresh token of the login the token belongs to.
+
+        ``POST /v1/auth/logout`` (operation ``endSession``).
+
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        body['refresh_token'] = _to_json(refresh_token)
+        args['body'] = body
+        data = await self._request(
+            'endSession',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        del data
+
+    async def refresh_session(
+        self,
+        *,
+        refresh_token: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Session:
+        """Refresh a session
+
+        Spends the refresh token and returns a new access token and refresh
+        token. A spent refresh token presented again ends every session of its login.
+
+        ``POST /v1/auth/refresh`` (operation ``refreshSession``).
+
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``Session``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        body['refresh_token'] = _to_json(refresh_token)
+        args['body'] = body
+        data = await self._request(
+            'refreshSession',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(Session.from_dict, data, 'refreshSession')
 
     async def list_candidates(
         self,
@@ -2156,3 +2862,373 @@ class AsyncClient(AsyncTransport):
             headers=extra_headers,
         )
         return _parse(SalaryPrediction.from_dict, data, 'predictSalary')
+
+    async def list_users(
+        self,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> UserPage:
+        """List users
+
+        ``GET /v1/users`` (operation ``listUsers``).
+
+        :param limit: Page size, 1–100 (default 20).
+        :param cursor: The `next_cursor` of the previous page.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``UserPage``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        if limit is not None:
+            args['limit'] = _to_json(limit)
+        if cursor is not None:
+            args['cursor'] = _to_json(cursor)
+        data = await self._request(
+            'listUsers',
+            args,
+            idempotency_key=None,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(UserPage.from_dict, data, 'listUsers')
+
+    async def iter_users(
+        self,
+        *,
+        limit: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[User]:
+        """Every item of ``list_users``, following ``next_cursor`` page by page."""
+        cursor: str | None = None
+        while True:
+            page = await self.list_users(limit=limit, cursor=cursor, extra_headers=extra_headers)
+            for item in page.items:
+                yield item
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    async def create_user(
+        self,
+        *,
+        email: str,
+        name: str,
+        role: Role,
+        password: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> User:
+        """Create a user
+
+        A user who logs in with email and password.
+
+        ``POST /v1/users`` (operation ``createUser``).
+
+        :param name: 1–200 characters.
+        :param role: What a user (and a key acting for it) may do; see the API guide.
+        :param password: At least 12 characters, at most 256 bytes.
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``User``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        body['email'] = _to_json(email)
+        body['name'] = _to_json(name)
+        body['role'] = _to_json(role)
+        body['password'] = _to_json(password)
+        args['body'] = body
+        data = await self._request(
+            'createUser',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(User.from_dict, data, 'createUser')
+
+    async def get_current_user(
+        self,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> User:
+        """Get the calling user
+
+        ``GET /v1/users/me`` (operation ``getCurrentUser``).
+
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``User``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        data = await self._request(
+            'getCurrentUser',
+            args,
+            idempotency_key=None,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(User.from_dict, data, 'getCurrentUser')
+
+    async def enroll_two_factor(
+        self,
+        *,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> TwoFactorEnrollment:
+        """Start enrolling a second factor
+
+        Returns a new TOTP secret with its `otpauth://` URI and QR codes, shown
+        once. Confirm with a code to enable it.
+
+        ``POST /v1/users/me/2fa`` (operation ``enrollTwoFactor``).
+
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``TwoFactorEnrollment``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        data = await self._request(
+            'enrollTwoFactor',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(TwoFactorEnrollment.from_dict, data, 'enrollTwoFactor')
+
+    async def regenerate_backup_codes(
+        self,
+        *,
+        code: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> BackupCodes:
+        """Replace the backup codes
+
+        Needs a current TOTP code (or a backup code).
+
+        ``POST /v1/users/me/2fa/backup-codes`` (operation ``regenerateBackupCodes``).
+
+        :param code: A 6-digit TOTP code (a backup code where the operation says so).
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``BackupCodes``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        body['code'] = _to_json(code)
+        args['body'] = body
+        data = await self._request(
+            'regenerateBackupCodes',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(BackupCodes.from_dict, data, 'regenerateBackupCodes')
+
+    async def confirm_two_factor(
+        self,
+        *,
+        code: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> BackupCodes:
+        """Confirm a second factor
+
+        A first code from the authenticator enables 2FA and returns 10 single-use
+        backup codes, shown once.
+
+        ``POST /v1/users/me/2fa/confirm`` (operation ``confirmTwoFactor``).
+
+        :param code: A 6-digit TOTP code (a backup code where the operation says so).
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``BackupCodes``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        body['code'] = _to_json(code)
+        args['body'] = body
+        data = await self._request(
+            'confirmTwoFactor',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(BackupCodes.from_dict, data, 'confirmTwoFactor')
+
+    async def disable_two_factor(
+        self,
+        *,
+        password: str,
+        code: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Turn the second factor off
+
+        Needs the password and a current code; refused when the 2FA policy
+        requires a second factor for this user.
+
+        ``POST /v1/users/me/2fa/disable`` (operation ``disableTwoFactor``).
+
+        :param code: A TOTP code or a backup code.
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        body['password'] = _to_json(password)
+        body['code'] = _to_json(code)
+        args['body'] = body
+        data = await self._request(
+            'disableTwoFactor',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        del data
+
+    async def change_password(
+        self,
+        *,
+        current_password: str,
+        new_password: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Change the own password
+
+        Needs the current password; ends the user's sessions.
+
+        ``POST /v1/users/me/password`` (operation ``changePassword``).
+
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        body['current_password'] = _to_json(current_password)
+        body['new_password'] = _to_json(new_password)
+        args['body'] = body
+        data = await self._request(
+            'changePassword',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        del data
+
+    async def get_user(
+        self,
+        user_id: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> User:
+        """Get a user
+
+        ``GET /v1/users/{user_id}`` (operation ``getUser``).
+
+        :param user_id: `usr_…` id
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``User``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        args['user_id'] = _to_json(user_id)
+        data = await self._request(
+            'getUser',
+            args,
+            idempotency_key=None,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(User.from_dict, data, 'getUser')
+
+    async def update_user(
+        self,
+        user_id: str,
+        *,
+        name: str | None = None,
+        role: Role | None = None,
+        disabled: bool | None = None,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> User:
+        """Change a user
+
+        Name, role, or disabled (a disabled user can neither log in nor use its API keys).
+
+        ``PATCH /v1/users/{user_id}`` (operation ``updateUser``).
+
+        :param user_id: `usr_…` id
+        :param disabled: A disabled user can neither log in nor use its API keys.
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``User``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        args['user_id'] = _to_json(user_id)
+        body: dict[str, Any] = {}
+        if name is not None:
+            body['name'] = _to_json(name)
+        if role is not None:
+            body['role'] = _to_json(role)
+        if disabled is not None:
+            body['disabled'] = _to_json(disabled)
+        args['body'] = body
+        data = await self._request(
+            'updateUser',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(User.from_dict, data, 'updateUser')
+
+    async def reset_user_password(
+        self,
+        user_id: str,
+        *,
+        password: str,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Set a user's password
+
+        Ends the user's sessions.
+
+        ``POST /v1/users/{user_id}/password`` (operation ``resetUserPassword``).
+
+        :param user_id: `usr_…` id
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        args['user_id'] = _to_json(user_id)
+        body: dict[str, Any] = {}
+        body['password'] = _to_json(password)
+        args['body'] = body
+        data = await self._request(
+            'resetUserPassword',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        del data

@@ -16,6 +16,8 @@ __all__ = [
     'ApiKeyCreated',
     'ApiKeyPage',
     'ApiKeyRotated',
+    'ApiKeyStatus',
+    'BackupCodes',
     'Candidate',
     'CandidatePage',
     'CandidateSource',
@@ -24,6 +26,8 @@ __all__ = [
     'CreateApiKey',
     'CreateCandidate',
     'CreateJob',
+    'CreateUser',
+    'DisableTwoFactor',
     'DocumentFormat',
     'EducationLevel',
     'ErrorCode',
@@ -38,6 +42,9 @@ __all__ = [
     'JobPage',
     'JobPatch',
     'JobStatus',
+    'JwkSet',
+    'LoginRequest',
+    'LoginResponse',
     'MarketPosition',
     'Match',
     'MatchBreakdown',
@@ -46,12 +53,17 @@ __all__ = [
     'MatchWeightsInput',
     'OffersCsv',
     'OffersFile',
+    'PasswordChange',
+    'PasswordReset',
     'Problem',
+    'PublicJwk',
     'QuestionLevel',
     'RankedMatches',
+    'RefreshRequest',
     'RemotePolicy',
     'ResumeFile',
     'ResumeUpload',
+    'RevokedReason',
     'Role',
     'SalaryBenchmark',
     'SalaryFeatures',
@@ -63,9 +75,16 @@ __all__ = [
     'Scope',
     'ScoreBin',
     'ScoreDistribution',
+    'SecondFactorRequest',
     'Seniority',
+    'Session',
     'Skill',
     'SkillCoverage',
+    'TwoFactorCode',
+    'TwoFactorEnrollment',
+    'User',
+    'UserPage',
+    'UserPatch',
     'Verdict',
     'VerdictCount',
 ]
@@ -94,6 +113,12 @@ class ApiKey:
     #: Set when the key was rotated: the id of its successor. The key
     #: works until `expires_at` (the rotation's overlap).
     replaced_by: str | None = None
+    #: Whether the key works now, and why not.
+    status: ApiKeyStatus
+    revoked_reason: RevokedReason | None = None
+    #: When the key stops working because of its age
+    #: (`MISMATCH_API_KEY_MAX_AGE_DAYS`); absent without a maximum age.
+    max_age_ends_at: str | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ApiKey:
@@ -111,6 +136,9 @@ class ApiKey:
             last_used_ip=data.get('last_used_ip'),
             revoked_at=data.get('revoked_at'),
             replaced_by=data.get('replaced_by'),
+            status=data['status'],
+            revoked_reason=data.get('revoked_reason'),
+            max_age_ends_at=data.get('max_age_ends_at'),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -133,6 +161,11 @@ class ApiKey:
             out['revoked_at'] = _to_json(self.revoked_at)
         if self.replaced_by is not None:
             out['replaced_by'] = _to_json(self.replaced_by)
+        out['status'] = _to_json(self.status)
+        if self.revoked_reason is not None:
+            out['revoked_reason'] = _to_json(self.revoked_reason)
+        if self.max_age_ends_at is not None:
+            out['max_age_ends_at'] = _to_json(self.max_age_ends_at)
         return out
 
 
@@ -262,6 +295,28 @@ class ApiKeyRotated:
             out['expires_at'] = _to_json(self.expires_at)
         out['previous_key_id'] = _to_json(self.previous_key_id)
         out['previous_key_expires_at'] = _to_json(self.previous_key_expires_at)
+        return out
+
+
+@dataclass(kw_only=True)
+class BackupCodes:
+    """Single-use backup codes, shown once: each logs in once in place of a
+    TOTP code.
+    """
+
+    backup_codes: list[str]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BackupCodes:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            backup_codes=data['backup_codes'],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['backup_codes'] = _to_json(self.backup_codes)
         return out
 
 
@@ -636,6 +691,61 @@ class CreateJob:
             out['currency'] = _to_json(self.currency)
         if self.status is not None:
             out['status'] = _to_json(self.status)
+        return out
+
+
+@dataclass(kw_only=True)
+class CreateUser:
+    """A new user who logs in with email and password."""
+
+    email: str
+    #: 1–200 characters.
+    name: str
+    role: Role
+    #: At least 12 characters, at most 256 bytes.
+    password: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CreateUser:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            email=data['email'],
+            name=data['name'],
+            role=data['role'],
+            password=data['password'],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['email'] = _to_json(self.email)
+        out['name'] = _to_json(self.name)
+        out['role'] = _to_json(self.role)
+        out['password'] = _to_json(self.password)
+        return out
+
+
+@dataclass(kw_only=True)
+class DisableTwoFactor:
+    """What turning the second factor off needs."""
+
+    password: str
+    #: A TOTP code or a backup code.
+    code: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DisableTwoFactor:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            password=data['password'],
+            code=data['code'],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['password'] = _to_json(self.password)
+        out['code'] = _to_json(self.code)
         return out
 
 
@@ -1261,6 +1371,171 @@ class JobPatch:
 
 
 @dataclass(kw_only=True)
+class JwkSet:
+    """Every key that verifies access tokens, the signing key first."""
+
+    keys: list[PublicJwk]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> JwkSet:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            keys=_list(PublicJwk.from_dict, data['keys']),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['keys'] = _to_json(self.keys)
+        return out
+
+
+@dataclass(kw_only=True)
+class PublicJwk:
+    """One public key (RFC 7517, Ed25519 per RFC 8037)."""
+
+    #: `OKP`
+    kty: str
+    #: `Ed25519`
+    crv: str
+    #: The public key, base64url.
+    x: str
+    #: The key id access tokens name in their header (RFC 7638 thumbprint).
+    kid: str
+    #: `EdDSA`
+    alg: str
+    #: `sig`
+    use: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PublicJwk:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            kty=data['kty'],
+            crv=data['crv'],
+            x=data['x'],
+            kid=data['kid'],
+            alg=data['alg'],
+            use=data['use'],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['kty'] = _to_json(self.kty)
+        out['crv'] = _to_json(self.crv)
+        out['x'] = _to_json(self.x)
+        out['kid'] = _to_json(self.kid)
+        out['alg'] = _to_json(self.alg)
+        out['use'] = _to_json(self.use)
+        return out
+
+
+@dataclass(kw_only=True)
+class LoginRequest:
+    """Email and password."""
+
+    email: str
+    password: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LoginRequest:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            email=data['email'],
+            password=data['password'],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['email'] = _to_json(self.email)
+        out['password'] = _to_json(self.password)
+        return out
+
+
+@dataclass(kw_only=True)
+class LoginResponse:
+    """The answer to the first login step: a session, or a challenge for the
+    second factor.
+    """
+
+    #: Whether a second step (`POST /v1/auth/login/2fa`) is needed.
+    two_factor_required: bool
+    session: Session | None = None
+    #: For the second step, when needed: valid five minutes.
+    challenge_token: str | None = None
+    #: When the challenge expires (RFC 3339).
+    challenge_expires_at: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LoginResponse:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            two_factor_required=data['two_factor_required'],
+            session=_opt(Session.from_dict, data.get('session')),
+            challenge_token=data.get('challenge_token'),
+            challenge_expires_at=data.get('challenge_expires_at'),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['two_factor_required'] = _to_json(self.two_factor_required)
+        if self.session is not None:
+            out['session'] = _to_json(self.session)
+        if self.challenge_token is not None:
+            out['challenge_token'] = _to_json(self.challenge_token)
+        if self.challenge_expires_at is not None:
+            out['challenge_expires_at'] = _to_json(self.challenge_expires_at)
+        return out
+
+
+@dataclass(kw_only=True)
+class Session:
+    """A session: an access token for `Authorization: Bearer`, and a refresh
+    token that gets the next one.
+    """
+
+    #: A signed JWT (EdDSA); send it as `Authorization: Bearer …`.
+    access_token: str
+    #: Always `Bearer`.
+    token_type: str
+    #: Seconds the access token is valid (one hour).
+    expires_in: int
+    #: RFC 3339.
+    expires_at: str
+    #: Opaque and single-use: `POST /v1/auth/refresh` spends it and returns
+    #: the next one. Using a spent one again ends every session of the login.
+    refresh_token: str
+    #: When the refresh tokens of this login stop working (RFC 3339).
+    refresh_expires_at: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Session:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            access_token=data['access_token'],
+            token_type=data['token_type'],
+            expires_in=data['expires_in'],
+            expires_at=data['expires_at'],
+            refresh_token=data['refresh_token'],
+            refresh_expires_at=data['refresh_expires_at'],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['access_token'] = _to_json(self.access_token)
+        out['token_type'] = _to_json(self.token_type)
+        out['expires_in'] = _to_json(self.expires_in)
+        out['expires_at'] = _to_json(self.expires_at)
+        out['refresh_token'] = _to_json(self.refresh_token)
+        out['refresh_expires_at'] = _to_json(self.refresh_expires_at)
+        return out
+
+
+@dataclass(kw_only=True)
 class Match:
     """How well a candidate fits a job, and why."""
 
@@ -1458,6 +1733,49 @@ class MatchWeightsInput:
 
 
 @dataclass(kw_only=True)
+class PasswordChange:
+    """A user's own password change."""
+
+    current_password: str
+    new_password: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PasswordChange:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            current_password=data['current_password'],
+            new_password=data['new_password'],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['current_password'] = _to_json(self.current_password)
+        out['new_password'] = _to_json(self.new_password)
+        return out
+
+
+@dataclass(kw_only=True)
+class PasswordReset:
+    """A password set by an admin."""
+
+    password: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PasswordReset:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            password=data['password'],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['password'] = _to_json(self.password)
+        return out
+
+
+@dataclass(kw_only=True)
 class Problem:
     """An RFC 9457 problem document."""
 
@@ -1522,6 +1840,26 @@ class RankedMatches:
         out: dict[str, Any] = {}
         out['items'] = _to_json(self.items)
         out['model_version'] = _to_json(self.model_version)
+        return out
+
+
+@dataclass(kw_only=True)
+class RefreshRequest:
+    """A refresh token, to exchange or to end."""
+
+    refresh_token: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RefreshRequest:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            refresh_token=data['refresh_token'],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['refresh_token'] = _to_json(self.refresh_token)
         return out
 
 
@@ -1798,11 +2136,200 @@ class SalaryPredictionRequest:
         return out
 
 
+@dataclass(kw_only=True)
+class SecondFactorRequest:
+    """The second login step."""
+
+    #: The `challenge_token` of the login response.
+    challenge_token: str
+    #: A 6-digit TOTP code, or one of the backup codes.
+    code: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SecondFactorRequest:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            challenge_token=data['challenge_token'],
+            code=data['code'],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['challenge_token'] = _to_json(self.challenge_token)
+        out['code'] = _to_json(self.code)
+        return out
+
+
+@dataclass(kw_only=True)
+class TwoFactorCode:
+    """A second-factor code."""
+
+    #: A 6-digit TOTP code (a backup code where the operation says so).
+    code: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TwoFactorCode:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            code=data['code'],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['code'] = _to_json(self.code)
+        return out
+
+
+@dataclass(kw_only=True)
+class TwoFactorEnrollment:
+    """The secret of a new second factor, shown once, in every form an
+    authenticator app takes.
+    """
+
+    #: Base32 (RFC 4648, no padding), for typing in.
+    secret: str
+    #: `otpauth://totp/…` (SHA1, 6 digits, 30 s).
+    otpauth_uri: str
+    #: The URI as a QR code, PNG, base64.
+    qr_png_base64: str
+    #: The URI as a QR code, SVG.
+    qr_svg: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TwoFactorEnrollment:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            secret=data['secret'],
+            otpauth_uri=data['otpauth_uri'],
+            qr_png_base64=data['qr_png_base64'],
+            qr_svg=data['qr_svg'],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['secret'] = _to_json(self.secret)
+        out['otpauth_uri'] = _to_json(self.otpauth_uri)
+        out['qr_png_base64'] = _to_json(self.qr_png_base64)
+        out['qr_svg'] = _to_json(self.qr_svg)
+        return out
+
+
+@dataclass(kw_only=True)
+class User:
+    """A user, without credentials."""
+
+    #: `usr_…`
+    id: str
+    #: Lower-cased; absent for users that only use API keys.
+    email: str | None = None
+    name: str
+    role: Role
+    #: Whether the user can log in with a password.
+    password_set: bool
+    #: Whether login needs a second factor.
+    two_factor_enabled: bool
+    disabled: bool
+    #: RFC 3339.
+    created_at: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> User:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            id=data['id'],
+            email=data.get('email'),
+            name=data['name'],
+            role=data['role'],
+            password_set=data['password_set'],
+            two_factor_enabled=data['two_factor_enabled'],
+            disabled=data['disabled'],
+            created_at=data['created_at'],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['id'] = _to_json(self.id)
+        if self.email is not None:
+            out['email'] = _to_json(self.email)
+        out['name'] = _to_json(self.name)
+        out['role'] = _to_json(self.role)
+        out['password_set'] = _to_json(self.password_set)
+        out['two_factor_enabled'] = _to_json(self.two_factor_enabled)
+        out['disabled'] = _to_json(self.disabled)
+        out['created_at'] = _to_json(self.created_at)
+        return out
+
+
+@dataclass(kw_only=True)
+class UserPage:
+    """The ``UserPage`` schema."""
+
+    items: list[User]
+    #: Pass as `cursor` for the next page; absent on the last.
+    next_cursor: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> UserPage:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            items=_list(User.from_dict, data['items']),
+            next_cursor=data.get('next_cursor'),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['items'] = _to_json(self.items)
+        if self.next_cursor is not None:
+            out['next_cursor'] = _to_json(self.next_cursor)
+        return out
+
+
+@dataclass(kw_only=True)
+class UserPatch:
+    """Changes to a user: only the fields present change."""
+
+    name: str | None = None
+    role: Role | None = None
+    #: A disabled user can neither log in nor use its API keys.
+    disabled: bool | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> UserPatch:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            name=data.get('name'),
+            role=data.get('role'),
+            disabled=data.get('disabled'),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        if self.name is not None:
+            out['name'] = _to_json(self.name)
+        if self.role is not None:
+            out['role'] = _to_json(self.role)
+        if self.disabled is not None:
+            out['disabled'] = _to_json(self.disabled)
+        return out
+
+
 Role = Literal['admin', 'recruiter', 'viewer']
 """What a user (and a key acting for it) may do; see the API guide."""
 
-Scope = Literal['candidates:read', 'candidates:write', 'jobs:read', 'jobs:write', 'matches:read', 'salary:read', 'salary_models:write', 'interviews:read', 'api_keys:manage']
+Scope = Literal['candidates:read', 'candidates:write', 'jobs:read', 'jobs:write', 'matches:read', 'salary:read', 'salary_models:write', 'interviews:read', 'api_keys:manage', 'users:manage']
 """A permission that can be granted to a key."""
+
+ApiKeyStatus = Literal['active', 'expiring_soon', 'too_old', 'expired', 'revoked']
+"""The state of an API key."""
+
+RevokedReason = Literal['manual', 'rotation', 'idle']
+"""Why a key was revoked."""
 
 Seniority = Literal['intern', 'junior', 'mid', 'senior', 'lead', 'principal']
 """Career level, from intern to principal."""
@@ -1822,7 +2349,7 @@ RemotePolicy = Literal['onsite', 'hybrid', 'remote']
 JobStatus = Literal['open', 'closed']
 """Whether a job accepts candidates."""
 
-ErrorCode = Literal['malformed_request', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed', 'conflict', 'idempotency_key_in_use', 'precondition_failed', 'payload_too_large', 'document_too_large', 'unsupported_media_type', 'validation_failed', 'idempotency_key_reused', 'empty_document', 'encrypted_document', 'unreadable_document', 'internal', 'unavailable']
+ErrorCode = Literal['malformed_request', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed', 'conflict', 'idempotency_key_in_use', 'precondition_failed', 'payload_too_large', 'document_too_large', 'unsupported_media_type', 'validation_failed', 'idempotency_key_reused', 'empty_document', 'encrypted_document', 'unreadable_document', 'invalid_credentials', 'invalid_two_factor_code', 'api_key_too_old', 'account_disabled', 'two_factor_enrollment_required', 'login_locked', 'rate_limited', 'internal', 'unavailable']
 """The stable machine-readable code of every error the API answers. The
 contract clients branch on: a code is never renamed or reused.
 """

@@ -71,6 +71,28 @@ class NativeClient:
         headers: Sequence[tuple[str, str]] | None = None,
     ) -> Awaitable[NativeResponse]:
         """Calls one operation; must be called while an asyncio loop is running."""
+    def login(self, email: str, password: str) -> dict[str, Any]:
+        """Logs in: ``two_factor_required`` and ``session``, or ``challenge_token``
+        and ``challenge_expires_at``."""
+    def login_async(self, email: str, password: str) -> Awaitable[dict[str, Any]]:
+        """Like ``login``; must be called while an asyncio loop is running."""
+    def login_second_factor(self, challenge_token: str, code: str) -> dict[str, Any]:
+        """The second login step; returns the session dict."""
+    def login_second_factor_async(self, challenge_token: str, code: str) -> Awaitable[dict[str, Any]]:
+        """Like ``login_second_factor``, as an awaitable."""
+    def resume_session(self, refresh_token: str) -> dict[str, Any]:
+        """Continues a login from a kept refresh token; returns the session dict."""
+    def resume_session_async(self, refresh_token: str) -> Awaitable[dict[str, Any]]:
+        """Like ``resume_session``, as an awaitable."""
+    def logout(self) -> None:
+        """Ends the session on the server and forgets it."""
+    def logout_async(self) -> Awaitable[None]:
+        """Like ``logout``, as an awaitable."""
+    def session(self) -> dict[str, Any] | None:
+        """The session (``access_token_expires_at``, ``refresh_token_expires_at``,
+        ``renewable``), or ``None``."""
+    def session_refresh_token(self) -> str | None:
+        """The session's current refresh token (a secret), or ``None``."""
 
 def operations() -> list[dict[str, Any]]:
     """The operations the Rust SDK can dispatch: operation_id, method, path,
