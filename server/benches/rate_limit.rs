@@ -174,6 +174,16 @@ async fn main() {
     if variants.iter().any(|v| v.name == "redis") {
         let client = redis::Client::open(redis_url.as_str()).unwrap();
         let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        // For scale: one bare round trip through the same client library.
+        let pings = 20_000;
+        let started = Instant::now();
+        for _ in 0..pings {
+            let _: String = redis::cmd("PING").query_async(&mut conn).await.unwrap();
+        }
+        println!(
+            "Redis PING through redis-rs, same runtime: {:.1} µs per round trip",
+            started.elapsed().as_secs_f64() * 1e6 / pings as f64
+        );
         let keys: Vec<String> = redis::cmd("KEYS")
             .arg(format!("{prefix}*"))
             .query_async(&mut conn)
