@@ -14,16 +14,23 @@ export type {
   InterceptedRequest,
   InterceptedResponse,
   OperationInfo,
+  SessionInfo,
+  LoginResult,
 } from './src/client.js';
 
 /** Every operationId of the API. */
 export type OperationId =
+  | "getJwks"
   | "getLiveness"
   | "getReadiness"
   | "listApiKeys"
   | "createApiKey"
   | "revokeApiKey"
   | "rotateApiKey"
+  | "createSession"
+  | "verifySessionSecondFactor"
+  | "endSession"
+  | "refreshSession"
   | "listCandidates"
   | "createCandidate"
   | "uploadCandidate"
@@ -41,7 +48,18 @@ export type OperationId =
   | "createMatch"
   | "listSalaryModels"
   | "createSalaryModel"
-  | "predictSalary";
+  | "predictSalary"
+  | "listUsers"
+  | "createUser"
+  | "getCurrentUser"
+  | "enrollTwoFactor"
+  | "regenerateBackupCodes"
+  | "confirmTwoFactor"
+  | "disableTwoFactor"
+  | "changePassword"
+  | "getUser"
+  | "updateUser"
+  | "resetUserPassword";
 
 /** The operation table: HTTP method, path template and request body kind by operationId. */
 export declare const OPERATIONS: Readonly<Record<OperationId, import('./src/client.js').OperationInfo>>;
@@ -55,6 +73,7 @@ export interface PageItems {
   listCandidates: CandidateSummary;
   listJobs: Job;
   listSalaryModels: SalaryModelVersion;
+  listUsers: User;
 }
 
 /** Query and header parameters of each paginated operation, without the cursor `paginate` manages. */
@@ -63,6 +82,7 @@ export interface PageParams {
   listCandidates: Omit<ListCandidatesParams, 'cursor'>;
   listJobs: Omit<ListJobsParams, 'cursor'>;
   listSalaryModels: Omit<ListSalaryModelsParams, 'cursor'>;
+  listUsers: Omit<ListUsersParams, 'cursor'>;
 }
 
 /**
@@ -83,6 +103,14 @@ export declare class Client extends BaseClient<OperationId> {
    * advances: `for await (const job of client.paginate('listJobs', { limit: 100 }))`.
    */
   paginate<Op extends keyof PageItems>(operationId: Op, params?: PageParams[Op], options?: RequestOptions): AsyncGenerator<PageItems[Op], void, undefined>;
+
+  /**
+   * `GET /.well-known/jwks.json`
+   * Keys that verify access tokens
+   * Cache it for at most ten minutes: a new signing key is published here
+   * before it signs.
+   */
+  getJwks(options?: RequestOptions): Promise<JwkSet>;
 
   /**
    * `GET /health/live`
@@ -138,6 +166,36 @@ export declare class Client extends BaseClient<OperationId> {
    * @param keyId `key_…` id of the key
    */
   rotateApiKey(keyId: string, params?: RotateApiKeyParams, options?: RequestOptions): Promise<ApiKeyRotated>;
+
+  /**
+   * `POST /v1/auth/login`
+   * Log in
+   * With email and password. Users with a second factor get a challenge
+   * token for `POST /v1/auth/login/2fa` instead of a session.
+   */
+  createSession(body: LoginRequest, options?: RequestOptions): Promise<LoginResponse>;
+
+  /**
+   * `POST /v1/auth/login/2fa`
+   * Finish a login with a second factor
+   * The challenge token of the first step and a TOTP code (or a backup code).
+   */
+  verifySessionSecondFactor(body: SecondFactorRequest, options?: RequestOptions): Promise<Session>;
+
+  /**
+   * `POST /v1/auth/logout`
+   * Log out
+   * Revokes every refresh token of the login the token belongs to.
+   */
+  endSession(body: RefreshRequest, options?: RequestOptions): Promise<null>;
+
+  /**
+   * `POST /v1/auth/refresh`
+   * Refresh a session
+   * Spends the refresh token and returns a new access token and refresh
+   * token. A spent refresh token presented again ends every session of its login.
+   */
+  refreshSession(body: RefreshRequest, options?: RequestOptions): Promise<Session>;
 
   /**
    * `GET /v1/candidates`
@@ -294,6 +352,86 @@ export declare class Client extends BaseClient<OperationId> {
    * Predict a salary
    */
   predictSalary(body: SalaryPredictionRequest, options?: RequestOptions): Promise<SalaryPrediction>;
+
+  /**
+   * `GET /v1/users`
+   * List users
+   */
+  listUsers(params?: ListUsersParams, options?: RequestOptions): Promise<UserPage>;
+
+  /**
+   * `POST /v1/users`
+   * Create a user
+   * A user who logs in with email and password.
+   */
+  createUser(body: CreateUser, options?: RequestOptions): Promise<User>;
+
+  /**
+   * `GET /v1/users/me`
+   * Get the calling user
+   */
+  getCurrentUser(options?: RequestOptions): Promise<User>;
+
+  /**
+   * `POST /v1/users/me/2fa`
+   * Start enrolling a second factor
+   * Returns a new TOTP secret with its `otpauth://` URI and QR codes, shown
+   * once. Confirm with a code to enable it.
+   */
+  enrollTwoFactor(options?: RequestOptions): Promise<TwoFactorEnrollment>;
+
+  /**
+   * `POST /v1/users/me/2fa/backup-codes`
+   * Replace the backup codes
+   * Needs a current TOTP code (or a backup code).
+   */
+  regenerateBackupCodes(body: TwoFactorCode, options?: RequestOptions): Promise<BackupCodes>;
+
+  /**
+   * `POST /v1/users/me/2fa/confirm`
+   * Confirm a second factor
+   * A first code from the authenticator enables 2FA and returns 10 single-use
+   * backup codes, shown once.
+   */
+  confirmTwoFactor(body: TwoFactorCode, options?: RequestOptions): Promise<BackupCodes>;
+
+  /**
+   * `POST /v1/users/me/2fa/disable`
+   * Turn the second factor off
+   * Needs the password and a current code; refused when the 2FA policy
+   * requires a second factor for this user.
+   */
+  disableTwoFactor(body: DisableTwoFactor, options?: RequestOptions): Promise<null>;
+
+  /**
+   * `POST /v1/users/me/password`
+   * Change the own password
+   * Needs the current password; ends the user's sessions.
+   */
+  changePassword(body: PasswordChange, options?: RequestOptions): Promise<null>;
+
+  /**
+   * `GET /v1/users/{user_id}`
+   * Get a user
+   * @param userId `usr_…` id
+   */
+  getUser(userId: string, options?: RequestOptions): Promise<User>;
+
+  /**
+   * `PATCH /v1/users/{user_id}`
+   * Change a user
+   * Name, role, or disabled (a disabled user can neither log in nor use its API keys).
+   * @param userId `usr_…` id
+   */
+  updateUser(userId: string, body: UserPatch, options?: RequestOptions): Promise<User>;
+
+  /**
+   * `POST /v1/users/{user_id}/password`
+   * Set a user's password
+   * Ends the user's sessions.
+   * @param userId `usr_…` id
+   */
+  resetUserPassword(userId: string, body: PasswordReset, options?: RequestOptions): Promise<null>;
 }
 
 /** Query and header parameters of `listApiKeys`. */
@@ -464,6 +602,19 @@ export interface CreateSalaryModelParams {
   name: string;
 }
 
+/** Query and header parameters of `listUsers`. */
+export interface ListUsersParams {
+  /**
+   * Page size, 1–100 (default 20).
+   * @format int32
+   */
+  limit?: number;
+  /**
+   * The `next_cursor` of the previous page.
+   */
+  cursor?: string;
+}
+
 /**
  * An API key, without its secret.
  */
@@ -511,6 +662,17 @@ export interface ApiKey {
    * works until `expires_at` (the rotation's overlap).
    */
   replaced_by?: string | null;
+  /**
+   * Whether the key works now, and why not.
+   */
+  status: ApiKeyStatus;
+  revoked_reason?: RevokedReason | null;
+  /**
+   * When the key stops working because of its age
+   * (`MISMATCH_API_KEY_MAX_AGE_DAYS`); absent without a maximum age.
+   * @format date-time
+   */
+  max_age_ends_at?: string | null;
 }
 
 /**
@@ -584,6 +746,19 @@ export interface ApiKeyRotated {
    * @format date-time
    */
   previous_key_expires_at: string;
+}
+
+/**
+ * The state of an API key.
+ */
+export type ApiKeyStatus = "active" | "expiring_soon" | "too_old" | "expired" | "revoked";
+
+/**
+ * Single-use backup codes, shown once: each logs in once in place of a
+ * TOTP code.
+ */
+export interface BackupCodes {
+  backup_codes: string[];
 }
 
 /**
@@ -772,6 +947,33 @@ export interface CreateJob {
 }
 
 /**
+ * A new user who logs in with email and password.
+ */
+export interface CreateUser {
+  email: string;
+  /**
+   * 1–200 characters.
+   */
+  name: string;
+  role: Role;
+  /**
+   * At least 12 characters, at most 256 bytes.
+   */
+  password: string;
+}
+
+/**
+ * What turning the second factor off needs.
+ */
+export interface DisableTwoFactor {
+  password: string;
+  /**
+   * A TOTP code or a backup code.
+   */
+  code: string;
+}
+
+/**
  * Format of an uploaded resume.
  */
 export type DocumentFormat = "plain_text" | "pdf" | "docx";
@@ -785,7 +987,7 @@ export type EducationLevel = "high_school" | "associate" | "bachelor" | "master"
  * The stable machine-readable code of every error the API answers. The
  * contract clients branch on: a code is never renamed or reused.
  */
-export type ErrorCode = "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "idempotency_key_in_use" | "precondition_failed" | "payload_too_large" | "document_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "empty_document" | "encrypted_document" | "unreadable_document" | "internal" | "unavailable";
+export type ErrorCode = "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "idempotency_key_in_use" | "precondition_failed" | "payload_too_large" | "document_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "empty_document" | "encrypted_document" | "unreadable_document" | "invalid_credentials" | "invalid_two_factor_code" | "api_key_too_old" | "account_disabled" | "two_factor_enrollment_required" | "login_locked" | "rate_limited" | "internal" | "unavailable";
 
 /**
  * One invalid field of a request.
@@ -1017,6 +1219,41 @@ export interface JobPatch {
 export type JobStatus = "open" | "closed";
 
 /**
+ * Every key that verifies access tokens, the signing key first.
+ */
+export interface JwkSet {
+  keys: PublicJwk[];
+}
+
+/**
+ * Email and password.
+ */
+export interface LoginRequest {
+  email: string;
+  password: string;
+}
+
+/**
+ * The answer to the first login step: a session, or a challenge for the
+ * second factor.
+ */
+export interface LoginResponse {
+  /**
+   * Whether a second step (`POST /v1/auth/login/2fa`) is needed.
+   */
+  two_factor_required: boolean;
+  session?: Session | null;
+  /**
+   * For the second step, when needed: valid five minutes.
+   */
+  challenge_token?: string | null;
+  /**
+   * When the challenge expires (RFC 3339).
+   */
+  challenge_expires_at?: string | null;
+}
+
+/**
  * Where the job's salary range sits against the market interval.
  */
 export type MarketPosition = "below" | "within" | "above" | "unknown";
@@ -1171,6 +1408,21 @@ export type OffersCsv = string;
 export type OffersFile = Uint8Array;
 
 /**
+ * A user's own password change.
+ */
+export interface PasswordChange {
+  current_password: string;
+  new_password: string;
+}
+
+/**
+ * A password set by an admin.
+ */
+export interface PasswordReset {
+  password: string;
+}
+
+/**
  * An RFC 9457 problem document.
  */
 export interface Problem {
@@ -1206,6 +1458,36 @@ export interface Problem {
 }
 
 /**
+ * One public key (RFC 7517, Ed25519 per RFC 8037).
+ */
+export interface PublicJwk {
+  /**
+   * `OKP`
+   */
+  kty: string;
+  /**
+   * `Ed25519`
+   */
+  crv: string;
+  /**
+   * The public key, base64url.
+   */
+  x: string;
+  /**
+   * The key id access tokens name in their header (RFC 7638 thumbprint).
+   */
+  kid: string;
+  /**
+   * `EdDSA`
+   */
+  alg: string;
+  /**
+   * `sig`
+   */
+  use: string;
+}
+
+/**
  * Depth of an interview question.
  */
 export type QuestionLevel = "basic" | "intermediate" | "advanced";
@@ -1216,6 +1498,13 @@ export type QuestionLevel = "basic" | "intermediate" | "advanced";
 export interface RankedMatches {
   items: Match[];
   model_version: string;
+}
+
+/**
+ * A refresh token, to exchange or to end.
+ */
+export interface RefreshRequest {
+  refresh_token: string;
 }
 
 /**
@@ -1237,6 +1526,11 @@ export interface ResumeUpload {
    */
   file: Uint8Array;
 }
+
+/**
+ * Why a key was revoked.
+ */
+export type RevokedReason = "manual" | "rotation" | "idle";
 
 /**
  * What a user (and a key acting for it) may do; see the API guide.
@@ -1480,7 +1774,7 @@ export interface SalaryPredictionRequest {
 /**
  * A permission that can be granted to a key.
  */
-export type Scope = "candidates:read" | "candidates:write" | "jobs:read" | "jobs:write" | "matches:read" | "salary:read" | "salary_models:write" | "interviews:read" | "api_keys:manage";
+export type Scope = "candidates:read" | "candidates:write" | "jobs:read" | "jobs:write" | "matches:read" | "salary:read" | "salary_models:write" | "interviews:read" | "api_keys:manage" | "users:manage";
 
 /**
  * Scores in `[from, to)`; the last bin includes 100.
@@ -1549,9 +1843,56 @@ export interface ScoreDistribution {
 }
 
 /**
+ * The second login step.
+ */
+export interface SecondFactorRequest {
+  /**
+   * The `challenge_token` of the login response.
+   */
+  challenge_token: string;
+  /**
+   * A 6-digit TOTP code, or one of the backup codes.
+   */
+  code: string;
+}
+
+/**
  * Career level, from intern to principal.
  */
 export type Seniority = "intern" | "junior" | "mid" | "senior" | "lead" | "principal";
+
+/**
+ * A session: an access token for `Authorization: Bearer`, and a refresh
+ * token that gets the next one.
+ */
+export interface Session {
+  /**
+   * A signed JWT (EdDSA); send it as `Authorization: Bearer …`.
+   */
+  access_token: string;
+  /**
+   * Always `Bearer`.
+   */
+  token_type: string;
+  /**
+   * Seconds the access token is valid (one hour).
+   * @format int64
+   */
+  expires_in: number;
+  /**
+   * RFC 3339.
+   */
+  expires_at: string;
+  /**
+   * Opaque and single-use: `POST /v1/auth/refresh` spends it and returns
+   * the next one. Using a spent one again ends every session of the login.
+   */
+  refresh_token: string;
+  /**
+   * When the refresh tokens of this login stop working (RFC 3339).
+   */
+  refresh_expires_at: string;
+}
 
 /**
  * A skill found in a resume, with years of use when the resume says so.
@@ -1585,6 +1926,88 @@ export interface SkillCoverage {
    * @format double
    */
   share: number;
+}
+
+/**
+ * A second-factor code.
+ */
+export interface TwoFactorCode {
+  /**
+   * A 6-digit TOTP code (a backup code where the operation says so).
+   */
+  code: string;
+}
+
+/**
+ * The secret of a new second factor, shown once, in every form an
+ * authenticator app takes.
+ */
+export interface TwoFactorEnrollment {
+  /**
+   * Base32 (RFC 4648, no padding), for typing in.
+   */
+  secret: string;
+  /**
+   * `otpauth://totp/…` (SHA1, 6 digits, 30 s).
+   */
+  otpauth_uri: string;
+  /**
+   * The URI as a QR code, PNG, base64.
+   */
+  qr_png_base64: string;
+  /**
+   * The URI as a QR code, SVG.
+   */
+  qr_svg: string;
+}
+
+/**
+ * A user, without credentials.
+ */
+export interface User {
+  /**
+   * `usr_…`
+   */
+  id: string;
+  /**
+   * Lower-cased; absent for users that only use API keys.
+   */
+  email?: string | null;
+  name: string;
+  role: Role;
+  /**
+   * Whether the user can log in with a password.
+   */
+  password_set: boolean;
+  /**
+   * Whether login needs a second factor.
+   */
+  two_factor_enabled: boolean;
+  disabled: boolean;
+  /**
+   * RFC 3339.
+   */
+  created_at: string;
+}
+
+export interface UserPage {
+  items: User[];
+  /**
+   * Pass as `cursor` for the next page; absent on the last.
+   */
+  next_cursor?: string | null;
+}
+
+/**
+ * Changes to a user: only the fields present change.
+ */
+export interface UserPatch {
+  name?: string | null;
+  role?: Role | null;
+  /**
+   * A disabled user can neither log in nor use its API keys.
+   */
+  disabled?: boolean | null;
 }
 
 /**

@@ -357,7 +357,7 @@ export function emitDts(description, ops) {
     `// Types for ${title} ${version}: every schema of the spec and one method per operation.\n\n` +
     "import type { BaseClient, ClientOptions, RequestOptions } from './src/client.js';\n\n" +
     "export * from './src/errors.js';\n" +
-    'export type {\n  ClientOptions,\n  RequestOptions,\n  CallOptions,\n  RawResponse,\n  Interceptor,\n  InterceptedRequest,\n  InterceptedResponse,\n  OperationInfo,\n} from \'./src/client.js\';\n\n' +
+    'export type {\n  ClientOptions,\n  RequestOptions,\n  CallOptions,\n  RawResponse,\n  Interceptor,\n  InterceptedRequest,\n  InterceptedResponse,\n  OperationInfo,\n  SessionInfo,\n  LoginResult,\n} from \'./src/client.js\';\n\n' +
     `/** Every operationId of the API. */\nexport type OperationId =\n${opIds};\n\n` +
     '/** The operation table: HTTP method, path template and request body kind by operationId. */\n' +
     "export declare const OPERATIONS: Readonly<Record<OperationId, import('./src/client.js').OperationInfo>>;\n\n" +

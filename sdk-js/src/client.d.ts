@@ -131,6 +131,29 @@ export interface Interceptor {
   onResponse?(response: InterceptedResponse): void | Promise<void>;
 }
 
+/** What the client knows about its session, without the secrets. */
+export interface SessionInfo {
+  /** When the access token expires (RFC 3339, the server's clock); the client renews it about a minute earlier. */
+  accessTokenExpiresAt: string;
+  /** When the login ends (RFC 3339): then no renewal works and the user must log in again. */
+  refreshTokenExpiresAt: string;
+  /**
+   * `false` once the server refused to renew the session (logged out elsewhere,
+   * a spent refresh token reused, the account disabled or its password
+   * changed): calls go on with the access token until it expires, then reject
+   * with `AuthenticationError`. Log in again.
+   */
+  renewable: boolean;
+}
+
+/**
+ * The result of `login`: logged in, or a second factor is needed
+ * (`loginSecondFactor(challengeToken, code)`, within five minutes).
+ */
+export type LoginResult =
+  | { twoFactorRequired: false; session: SessionInfo }
+  | { twoFactorRequired: true; challengeToken: string; challengeExpiresAt: string };
+
 /** Behaviour shared by every build's `Client`. */
 export declare class BaseClient<Op extends string = string> {
   /**
@@ -140,4 +163,38 @@ export declare class BaseClient<Op extends string = string> {
   use(interceptor: Interceptor): this;
   /** Call any operation by operationId; `args` holds path/query parameters by spec name plus `body`. */
   call<T = unknown>(operationId: Op, args?: Record<string, unknown>, options?: CallOptions): Promise<RawResponse<T>>;
+
+  /**
+   * Log in as a user with email and password. Once logged in, every call (of
+   * this client) sends the session's access token instead of the API key,
+   * renews it about a minute before it expires (one renewal at a time: refresh
+   * tokens are single-use) and, when a call is refused with 401
+   * `unauthorized`, renews it once and sends the call again. Rejects with
+   * `AuthenticationError` (code `invalid_credentials`), `PermissionDeniedError`
+   * (`account_disabled`) or `RateLimitError` (`login_locked`). Session methods
+   * do not pass through interceptors: their arguments are credentials.
+   */
+  login(email: string, password: string): Promise<LoginResult>;
+  /**
+   * The second login step: the `challengeToken` of `login` and a TOTP code (or
+   * a backup code). Rejects with `AuthenticationError` (code
+   * `invalid_two_factor_code`) for a wrong code.
+   */
+  loginSecondFactor(challengeToken: string, code: string): Promise<SessionInfo>;
+  /** Continue a login from a refresh token kept earlier (`sessionRefreshToken()`); the token is spent. */
+  resumeSession(refreshToken: string): Promise<SessionInfo>;
+  /**
+   * End the session on the server (every refresh token of the login is
+   * revoked) and forget it: calls send the API key again. Does nothing when not
+   * logged in; the session is forgotten even when the server cannot be reached.
+   */
+  logout(): Promise<void>;
+  /** The current session, or null when not logged in. */
+  session(): SessionInfo | null;
+  /**
+   * The session's current refresh token, to keep a login across restarts with
+   * `resumeSession`. A secret, as good as the password: store it as such. It
+   * changes at every renewal (about hourly); null when there is none.
+   */
+  sessionRefreshToken(): string | null;
 }

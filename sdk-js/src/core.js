@@ -8,10 +8,18 @@ import { errorFromOutcome } from './outcome.js';
 import { OPERATIONS, operationMethods } from './generated.js';
 
 /**
- * What a native layer (napi or wasm) must provide.
+ * What a native layer (napi or wasm) must provide. The session methods answer
+ * outcomes too, with their result as JSON in `bodyJson` (see the Rust SDK's
+ * `bindings` module); `sessionJson` is that of the current session, or null.
  * @typedef {{
  *   call(operationId: string, argsJson: string, headers: Record<string, string>,
- *        idempotencyKey: string | undefined, body: Uint8Array | undefined): Promise<NativeOutcome>
+ *        idempotencyKey: string | undefined, body: Uint8Array | undefined): Promise<NativeOutcome>,
+ *   login(email: string, password: string): Promise<NativeOutcome>,
+ *   loginSecondFactor(challengeToken: string, code: string): Promise<NativeOutcome>,
+ *   resumeSession(refreshToken: string): Promise<NativeOutcome>,
+ *   logout(): Promise<NativeOutcome>,
+ *   sessionJson(): string | null | undefined,
+ *   sessionRefreshToken(): string | null | undefined,
  * }} Transport
  * @typedef {{ok: boolean, status?: number|null, bodyJson?: string|null, requestId?: string|null,
  *            attempts?: number|null, kind?: string|null, code?: string|null, message?: string|null}} NativeOutcome
@@ -92,6 +100,12 @@ function concretePath(template, args) {
   return template.replace(/\{([^}]+)\}/g, (whole, name) =>
     args[name] === undefined ? whole : encodeURIComponent(String(args[name])),
   );
+}
+
+function checkString(name, value) {
+  if (typeof value !== 'string' || value === '') {
+    throw new InvalidArgumentError(`\`${name}\` must be a non-empty string`);
+  }
 }
 
 function checkInterceptor(interceptor) {
@@ -231,6 +245,64 @@ export class BaseClient {
       }
       if (cursor !== undefined) seen.add(cursor);
     } while (cursor !== undefined);
+  }
+
+  /**
+   * Log in as a user. Resolves to `{ twoFactorRequired: false, session }` once
+   * logged in: from then on every call sends the session's access token
+   * instead of the API key, renewed before it expires. A user with a second
+   * factor gets `{ twoFactorRequired: true, challengeToken, challengeExpiresAt }`:
+   * finish with `loginSecondFactor`. Session methods bypass interceptors (their
+   * arguments are credentials).
+   */
+  async login(email, password) {
+    checkString('email', email);
+    checkString('password', password);
+    return this.#session('createSession', () => this.#transport.login(email, password));
+  }
+
+  /** The second login step: the challenge token and a TOTP (or backup) code. Resolves to the session. */
+  async loginSecondFactor(challengeToken, code) {
+    checkString('challengeToken', challengeToken);
+    checkString('code', code);
+    return this.#session('verifySessionSecondFactor', () => this.#transport.loginSecondFactor(challengeToken, code));
+  }
+
+  /** Continue a login from a refresh token kept earlier (`sessionRefreshToken()`). Resolves to the session. */
+  async resumeSession(refreshToken) {
+    checkString('refreshToken', refreshToken);
+    return this.#session('refreshSession', () => this.#transport.resumeSession(refreshToken));
+  }
+
+  /** End the session on the server and forget it; calls send the API key again. Does nothing when not logged in. */
+  async logout() {
+    await this.#session('endSession', () => this.#transport.logout());
+  }
+
+  /** The current session (expiry times, whether it can still be renewed), or null. */
+  session() {
+    const json = this.#transport.sessionJson();
+    return json == null ? null : JSON.parse(json);
+  }
+
+  /**
+   * The session's refresh token, to keep a login across restarts: a secret,
+   * as good as the password. It changes at every renewal; null when there is none.
+   */
+  sessionRefreshToken() {
+    return this.#transport.sessionRefreshToken() ?? null;
+  }
+
+  /** Runs one session method of the native layer and decodes its outcome. */
+  async #session(operationId, run) {
+    let outcome;
+    try {
+      outcome = await run();
+    } catch (err) {
+      throw new InvalidArgumentError(err instanceof Error ? err.message : String(err), { cause: err });
+    }
+    if (!outcome.ok) throw errorFromOutcome(outcome, operationId);
+    return outcome.bodyJson == null || outcome.bodyJson === '' ? null : JSON.parse(outcome.bodyJson);
   }
 
   /** Used by the generated methods: call and return only the decoded body. */

@@ -6,12 +6,17 @@ import { bytesArg, pathArg, queryArgs } from './params.js';
 
 /** Every operation of the API by operationId: HTTP method, path template, request body kind, pagination. */
 export const OPERATIONS = Object.freeze({
+  getJwks: Object.freeze({ method: "GET", path: "/.well-known/jwks.json", body: "none", paginated: false }),
   getLiveness: Object.freeze({ method: "GET", path: "/health/live", body: "none", paginated: false }),
   getReadiness: Object.freeze({ method: "GET", path: "/health/ready", body: "none", paginated: false }),
   listApiKeys: Object.freeze({ method: "GET", path: "/v1/api-keys", body: "none", paginated: true }),
   createApiKey: Object.freeze({ method: "POST", path: "/v1/api-keys", body: "json", paginated: false }),
   revokeApiKey: Object.freeze({ method: "POST", path: "/v1/api-keys/{key_id}/revoke", body: "none", paginated: false }),
   rotateApiKey: Object.freeze({ method: "POST", path: "/v1/api-keys/{key_id}/rotate", body: "none", paginated: false }),
+  createSession: Object.freeze({ method: "POST", path: "/v1/auth/login", body: "json", paginated: false }),
+  verifySessionSecondFactor: Object.freeze({ method: "POST", path: "/v1/auth/login/2fa", body: "json", paginated: false }),
+  endSession: Object.freeze({ method: "POST", path: "/v1/auth/logout", body: "json", paginated: false }),
+  refreshSession: Object.freeze({ method: "POST", path: "/v1/auth/refresh", body: "json", paginated: false }),
   listCandidates: Object.freeze({ method: "GET", path: "/v1/candidates", body: "none", paginated: true }),
   createCandidate: Object.freeze({ method: "POST", path: "/v1/candidates", body: "json", paginated: false }),
   uploadCandidate: Object.freeze({ method: "POST", path: "/v1/candidates/upload", body: "binary", paginated: false }),
@@ -30,10 +35,30 @@ export const OPERATIONS = Object.freeze({
   listSalaryModels: Object.freeze({ method: "GET", path: "/v1/salary-models", body: "none", paginated: true }),
   createSalaryModel: Object.freeze({ method: "POST", path: "/v1/salary-models", body: "binary", paginated: false }),
   predictSalary: Object.freeze({ method: "POST", path: "/v1/salary-predictions", body: "json", paginated: false }),
+  listUsers: Object.freeze({ method: "GET", path: "/v1/users", body: "none", paginated: true }),
+  createUser: Object.freeze({ method: "POST", path: "/v1/users", body: "json", paginated: false }),
+  getCurrentUser: Object.freeze({ method: "GET", path: "/v1/users/me", body: "none", paginated: false }),
+  enrollTwoFactor: Object.freeze({ method: "POST", path: "/v1/users/me/2fa", body: "none", paginated: false }),
+  regenerateBackupCodes: Object.freeze({ method: "POST", path: "/v1/users/me/2fa/backup-codes", body: "json", paginated: false }),
+  confirmTwoFactor: Object.freeze({ method: "POST", path: "/v1/users/me/2fa/confirm", body: "json", paginated: false }),
+  disableTwoFactor: Object.freeze({ method: "POST", path: "/v1/users/me/2fa/disable", body: "json", paginated: false }),
+  changePassword: Object.freeze({ method: "POST", path: "/v1/users/me/password", body: "json", paginated: false }),
+  getUser: Object.freeze({ method: "GET", path: "/v1/users/{user_id}", body: "none", paginated: false }),
+  updateUser: Object.freeze({ method: "PATCH", path: "/v1/users/{user_id}", body: "json", paginated: false }),
+  resetUserPassword: Object.freeze({ method: "POST", path: "/v1/users/{user_id}/password", body: "json", paginated: false }),
 });
 
 /** One method per operation; installed on each build's `Client` class by `defineClient`. */
 export const operationMethods = {
+  /**
+   * GET /.well-known/jwks.json
+   * Keys that verify access tokens
+   */
+  async getJwks(options) {
+    const args = {};
+    return this._operation("getJwks", args, undefined, options);
+  },
+
   /**
    * GET /health/live
    * Liveness probe
@@ -87,6 +112,46 @@ export const operationMethods = {
   async rotateApiKey(keyId, params, options) {
     const args = queryArgs("rotateApiKey", params, { overlapSeconds: "overlap_seconds" }, [], { key_id: pathArg("rotateApiKey", "keyId", keyId) });
     return this._operation("rotateApiKey", args, undefined, options);
+  },
+
+  /**
+   * POST /v1/auth/login
+   * Log in
+   */
+  async createSession(body, options) {
+    if (body === undefined) throw new InvalidArgumentError("createSession: a request body is required");
+    const args = { body };
+    return this._operation("createSession", args, undefined, options);
+  },
+
+  /**
+   * POST /v1/auth/login/2fa
+   * Finish a login with a second factor
+   */
+  async verifySessionSecondFactor(body, options) {
+    if (body === undefined) throw new InvalidArgumentError("verifySessionSecondFactor: a request body is required");
+    const args = { body };
+    return this._operation("verifySessionSecondFactor", args, undefined, options);
+  },
+
+  /**
+   * POST /v1/auth/logout
+   * Log out
+   */
+  async endSession(body, options) {
+    if (body === undefined) throw new InvalidArgumentError("endSession: a request body is required");
+    const args = { body };
+    return this._operation("endSession", args, undefined, options);
+  },
+
+  /**
+   * POST /v1/auth/refresh
+   * Refresh a session
+   */
+  async refreshSession(body, options) {
+    if (body === undefined) throw new InvalidArgumentError("refreshSession: a request body is required");
+    const args = { body };
+    return this._operation("refreshSession", args, undefined, options);
   },
 
   /**
@@ -255,5 +320,111 @@ export const operationMethods = {
     if (body === undefined) throw new InvalidArgumentError("predictSalary: a request body is required");
     const args = { body };
     return this._operation("predictSalary", args, undefined, options);
+  },
+
+  /**
+   * GET /v1/users
+   * List users
+   */
+  async listUsers(params, options) {
+    const args = queryArgs("listUsers", params, { limit: "limit", cursor: "cursor" }, [], {});
+    return this._operation("listUsers", args, undefined, options);
+  },
+
+  /**
+   * POST /v1/users
+   * Create a user
+   */
+  async createUser(body, options) {
+    if (body === undefined) throw new InvalidArgumentError("createUser: a request body is required");
+    const args = { body };
+    return this._operation("createUser", args, undefined, options);
+  },
+
+  /**
+   * GET /v1/users/me
+   * Get the calling user
+   */
+  async getCurrentUser(options) {
+    const args = {};
+    return this._operation("getCurrentUser", args, undefined, options);
+  },
+
+  /**
+   * POST /v1/users/me/2fa
+   * Start enrolling a second factor
+   */
+  async enrollTwoFactor(options) {
+    const args = {};
+    return this._operation("enrollTwoFactor", args, undefined, options);
+  },
+
+  /**
+   * POST /v1/users/me/2fa/backup-codes
+   * Replace the backup codes
+   */
+  async regenerateBackupCodes(body, options) {
+    if (body === undefined) throw new InvalidArgumentError("regenerateBackupCodes: a request body is required");
+    const args = { body };
+    return this._operation("regenerateBackupCodes", args, undefined, options);
+  },
+
+  /**
+   * POST /v1/users/me/2fa/confirm
+   * Confirm a second factor
+   */
+  async confirmTwoFactor(body, options) {
+    if (body === undefined) throw new InvalidArgumentError("confirmTwoFactor: a request body is required");
+    const args = { body };
+    return this._operation("confirmTwoFactor", args, undefined, options);
+  },
+
+  /**
+   * POST /v1/users/me/2fa/disable
+   * Turn the second factor off
+   */
+  async disableTwoFactor(body, options) {
+    if (body === undefined) throw new InvalidArgumentError("disableTwoFactor: a request body is required");
+    const args = { body };
+    return this._operation("disableTwoFactor", args, undefined, options);
+  },
+
+  /**
+   * POST /v1/users/me/password
+   * Change the own password
+   */
+  async changePassword(body, options) {
+    if (body === undefined) throw new InvalidArgumentError("changePassword: a request body is required");
+    const args = { body };
+    return this._operation("changePassword", args, undefined, options);
+  },
+
+  /**
+   * GET /v1/users/{user_id}
+   * Get a user
+   */
+  async getUser(userId, options) {
+    const args = { user_id: pathArg("getUser", "userId", userId) };
+    return this._operation("getUser", args, undefined, options);
+  },
+
+  /**
+   * PATCH /v1/users/{user_id}
+   * Change a user
+   */
+  async updateUser(userId, body, options) {
+    if (body === undefined) throw new InvalidArgumentError("updateUser: a request body is required");
+    const args = { user_id: pathArg("updateUser", "userId", userId), body };
+    return this._operation("updateUser", args, undefined, options);
+  },
+
+  /**
+   * POST /v1/users/{user_id}/password
+   * Set a user's password
+   */
+  async resetUserPassword(userId, body, options) {
+    if (body === undefined) throw new InvalidArgumentError("resetUserPassword: a request body is required");
+    const args = { user_id: pathArg("resetUserPassword", "userId", userId), body };
+    return this._operation("resetUserPassword", args, undefined, options);
   },
 };

@@ -234,12 +234,17 @@ __name(queryArgs, "queryArgs");
 
 // src/generated.js
 var OPERATIONS = Object.freeze({
+  getJwks: Object.freeze({ method: "GET", path: "/.well-known/jwks.json", body: "none", paginated: false }),
   getLiveness: Object.freeze({ method: "GET", path: "/health/live", body: "none", paginated: false }),
   getReadiness: Object.freeze({ method: "GET", path: "/health/ready", body: "none", paginated: false }),
   listApiKeys: Object.freeze({ method: "GET", path: "/v1/api-keys", body: "none", paginated: true }),
   createApiKey: Object.freeze({ method: "POST", path: "/v1/api-keys", body: "json", paginated: false }),
   revokeApiKey: Object.freeze({ method: "POST", path: "/v1/api-keys/{key_id}/revoke", body: "none", paginated: false }),
   rotateApiKey: Object.freeze({ method: "POST", path: "/v1/api-keys/{key_id}/rotate", body: "none", paginated: false }),
+  createSession: Object.freeze({ method: "POST", path: "/v1/auth/login", body: "json", paginated: false }),
+  verifySessionSecondFactor: Object.freeze({ method: "POST", path: "/v1/auth/login/2fa", body: "json", paginated: false }),
+  endSession: Object.freeze({ method: "POST", path: "/v1/auth/logout", body: "json", paginated: false }),
+  refreshSession: Object.freeze({ method: "POST", path: "/v1/auth/refresh", body: "json", paginated: false }),
   listCandidates: Object.freeze({ method: "GET", path: "/v1/candidates", body: "none", paginated: true }),
   createCandidate: Object.freeze({ method: "POST", path: "/v1/candidates", body: "json", paginated: false }),
   uploadCandidate: Object.freeze({ method: "POST", path: "/v1/candidates/upload", body: "binary", paginated: false }),
@@ -257,9 +262,28 @@ var OPERATIONS = Object.freeze({
   createMatch: Object.freeze({ method: "POST", path: "/v1/matches", body: "json", paginated: false }),
   listSalaryModels: Object.freeze({ method: "GET", path: "/v1/salary-models", body: "none", paginated: true }),
   createSalaryModel: Object.freeze({ method: "POST", path: "/v1/salary-models", body: "binary", paginated: false }),
-  predictSalary: Object.freeze({ method: "POST", path: "/v1/salary-predictions", body: "json", paginated: false })
+  predictSalary: Object.freeze({ method: "POST", path: "/v1/salary-predictions", body: "json", paginated: false }),
+  listUsers: Object.freeze({ method: "GET", path: "/v1/users", body: "none", paginated: true }),
+  createUser: Object.freeze({ method: "POST", path: "/v1/users", body: "json", paginated: false }),
+  getCurrentUser: Object.freeze({ method: "GET", path: "/v1/users/me", body: "none", paginated: false }),
+  enrollTwoFactor: Object.freeze({ method: "POST", path: "/v1/users/me/2fa", body: "none", paginated: false }),
+  regenerateBackupCodes: Object.freeze({ method: "POST", path: "/v1/users/me/2fa/backup-codes", body: "json", paginated: false }),
+  confirmTwoFactor: Object.freeze({ method: "POST", path: "/v1/users/me/2fa/confirm", body: "json", paginated: false }),
+  disableTwoFactor: Object.freeze({ method: "POST", path: "/v1/users/me/2fa/disable", body: "json", paginated: false }),
+  changePassword: Object.freeze({ method: "POST", path: "/v1/users/me/password", body: "json", paginated: false }),
+  getUser: Object.freeze({ method: "GET", path: "/v1/users/{user_id}", body: "none", paginated: false }),
+  updateUser: Object.freeze({ method: "PATCH", path: "/v1/users/{user_id}", body: "json", paginated: false }),
+  resetUserPassword: Object.freeze({ method: "POST", path: "/v1/users/{user_id}/password", body: "json", paginated: false })
 });
 var operationMethods = {
+  /**
+   * GET /.well-known/jwks.json
+   * Keys that verify access tokens
+   */
+  async getJwks(options) {
+    const args = {};
+    return this._operation("getJwks", args, void 0, options);
+  },
   /**
    * GET /health/live
    * Liveness probe
@@ -308,6 +332,42 @@ var operationMethods = {
   async rotateApiKey(keyId, params, options) {
     const args = queryArgs("rotateApiKey", params, { overlapSeconds: "overlap_seconds" }, [], { key_id: pathArg("rotateApiKey", "keyId", keyId) });
     return this._operation("rotateApiKey", args, void 0, options);
+  },
+  /**
+   * POST /v1/auth/login
+   * Log in
+   */
+  async createSession(body, options) {
+    if (body === void 0) throw new InvalidArgumentError("createSession: a request body is required");
+    const args = { body };
+    return this._operation("createSession", args, void 0, options);
+  },
+  /**
+   * POST /v1/auth/login/2fa
+   * Finish a login with a second factor
+   */
+  async verifySessionSecondFactor(body, options) {
+    if (body === void 0) throw new InvalidArgumentError("verifySessionSecondFactor: a request body is required");
+    const args = { body };
+    return this._operation("verifySessionSecondFactor", args, void 0, options);
+  },
+  /**
+   * POST /v1/auth/logout
+   * Log out
+   */
+  async endSession(body, options) {
+    if (body === void 0) throw new InvalidArgumentError("endSession: a request body is required");
+    const args = { body };
+    return this._operation("endSession", args, void 0, options);
+  },
+  /**
+   * POST /v1/auth/refresh
+   * Refresh a session
+   */
+  async refreshSession(body, options) {
+    if (body === void 0) throw new InvalidArgumentError("refreshSession: a request body is required");
+    const args = { body };
+    return this._operation("refreshSession", args, void 0, options);
   },
   /**
    * GET /v1/candidates
@@ -458,6 +518,101 @@ var operationMethods = {
     if (body === void 0) throw new InvalidArgumentError("predictSalary: a request body is required");
     const args = { body };
     return this._operation("predictSalary", args, void 0, options);
+  },
+  /**
+   * GET /v1/users
+   * List users
+   */
+  async listUsers(params, options) {
+    const args = queryArgs("listUsers", params, { limit: "limit", cursor: "cursor" }, [], {});
+    return this._operation("listUsers", args, void 0, options);
+  },
+  /**
+   * POST /v1/users
+   * Create a user
+   */
+  async createUser(body, options) {
+    if (body === void 0) throw new InvalidArgumentError("createUser: a request body is required");
+    const args = { body };
+    return this._operation("createUser", args, void 0, options);
+  },
+  /**
+   * GET /v1/users/me
+   * Get the calling user
+   */
+  async getCurrentUser(options) {
+    const args = {};
+    return this._operation("getCurrentUser", args, void 0, options);
+  },
+  /**
+   * POST /v1/users/me/2fa
+   * Start enrolling a second factor
+   */
+  async enrollTwoFactor(options) {
+    const args = {};
+    return this._operation("enrollTwoFactor", args, void 0, options);
+  },
+  /**
+   * POST /v1/users/me/2fa/backup-codes
+   * Replace the backup codes
+   */
+  async regenerateBackupCodes(body, options) {
+    if (body === void 0) throw new InvalidArgumentError("regenerateBackupCodes: a request body is required");
+    const args = { body };
+    return this._operation("regenerateBackupCodes", args, void 0, options);
+  },
+  /**
+   * POST /v1/users/me/2fa/confirm
+   * Confirm a second factor
+   */
+  async confirmTwoFactor(body, options) {
+    if (body === void 0) throw new InvalidArgumentError("confirmTwoFactor: a request body is required");
+    const args = { body };
+    return this._operation("confirmTwoFactor", args, void 0, options);
+  },
+  /**
+   * POST /v1/users/me/2fa/disable
+   * Turn the second factor off
+   */
+  async disableTwoFactor(body, options) {
+    if (body === void 0) throw new InvalidArgumentError("disableTwoFactor: a request body is required");
+    const args = { body };
+    return this._operation("disableTwoFactor", args, void 0, options);
+  },
+  /**
+   * POST /v1/users/me/password
+   * Change the own password
+   */
+  async changePassword(body, options) {
+    if (body === void 0) throw new InvalidArgumentError("changePassword: a request body is required");
+    const args = { body };
+    return this._operation("changePassword", args, void 0, options);
+  },
+  /**
+   * GET /v1/users/{user_id}
+   * Get a user
+   */
+  async getUser(userId, options) {
+    const args = { user_id: pathArg("getUser", "userId", userId) };
+    return this._operation("getUser", args, void 0, options);
+  },
+  /**
+   * PATCH /v1/users/{user_id}
+   * Change a user
+   */
+  async updateUser(userId, body, options) {
+    if (body === void 0) throw new InvalidArgumentError("updateUser: a request body is required");
+    const args = { user_id: pathArg("updateUser", "userId", userId), body };
+    return this._operation("updateUser", args, void 0, options);
+  },
+  /**
+   * POST /v1/users/{user_id}/password
+   * Set a user's password
+   */
+  async resetUserPassword(userId, body, options) {
+    if (body === void 0) throw new InvalidArgumentError("resetUserPassword: a request body is required");
+    const args = { user_id: pathArg("resetUserPassword", "userId", userId), body };
+    return this._operation("resetUserPassword", args, void 0, options);
   }
 };
 
@@ -528,6 +683,12 @@ function concretePath(template, args) {
   );
 }
 __name(concretePath, "concretePath");
+function checkString(name, value) {
+  if (typeof value !== "string" || value === "") {
+    throw new InvalidArgumentError(`\`${name}\` must be a non-empty string`);
+  }
+}
+__name(checkString, "checkString");
 function checkInterceptor(interceptor) {
   const ok = interceptor !== null && typeof interceptor === "object" && (interceptor.onRequest === void 0 || typeof interceptor.onRequest === "function") && (interceptor.onResponse === void 0 || typeof interceptor.onResponse === "function");
   if (!ok) {
@@ -656,6 +817,57 @@ var BaseClient = class {
       if (cursor !== void 0) seen.add(cursor);
     } while (cursor !== void 0);
   }
+  /**
+   * Log in as a user. Resolves to `{ twoFactorRequired: false, session }` once
+   * logged in: from then on every call sends the session's access token
+   * instead of the API key, renewed before it expires. A user with a second
+   * factor gets `{ twoFactorRequired: true, challengeToken, challengeExpiresAt }`:
+   * finish with `loginSecondFactor`. Session methods bypass interceptors (their
+   * arguments are credentials).
+   */
+  async login(email, password) {
+    checkString("email", email);
+    checkString("password", password);
+    return this.#session("createSession", () => this.#transport.login(email, password));
+  }
+  /** The second login step: the challenge token and a TOTP (or backup) code. Resolves to the session. */
+  async loginSecondFactor(challengeToken, code) {
+    checkString("challengeToken", challengeToken);
+    checkString("code", code);
+    return this.#session("verifySessionSecondFactor", () => this.#transport.loginSecondFactor(challengeToken, code));
+  }
+  /** Continue a login from a refresh token kept earlier (`sessionRefreshToken()`). Resolves to the session. */
+  async resumeSession(refreshToken) {
+    checkString("refreshToken", refreshToken);
+    return this.#session("refreshSession", () => this.#transport.resumeSession(refreshToken));
+  }
+  /** End the session on the server and forget it; calls send the API key again. Does nothing when not logged in. */
+  async logout() {
+    await this.#session("endSession", () => this.#transport.logout());
+  }
+  /** The current session (expiry times, whether it can still be renewed), or null. */
+  session() {
+    const json = this.#transport.sessionJson();
+    return json == null ? null : JSON.parse(json);
+  }
+  /**
+   * The session's refresh token, to keep a login across restarts: a secret,
+   * as good as the password. It changes at every renewal; null when there is none.
+   */
+  sessionRefreshToken() {
+    return this.#transport.sessionRefreshToken() ?? null;
+  }
+  /** Runs one session method of the native layer and decodes its outcome. */
+  async #session(operationId, run) {
+    let outcome;
+    try {
+      outcome = await run();
+    } catch (err) {
+      throw new InvalidArgumentError(err instanceof Error ? err.message : String(err), { cause: err });
+    }
+    if (!outcome.ok) throw errorFromOutcome(outcome, operationId);
+    return outcome.bodyJson == null || outcome.bodyJson === "" ? null : JSON.parse(outcome.bodyJson);
+  }
   /** Used by the generated methods: call and return only the decoded body. */
   async _operation(operationId, args, bytes, options) {
     const response = await this.call(operationId, args, { ...options, body: bytes });
@@ -695,6 +907,24 @@ var NativeTransport = class {
   }
   call(operationId, argsJson, headers, idempotencyKey, body) {
     return this.#inner.call(operationId, argsJson, headers, idempotencyKey, body);
+  }
+  login(email, password) {
+    return this.#inner.login(email, password);
+  }
+  loginSecondFactor(challengeToken, code) {
+    return this.#inner.loginSecondFactor(challengeToken, code);
+  }
+  resumeSession(refreshToken) {
+    return this.#inner.resumeSession(refreshToken);
+  }
+  logout() {
+    return this.#inner.logout();
+  }
+  sessionJson() {
+    return this.#inner.sessionJson();
+  }
+  sessionRefreshToken() {
+    return this.#inner.sessionRefreshToken();
   }
 };
 function environmentDefaults() {

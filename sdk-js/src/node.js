@@ -21,6 +21,30 @@ class NativeTransport {
   call(operationId, argsJson, headers, idempotencyKey, body) {
     return this.#inner.call(operationId, argsJson, headers, idempotencyKey, body);
   }
+
+  login(email, password) {
+    return this.#inner.login(email, password);
+  }
+
+  loginSecondFactor(challengeToken, code) {
+    return this.#inner.loginSecondFactor(challengeToken, code);
+  }
+
+  resumeSession(refreshToken) {
+    return this.#inner.resumeSession(refreshToken);
+  }
+
+  logout() {
+    return this.#inner.logout();
+  }
+
+  sessionJson() {
+    return this.#inner.sessionJson();
+  }
+
+  sessionRefreshToken() {
+    return this.#inner.sessionRefreshToken();
+  }
 }
 
 /**

@@ -10,6 +10,8 @@ import {
   type InterceptedResponse,
   type OperationId,
   type RawResponse,
+  type LoginResult,
+  type SessionInfo,
   OPERATIONS,
   nativeOperationIds,
 } from 'mismatch-recruiter';
@@ -74,4 +76,27 @@ export async function typed(options: ClientOptions): Promise<void> {
   new Client({ apiKey: 'mm_x' });
   // @ts-expect-error the base URL is a string
   new Client({ baseUrl: 8080 });
+}
+
+export async function sessions(client: Client): Promise<void> {
+  const result: LoginResult = await client.login('ada@example.com', 'correct horse battery');
+  let session: SessionInfo;
+  if (result.twoFactorRequired) {
+    const expires: string = result.challengeExpiresAt;
+    session = await client.loginSecondFactor(result.challengeToken, '123456');
+    void expires;
+  } else {
+    session = result.session;
+  }
+  const renewable: boolean = session.renewable;
+  const until: string = session.accessTokenExpiresAt;
+  const current: SessionInfo | null = client.session();
+  const kept: string | null = client.sessionRefreshToken();
+  if (kept !== null) await client.resumeSession(kept);
+  await client.logout();
+  void [renewable, until, current];
+  // @ts-expect-error a session needs the second step first
+  void result.session;
+  // @ts-expect-error the code is a string
+  await client.loginSecondFactor('eyJ…', 123456);
 }

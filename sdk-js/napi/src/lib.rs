@@ -62,8 +62,49 @@ impl NativeClient {
             idempotency_key,
         }
         .into_call_options(body.map(|bytes| bytes.to_vec()));
-        let outcome = bindings::call(&self.inner, &operation_id, args, options).await;
-        serde_json::to_value(outcome).map_err(|err| napi::Error::from_reason(err.to_string()))
+        outcome(bindings::call(&self.inner, &operation_id, args, options).await)
+    }
+
+    /// Logs in; resolves to a `CallOutcome` whose `bodyJson` is a
+    /// `LoginRecord` (a session, or the challenge of the second step).
+    #[napi]
+    pub async fn login(&self, email: String, password: String) -> napi::Result<Value> {
+        outcome(bindings::login(&self.inner, &email, &password).await)
+    }
+
+    /// The second login step; `bodyJson` is a `SessionRecord`.
+    #[napi]
+    pub async fn login_second_factor(
+        &self,
+        challenge_token: String,
+        code: String,
+    ) -> napi::Result<Value> {
+        outcome(bindings::login_second_factor(&self.inner, &challenge_token, &code).await)
+    }
+
+    /// Continues a login from a kept refresh token; `bodyJson` is a
+    /// `SessionRecord`.
+    #[napi]
+    pub async fn resume_session(&self, refresh_token: String) -> napi::Result<Value> {
+        outcome(bindings::resume_session(&self.inner, &refresh_token).await)
+    }
+
+    /// Ends the session; `bodyJson` is `null`.
+    #[napi]
+    pub async fn logout(&self) -> napi::Result<Value> {
+        outcome(bindings::logout(&self.inner).await)
+    }
+
+    /// The session as the JSON text of a `SessionRecord`, or null.
+    #[napi]
+    pub fn session_json(&self) -> Option<String> {
+        bindings::session_json(&self.inner)
+    }
+
+    /// The session's current refresh token (a secret), or null.
+    #[napi]
+    pub fn session_refresh_token(&self) -> Option<String> {
+        self.inner.session_refresh_token()
     }
 
     /// The operationIds this build of the SDK knows, in spec order.
@@ -71,4 +112,8 @@ impl NativeClient {
     pub fn operation_ids() -> Vec<String> {
         bindings::operation_ids()
     }
+}
+
+fn outcome(outcome: bindings::CallOutcome) -> napi::Result<Value> {
+    serde_json::to_value(outcome).map_err(|err| napi::Error::from_reason(err.to_string()))
 }

@@ -52,9 +52,69 @@ impl WasmClient {
         }))
     }
 
+    /// Logs in; resolves to a `CallOutcome` whose `bodyJson` is a
+    /// `LoginRecord` (a session, or the challenge of the second step).
+    #[wasm_bindgen(unchecked_return_type = "Promise<CallOutcome>")]
+    pub fn login(&self, email: String, password: String) -> js_sys::Promise {
+        let client = self.inner.clone();
+        promise(async move { bindings::login(&client, &email, &password).await })
+    }
+
+    /// The second login step; `bodyJson` is a `SessionRecord`.
+    #[wasm_bindgen(js_name = loginSecondFactor, unchecked_return_type = "Promise<CallOutcome>")]
+    pub fn login_second_factor(
+        &self,
+        #[wasm_bindgen(js_name = challengeToken)] challenge_token: String,
+        code: String,
+    ) -> js_sys::Promise {
+        let client = self.inner.clone();
+        promise(
+            async move { bindings::login_second_factor(&client, &challenge_token, &code).await },
+        )
+    }
+
+    /// Continues a login from a kept refresh token; `bodyJson` is a
+    /// `SessionRecord`.
+    #[wasm_bindgen(js_name = resumeSession, unchecked_return_type = "Promise<CallOutcome>")]
+    pub fn resume_session(
+        &self,
+        #[wasm_bindgen(js_name = refreshToken)] refresh_token: String,
+    ) -> js_sys::Promise {
+        let client = self.inner.clone();
+        promise(async move { bindings::resume_session(&client, &refresh_token).await })
+    }
+
+    /// Ends the session; `bodyJson` is `null`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<CallOutcome>")]
+    pub fn logout(&self) -> js_sys::Promise {
+        let client = self.inner.clone();
+        promise(async move { bindings::logout(&client).await })
+    }
+
+    /// The session as the JSON text of a `SessionRecord`, or undefined.
+    #[wasm_bindgen(js_name = sessionJson)]
+    pub fn session_json(&self) -> Option<String> {
+        bindings::session_json(&self.inner)
+    }
+
+    /// The session's current refresh token (a secret), or undefined.
+    #[wasm_bindgen(js_name = sessionRefreshToken)]
+    pub fn session_refresh_token(&self) -> Option<String> {
+        self.inner.session_refresh_token()
+    }
+
     /// The operationIds this build of the SDK knows, in spec order.
     #[wasm_bindgen(js_name = operationIds)]
     pub fn operation_ids() -> Vec<String> {
         bindings::operation_ids()
     }
+}
+
+/// A promise resolving to the outcome `future` produces.
+fn promise(
+    future: impl std::future::Future<Output = bindings::CallOutcome> + 'static,
+) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        Ok(future.await.into_ts().map_err(JsError::from)?.into())
+    })
 }
