@@ -44,8 +44,18 @@ pub fn is_idempotent_method(method: &Method) -> bool {
     method == Method::POST || method == Method::PATCH || method == Method::DELETE
 }
 
+/// Paths whose requests are never stored for replay, whatever their
+/// `Idempotency-Key`: the session endpoints. Their responses carry tokens
+/// (which must not sit in a store, even sealed), and their callers have no
+/// credentials yet to scope a replay to.
+const NEVER_REPLAYED: &[&str] = &["/v1/auth/"];
+
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if !is_idempotent_method(request.method()) {
+    if !is_idempotent_method(request.method())
+        || NEVER_REPLAYED
+            .iter()
+            .any(|prefix| request.uri().path().starts_with(prefix))
+    {
         return next.run(request).await;
     }
     let Some(key) = request.headers().get(IDEMPOTENCY_KEY) else {

@@ -663,5 +663,44 @@ async fn the_address_threshold_is_configurable() {
             .await
             .assert_problem(401, "invalid_credentials");
     }
-    login(&app, "nat@example.com", PASSWORD).await.assert_problem(429, "login_locked");
+    login(&app, "nat@example.com", PASSWORD)
+        .await
+        .assert_problem(429, "login_locked");
+}
+
+/// The SDKs send an Idempotency-Key on every POST: the session endpoints
+/// take one without credentials, and never store their token-bearing answers.
+#[tokio::test]
+async fn session_endpoints_ignore_idempotency_keys() {
+    let app = TestApp::new(false).await.unwrap();
+    create_user(&app, "idem@example.com", "viewer").await;
+    let login_with_key = || {
+        let request = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/v1/auth/login")
+            .header("content-type", "application/json")
+            .header("idempotency-key", "same-key-twice")
+            // An expired or stale bearer must not get in the way either.
+            .header("authorization", "Bearer eyJhbGciOiJFZERTQSJ9.e30.c2ln")
+            .body(axum::body::Body::from(
+                serde_json::to_vec(&json!({"email": "idem@example.com", "password": PASSWORD}))
+                    .unwrap(),
+            ))
+            .unwrap();
+        app.send(request)
+    };
+    let first = login_with_key().await;
+    assert_eq!(
+        first.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&first.bytes)
+    );
+    let second = login_with_key().await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert!(second.header("idempotent-replayed").is_none());
+    assert_ne!(
+        first.json()["session"]["refresh_token"],
+        second.json()["session"]["refresh_token"]
+    );
 }
