@@ -175,22 +175,22 @@ fn the_committed_description_is_that_of_openapi_json() {
         .collect();
     assert_eq!(ids, operation_ids(&spec));
     assert_eq!(described["schemas"], spec["components"]["schemas"]);
+    // Every list operation of the API follows the cursor convention, and
+    // nothing else does.
     let paginated: Vec<_> = described["operations"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|op| !op["pagination"].is_null())
-        .map(|op| op["id"].as_str().unwrap())
+        .map(|op| op["id"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(
-        paginated,
-        [
-            "listApiKeys",
-            "listCandidates",
-            "listJobs",
-            "listSalaryModels"
-        ]
-    );
+    let lists: Vec<_> = ids
+        .iter()
+        .filter(|id| id.starts_with("list"))
+        .cloned()
+        .collect();
+    assert!(lists.len() >= 5, "{lists:?}");
+    assert_eq!(paginated, lists);
 }
 
 /// `--check` on another document: fresh after a write, stale after an edit,
