@@ -265,24 +265,11 @@ pub async fn check_second_factor(
     code: &str,
     now: i64,
 ) -> Result<bool, ApiError> {
-    let secret = open_totp_secret(state, user)?;
-    let unix = u64::try_from(now / 1000).unwrap_or(0);
-    let last = user.totp_last_step.and_then(|s| u64::try_from(s).ok());
-    let accepted = match totp::verify(&secret, code.trim(), unix, last) {
-        Some(step) => {
-            state
-                .storage()
-                .accept_totp_step(&user.id, i64::try_from(step).unwrap_or(i64::MAX))
-                .await?
-        }
-        None => {
-            let hash = totp::backup_code_hash(code);
-            state
-                .storage()
-                .use_backup_code(&user.id, &hash, now)
-                .await?
-        }
-    };
+    let accepted = accept_totp_code(state, user, code, now).await?
+        || state
+            .storage()
+            .use_backup_code(&user.id, &totp::backup_code_hash(code), now)
+            .await?;
     if !accepted {
         let failures = state.storage().record_totp_failure(&user.id).await?;
         if failures >= MAX_CODE_FAILURES {
@@ -293,6 +280,27 @@ pub async fn check_second_factor(
         }
     }
     Ok(accepted)
+}
+
+/// Whether `code` is the user's TOTP code at `now` (±1 step) and newer than
+/// the last one accepted; records its step, so it is accepted only once,
+/// even by requests racing with it.
+pub async fn accept_totp_code(
+    state: &AppState,
+    user: &UserRecord,
+    code: &str,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let secret = open_totp_secret(state, user)?;
+    let unix = u64::try_from(now / 1000).unwrap_or(0);
+    let last = user.totp_last_step.and_then(|s| u64::try_from(s).ok());
+    let Some(step) = totp::verify(&secret, code.trim(), unix, last) else {
+        return Ok(false);
+    };
+    Ok(state
+        .storage()
+        .accept_totp_step(&user.id, i64::try_from(step).unwrap_or(i64::MAX))
+        .await?)
 }
 
 /// The user's TOTP secret, opened with the server's secret key.

@@ -276,19 +276,9 @@ pub async fn confirm_two_factor(
             "start enrolment first (POST /v1/users/me/2fa)",
         ));
     }
-    let secret = sessions::open_totp_secret(state, &user)?;
     let now = now_ms();
-    let unix = u64::try_from(now / 1000).unwrap_or(0);
-    let last = user.totp_last_step.and_then(|s| u64::try_from(s).ok());
-    let Some(step) = totp::verify(&secret, code.trim(), unix, last) else {
+    if !sessions::accept_totp_code(state, &user, code, now).await? {
         state.storage().record_totp_failure(&user.id).await?;
-        return Err(wrong_code());
-    };
-    if !state
-        .storage()
-        .accept_totp_step(&user.id, i64::try_from(step).unwrap_or(i64::MAX))
-        .await?
-    {
         return Err(wrong_code());
     }
     let (codes, hashes) = new_backup_codes()?;
