@@ -84,6 +84,9 @@ start_services() {
   # few logins on purpose (wrong password, spent codes); the default of 20
   # per address and 15 minutes would block the later runners.
   export MISMATCH_LOGIN_ADDRESS_MAX_FAILURES=1000
+  # Debug logging, so that the log check at the end looks at more than the
+  # default level shows.
+  export MISMATCH_LOG='debug,sqlx=debug,hyper=info,h2=info,rustls=info,tower=info'
   MISMATCH_ADMIN_API_KEY=$("$server" keys create --role admin --name e2e-admin | grep -o 'mm_[A-Za-z0-9]*' | head -n1) || return 1
   export MISMATCH_ADMIN_API_KEY
   "$server" serve >"$WORK/server.log" 2>&1 &
@@ -152,6 +155,13 @@ if [ -n "${PG_BASE_URL:-}" ]; then
     bash -c 'cd sdk-js && node --test --test-concurrency=1 test/e2e.test.mjs test/browser.test.mjs'
   step "no API-key secret stored in clear after the scenarios (PostgreSQL dump)" \
     bash tests/support/no_secrets.sh postgres "$PG_URL"
+fi
+
+if [ -n "${MISMATCH_BASE_URL:-}" ]; then
+  logs=("$WORK/server.log")
+  [ -n "${PG_BASE_URL:-}" ] && logs+=("$WORK/pg-server.log")
+  step "no credential or personal data in the servers' logs after every scenario" \
+    bash tests/support/no_secrets_in_logs.sh "${logs[@]}" -- "$MISMATCH_ADMIN_API_KEY" ${PG_API_KEY:+"$PG_API_KEY"}
 fi
 
 echo
