@@ -36,6 +36,8 @@ export type OperationId =
   | "uploadCandidate"
   | "getCandidate"
   | "deleteCandidate"
+  | "eraseCandidate"
+  | "exportCandidate"
   | "rankJobsForCandidate"
   | "createInterviewQuestions"
   | "listJobs"
@@ -233,9 +235,34 @@ export declare class Client extends BaseClient<OperationId> {
   /**
    * `DELETE /v1/candidates/{candidate_id}`
    * Delete a candidate
+   * The same erasure as `POST /v1/candidates/{candidate_id}/erasure`
+   * (recorded with reason `deletion`), answered without a receipt.
    * @param candidateId `cand_…` id
    */
   deleteCandidate(candidateId: string, options?: RequestOptions): Promise<null>;
+
+  /**
+   * `POST /v1/candidates/{candidate_id}/erasure`
+   * Erase a candidate
+   * Removes the candidate's record, resume text and original document
+   * (their per-candidate data key goes with the row), the stored idempotent
+   * responses that describe it and its place in every ranking; the audit
+   * trail keeps only ids. Answers a receipt. `DELETE
+   * /v1/candidates/{candidate_id}` does the same without one.
+   * @param candidateId `cand_…` id
+   */
+  eraseCandidate(candidateId: string, options?: RequestOptions): Promise<ErasureReceipt>;
+
+  /**
+   * `GET /v1/candidates/{candidate_id}/export`
+   * Export everything held about a candidate
+   * One JSON document with the candidate's record (every field, skills,
+   * source and resume text). Match results and rankings are computed on
+   * request and never stored, so there are none to export. Admins only
+   * (scope `candidates:export`).
+   * @param candidateId `cand_…` id
+   */
+  exportCandidate(candidateId: string, options?: RequestOptions): Promise<CandidateExport>;
 
   /**
    * `GET /v1/candidates/{candidate_id}/matches`
@@ -802,6 +829,21 @@ export interface Candidate {
 }
 
 /**
+ * Everything the service holds about a candidate, for a data subject's
+ * access request.
+ */
+export interface CandidateExport {
+  /**
+   * The candidate's record, resume text included.
+   */
+  candidate: Candidate;
+  /**
+   * @format date-time
+   */
+  exported_at: string;
+}
+
+/**
  * A page of candidates.
  */
 export interface CandidatePage {
@@ -982,6 +1024,26 @@ export type DocumentFormat = "plain_text" | "pdf" | "docx";
  * Highest completed education.
  */
 export type EducationLevel = "high_school" | "associate" | "bachelor" | "master" | "doctorate";
+
+/**
+ * Why a candidate was erased.
+ */
+export type ErasureReason = "request" | "deletion" | "retention";
+
+/**
+ * What an erasure removed, named by ids only.
+ */
+export interface ErasureReceipt {
+  /**
+   * The erased candidate (`cand_…`); it no longer exists.
+   */
+  candidate_id: string;
+  reason: ErasureReason;
+  /**
+   * @format date-time
+   */
+  erased_at: string;
+}
 
 /**
  * The stable machine-readable code of every error the API answers. The
@@ -1774,7 +1836,7 @@ export interface SalaryPredictionRequest {
 /**
  * A permission that can be granted to a key.
  */
-export type Scope = "candidates:read" | "candidates:write" | "jobs:read" | "jobs:write" | "matches:read" | "salary:read" | "salary_models:write" | "interviews:read" | "api_keys:manage" | "users:manage";
+export type Scope = "candidates:read" | "candidates:write" | "jobs:read" | "jobs:write" | "matches:read" | "salary:read" | "salary_models:write" | "interviews:read" | "api_keys:manage" | "users:manage" | "candidates:export";
 
 /**
  * Scores in `[from, to)`; the last bin includes 100.

@@ -250,6 +250,8 @@ var OPERATIONS = Object.freeze({
   uploadCandidate: Object.freeze({ method: "POST", path: "/v1/candidates/upload", body: "binary", paginated: false }),
   getCandidate: Object.freeze({ method: "GET", path: "/v1/candidates/{candidate_id}", body: "none", paginated: false }),
   deleteCandidate: Object.freeze({ method: "DELETE", path: "/v1/candidates/{candidate_id}", body: "none", paginated: false }),
+  eraseCandidate: Object.freeze({ method: "POST", path: "/v1/candidates/{candidate_id}/erasure", body: "none", paginated: false }),
+  exportCandidate: Object.freeze({ method: "GET", path: "/v1/candidates/{candidate_id}/export", body: "none", paginated: false }),
   rankJobsForCandidate: Object.freeze({ method: "GET", path: "/v1/candidates/{candidate_id}/matches", body: "none", paginated: false }),
   createInterviewQuestions: Object.freeze({ method: "POST", path: "/v1/interview-questions", body: "json", paginated: false }),
   listJobs: Object.freeze({ method: "GET", path: "/v1/jobs", body: "none", paginated: true }),
@@ -409,6 +411,22 @@ var operationMethods = {
   async deleteCandidate(candidateId, options) {
     const args = { candidate_id: pathArg("deleteCandidate", "candidateId", candidateId) };
     return this._operation("deleteCandidate", args, void 0, options);
+  },
+  /**
+   * POST /v1/candidates/{candidate_id}/erasure
+   * Erase a candidate
+   */
+  async eraseCandidate(candidateId, options) {
+    const args = { candidate_id: pathArg("eraseCandidate", "candidateId", candidateId) };
+    return this._operation("eraseCandidate", args, void 0, options);
+  },
+  /**
+   * GET /v1/candidates/{candidate_id}/export
+   * Export everything held about a candidate
+   */
+  async exportCandidate(candidateId, options) {
+    const args = { candidate_id: pathArg("exportCandidate", "candidateId", candidateId) };
+    return this._operation("exportCandidate", args, void 0, options);
   },
   /**
    * GET /v1/candidates/{candidate_id}/matches

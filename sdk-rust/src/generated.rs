@@ -194,6 +194,13 @@ TOTP code.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub years_experience: ::std::option::Option<f64>,
     }
+    /**Everything the service holds about a candidate, for a data subject's
+access request.*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CandidateExport {
+        pub candidate: Candidate,
+        pub exported_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
     ///A page of candidates.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CandidatePage {
@@ -1391,6 +1398,73 @@ parser found in `text`.*/
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
+    }
+    ///Why a candidate was erased.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ErasureReason {
+        #[serde(rename = "request")]
+        Request,
+        #[serde(rename = "deletion")]
+        Deletion,
+        #[serde(rename = "retention")]
+        Retention,
+    }
+    impl ::std::fmt::Display for ErasureReason {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Request => f.write_str("request"),
+                Self::Deletion => f.write_str("deletion"),
+                Self::Retention => f.write_str("retention"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ErasureReason {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "request" => Ok(Self::Request),
+                "deletion" => Ok(Self::Deletion),
+                "retention" => Ok(Self::Retention),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ErasureReason {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ErasureReason {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///What an erasure removed, named by ids only.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ErasureReceipt {
+        ///The erased candidate (`cand_…`); it no longer exists.
+        pub candidate_id: ::std::string::String,
+        pub erased_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub reason: ErasureReason,
     }
     /**The stable machine-readable code of every error the API answers. The
 contract clients branch on: a code is never renamed or reused.*/
@@ -3104,6 +3178,8 @@ used, or the shipped model when there is none.*/
         ApiKeysManage,
         #[serde(rename = "users:manage")]
         UsersManage,
+        #[serde(rename = "candidates:export")]
+        CandidatesExport,
     }
     impl ::std::fmt::Display for Scope {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -3118,6 +3194,7 @@ used, or the shipped model when there is none.*/
                 Self::InterviewsRead => f.write_str("interviews:read"),
                 Self::ApiKeysManage => f.write_str("api_keys:manage"),
                 Self::UsersManage => f.write_str("users:manage"),
+                Self::CandidatesExport => f.write_str("candidates:export"),
             }
         }
     }
@@ -3137,6 +3214,7 @@ used, or the shipped model when there is none.*/
                 "interviews:read" => Ok(Self::InterviewsRead),
                 "api_keys:manage" => Ok(Self::ApiKeysManage),
                 "users:manage" => Ok(Self::UsersManage),
+                "candidates:export" => Ok(Self::CandidatesExport),
                 _ => Err("invalid value".into()),
             }
         }
@@ -4722,6 +4800,9 @@ Arguments:
     }
     /**Delete a candidate
 
+The same erasure as `POST /v1/candidates/{candidate_id}/erasure`
+(recorded with reason `deletion`), answered without a receipt.
+
 Sends a `DELETE` request to `/v1/candidates/{candidate_id}`
 
 Arguments:
@@ -4759,6 +4840,139 @@ Arguments:
         let response = result?;
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            503u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Erase a candidate
+
+Removes the candidate's record, resume text and original document
+(their per-candidate data key goes with the row), the stored idempotent
+responses that describe it and its place in every ranking; the audit
+trail keeps only ids. Answers a receipt. `DELETE
+/v1/candidates/{candidate_id}` does the same without one.
+
+Sends a `POST` request to `/v1/candidates/{candidate_id}/erasure`
+
+Arguments:
+- `candidate_id`: `cand_…` id
+*/
+    pub async fn erase_candidate<'a>(
+        &'a self,
+        candidate_id: &'a str,
+    ) -> Result<ResponseValue<types::ErasureReceipt>, Error<types::Problem>> {
+        let url = format!(
+            "{}/v1/candidates/{}/erasure", self.baseurl, encode_path(& candidate_id
+            .to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "erase_candidate",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            503u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Export everything held about a candidate
+
+One JSON document with the candidate's record (every field, skills,
+source and resume text). Match results and rankings are computed on
+request and never stored, so there are none to export. Admins only
+(scope `candidates:export`).
+
+Sends a `GET` request to `/v1/candidates/{candidate_id}/export`
+
+Arguments:
+- `candidate_id`: `cand_…` id
+*/
+    pub async fn export_candidate<'a>(
+        &'a self,
+        candidate_id: &'a str,
+    ) -> Result<ResponseValue<types::CandidateExport>, Error<types::Problem>> {
+        let url = format!(
+            "{}/v1/candidates/{}/export", self.baseurl, encode_path(& candidate_id
+            .to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "export_candidate",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
             401u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }

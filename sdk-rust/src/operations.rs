@@ -248,6 +248,32 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Delete a candidate",
     },
     OperationInfo {
+        id: "eraseCandidate",
+        method_name: "erase_candidate",
+        method: "POST",
+        path: "/v1/candidates/{candidate_id}/erasure",
+        path_params: &["candidate_id"],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::None,
+        body_required: false,
+        success_status: 200,
+        summary: "Erase a candidate",
+    },
+    OperationInfo {
+        id: "exportCandidate",
+        method_name: "export_candidate",
+        method: "GET",
+        path: "/v1/candidates/{candidate_id}/export",
+        path_params: &["candidate_id"],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::None,
+        body_required: false,
+        success_status: 200,
+        summary: "Export everything held about a candidate",
+    },
+    OperationInfo {
         id: "rankJobsForCandidate",
         method_name: "rank_jobs_for_candidate",
         method: "GET",
@@ -735,6 +761,14 @@ pub(crate) async fn dispatch(
         "deleteCandidate" => {
             let arg0: String = args.required("candidate_id")?;
             finish(api.delete_candidate(&arg0).await).await
+        }
+        "eraseCandidate" => {
+            let arg0: String = args.required("candidate_id")?;
+            finish(api.erase_candidate(&arg0).await).await
+        }
+        "exportCandidate" => {
+            let arg0: String = args.required("candidate_id")?;
+            finish(api.export_candidate(&arg0).await).await
         }
         "rankJobsForCandidate" => {
             let arg0: String = args.required("candidate_id")?;

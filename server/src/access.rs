@@ -56,6 +56,8 @@ pub const RULES: &[(&str, Rule)] = &[
     ("uploadCandidate", Rule::Scope(Scope::CandidatesWrite)),
     ("getCandidate", Rule::Scope(Scope::CandidatesRead)),
     ("deleteCandidate", Rule::Scope(Scope::CandidatesWrite)),
+    ("exportCandidate", Rule::Scope(Scope::CandidatesExport)),
+    ("eraseCandidate", Rule::Scope(Scope::CandidatesWrite)),
     ("rankJobsForCandidate", Rule::Scope(Scope::MatchesRead)),
     (
         "createInterviewQuestions",

@@ -51,7 +51,8 @@ pub mod scope {
         SalaryModelsWrite,
         InterviewsRead,
         ApiKeysManage,
-        UsersManage
+        UsersManage,
+        CandidatesExport
     );
 }
 

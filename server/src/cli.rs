@@ -288,6 +288,8 @@ async fn serve(settings: Settings) -> Result<(), String> {
         .load(state.storage())
         .await
         .map_err(|e| format!("cannot build the match indexes: {}", e.detail))?;
+    // After the indexes are loaded, so its erasures update loaded indexes.
+    tokio::spawn(crate::services::privacy::retention_sweep(state.clone()));
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
         .map_err(|e| format!("MISMATCH_BIND: cannot listen on {}: {e}", settings.bind))?;

@@ -84,6 +84,10 @@ pub struct Settings {
     pub redis_url: Option<String>,
     /// Requests per minute per client address and per principal.
     pub rate_limit: crate::rate_limit::RateLimitSettings,
+    /// Candidates created longer ago than this many days are erased by the
+    /// retention sweep (`MISMATCH_CANDIDATE_RETENTION_DAYS`; unset or 0 =
+    /// kept until deleted).
+    pub candidate_retention_days: Option<u32>,
 }
 
 impl Default for Settings {
@@ -106,6 +110,7 @@ impl Default for Settings {
             tls: None,
             redis_url: None,
             rate_limit: crate::rate_limit::RateLimitSettings::default(),
+            candidate_retention_days: None,
         }
     }
 }
@@ -252,6 +257,17 @@ impl Settings {
                 trusted_proxies: raw.trusted_proxies,
                 redis_prefix: raw.rate_limit_redis_prefix,
             })?;
+        if let Some(days) = raw.candidate_retention_days {
+            let days = parse_bounded(
+                "MISMATCH_CANDIDATE_RETENTION_DAYS",
+                &days,
+                0,
+                36_500,
+                "days",
+            )?;
+            // 0 means "keep forever", like unset.
+            settings.candidate_retention_days = u32::try_from(days).ok().filter(|&d| d > 0);
+        }
         Ok(settings)
     }
 }
@@ -320,6 +336,8 @@ pub struct RawSettings {
     pub trusted_proxies: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub rate_limit_redis_prefix: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub candidate_retention_days: Option<String>,
 }
 
 /// `skills=0.4,experience=0.2` (environment) or a TOML table.

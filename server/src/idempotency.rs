@@ -200,13 +200,18 @@ fn envelope(content_type: &str, etag: &str, body: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The `id` of a JSON object body: the resource the response describes.
+/// The resource a JSON object body describes: its `id`, else its
+/// `candidate_id` (a match or interview plan of a candidate is personal
+/// data, so erasing the candidate must forget it too).
 fn resource_id(body: &[u8]) -> Option<String> {
     #[derive(serde::Deserialize)]
-    struct WithId {
-        id: String,
+    struct Described {
+        id: Option<String>,
+        candidate_id: Option<String>,
     }
-    serde_json::from_slice::<WithId>(body).ok().map(|w| w.id)
+    serde_json::from_slice::<Described>(body)
+        .ok()
+        .and_then(|d| d.id.or(d.candidate_id))
 }
 
 /// Stores a final response (anything but a server error or throttling) and
@@ -336,5 +341,9 @@ mod tests {
             Some("job_1")
         );
         assert_eq!(resource_id(b"[]"), None);
+        assert_eq!(
+            resource_id(b"{\"candidate_id\":\"cand_1\",\"job_id\":\"job_1\"}").as_deref(),
+            Some("cand_1")
+        );
     }
 }

@@ -125,6 +125,8 @@ pub enum Scope {
     ApiKeysManage,
     #[serde(rename = "users:manage")]
     UsersManage,
+    #[serde(rename = "candidates:export")]
+    CandidatesExport,
 }
 
 macro_rules! scope_pairs {
@@ -152,7 +154,8 @@ scope_pairs!(
     SalaryModelsWrite,
     InterviewsRead,
     ApiKeysManage,
-    UsersManage
+    UsersManage,
+    CandidatesExport
 );
 
 impl Scope {

@@ -49,6 +49,10 @@ string_enum! {
         /// Create, change and disable users and reset their passwords:
         /// admins only.
         UsersManage => "users:manage",
+        /// Export everything held about a candidate (a data subject's access
+        /// request): admins only, as one call bundles the record, the
+        /// original document and the candidate's audit trail.
+        CandidatesExport => "candidates:export",
     }
 }
 

@@ -24,9 +24,11 @@ from ._models import (
     ApiKeyRotated,
     BackupCodes,
     Candidate,
+    CandidateExport,
     CandidatePage,
     CandidateSummary,
     ClearableJobField,
+    ErasureReceipt,
     Health,
     InterviewQuestions,
     Job,
@@ -79,6 +81,8 @@ OPERATIONS: dict[str, str] = {
     'uploadCandidate': 'upload_candidate',
     'getCandidate': 'get_candidate',
     'deleteCandidate': 'delete_candidate',
+    'eraseCandidate': 'erase_candidate',
+    'exportCandidate': 'export_candidate',
     'rankJobsForCandidate': 'rank_jobs_for_candidate',
     'createInterviewQuestions': 'create_interview_questions',
     'listJobs': 'list_jobs',
@@ -662,6 +666,9 @@ class Client(SyncTransport):
     ) -> None:
         """Delete a candidate
 
+        The same erasure as `POST /v1/candidates/{candidate_id}/erasure`
+        (recorded with reason `deletion`), answered without a receipt.
+
         ``DELETE /v1/candidates/{candidate_id}`` (operation ``deleteCandidate``).
 
         :param candidate_id: `cand_…` id
@@ -679,6 +686,71 @@ class Client(SyncTransport):
             headers=extra_headers,
         )
         del data
+
+    def erase_candidate(
+        self,
+        candidate_id: str,
+        *,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> ErasureReceipt:
+        """Erase a candidate
+
+        Removes the candidate's record, resume text and original document
+        (their per-candidate data key goes with the row), the stored idempotent
+        responses that describe it and its place in every ranking; the audit
+        trail keeps only ids. Answers a receipt. `DELETE
+        /v1/candidates/{candidate_id}` does the same without one.
+
+        ``POST /v1/candidates/{candidate_id}/erasure`` (operation ``eraseCandidate``).
+
+        :param candidate_id: `cand_…` id
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``ErasureReceipt``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        args['candidate_id'] = _to_json(candidate_id)
+        data = self._request(
+            'eraseCandidate',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(ErasureReceipt.from_dict, data, 'eraseCandidate')
+
+    def export_candidate(
+        self,
+        candidate_id: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> CandidateExport:
+        """Export everything held about a candidate
+
+        One JSON document with the candidate's record (every field, skills,
+        source and resume text). Match results and rankings are computed on
+        request and never stored, so there are none to export. Admins only
+        (scope `candidates:export`).
+
+        ``GET /v1/candidates/{candidate_id}/export`` (operation ``exportCandidate``).
+
+        :param candidate_id: `cand_…` id
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``CandidateExport``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        args['candidate_id'] = _to_json(candidate_id)
+        data = self._request(
+            'exportCandidate',
+            args,
+            idempotency_key=None,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(CandidateExport.from_dict, data, 'exportCandidate')
 
     def rank_jobs_for_candidate(
         self,
@@ -2225,6 +2297,9 @@ class AsyncClient(AsyncTransport):
     ) -> None:
         """Delete a candidate
 
+        The same erasure as `POST /v1/candidates/{candidate_id}/erasure`
+        (recorded with reason `deletion`), answered without a receipt.
+
         ``DELETE /v1/candidates/{candidate_id}`` (operation ``deleteCandidate``).
 
         :param candidate_id: `cand_…` id
@@ -2242,6 +2317,71 @@ class AsyncClient(AsyncTransport):
             headers=extra_headers,
         )
         del data
+
+    async def erase_candidate(
+        self,
+        candidate_id: str,
+        *,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> ErasureReceipt:
+        """Erase a candidate
+
+        Removes the candidate's record, resume text and original document
+        (their per-candidate data key goes with the row), the stored idempotent
+        responses that describe it and its place in every ranking; the audit
+        trail keeps only ids. Answers a receipt. `DELETE
+        /v1/candidates/{candidate_id}` does the same without one.
+
+        ``POST /v1/candidates/{candidate_id}/erasure`` (operation ``eraseCandidate``).
+
+        :param candidate_id: `cand_…` id
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``ErasureReceipt``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        args['candidate_id'] = _to_json(candidate_id)
+        data = await self._request(
+            'eraseCandidate',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(ErasureReceipt.from_dict, data, 'eraseCandidate')
+
+    async def export_candidate(
+        self,
+        candidate_id: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> CandidateExport:
+        """Export everything held about a candidate
+
+        One JSON document with the candidate's record (every field, skills,
+        source and resume text). Match results and rankings are computed on
+        request and never stored, so there are none to export. Admins only
+        (scope `candidates:export`).
+
+        ``GET /v1/candidates/{candidate_id}/export`` (operation ``exportCandidate``).
+
+        :param candidate_id: `cand_…` id
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``CandidateExport``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        args['candidate_id'] = _to_json(candidate_id)
+        data = await self._request(
+            'exportCandidate',
+            args,
+            idempotency_key=None,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(CandidateExport.from_dict, data, 'exportCandidate')
 
     async def rank_jobs_for_candidate(
         self,

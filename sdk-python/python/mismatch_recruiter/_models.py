@@ -19,6 +19,7 @@ __all__ = [
     'ApiKeyStatus',
     'BackupCodes',
     'Candidate',
+    'CandidateExport',
     'CandidatePage',
     'CandidateSource',
     'CandidateSummary',
@@ -30,6 +31,8 @@ __all__ = [
     'DisableTwoFactor',
     'DocumentFormat',
     'EducationLevel',
+    'ErasureReason',
+    'ErasureReceipt',
     'ErrorCode',
     'FieldError',
     'Health',
@@ -446,6 +449,32 @@ class CandidateSource:
 
 
 @dataclass(kw_only=True)
+class CandidateExport:
+    """Everything the service holds about a candidate, for a data subject's
+    access request.
+    """
+
+    #: The candidate's record, resume text included.
+    candidate: Candidate
+    exported_at: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CandidateExport:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            candidate=Candidate.from_dict(data['candidate']),
+            exported_at=data['exported_at'],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['candidate'] = _to_json(self.candidate)
+        out['exported_at'] = _to_json(self.exported_at)
+        return out
+
+
+@dataclass(kw_only=True)
 class CandidatePage:
     """A page of candidates."""
 
@@ -746,6 +775,33 @@ class DisableTwoFactor:
         out: dict[str, Any] = {}
         out['password'] = _to_json(self.password)
         out['code'] = _to_json(self.code)
+        return out
+
+
+@dataclass(kw_only=True)
+class ErasureReceipt:
+    """What an erasure removed, named by ids only."""
+
+    #: The erased candidate (`cand_…`); it no longer exists.
+    candidate_id: str
+    reason: ErasureReason
+    erased_at: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ErasureReceipt:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            candidate_id=data['candidate_id'],
+            reason=data['reason'],
+            erased_at=data['erased_at'],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['candidate_id'] = _to_json(self.candidate_id)
+        out['reason'] = _to_json(self.reason)
+        out['erased_at'] = _to_json(self.erased_at)
         return out
 
 
@@ -2322,7 +2378,7 @@ class UserPatch:
 Role = Literal['admin', 'recruiter', 'viewer']
 """What a user (and a key acting for it) may do; see the API guide."""
 
-Scope = Literal['candidates:read', 'candidates:write', 'jobs:read', 'jobs:write', 'matches:read', 'salary:read', 'salary_models:write', 'interviews:read', 'api_keys:manage', 'users:manage']
+Scope = Literal['candidates:read', 'candidates:write', 'jobs:read', 'jobs:write', 'matches:read', 'salary:read', 'salary_models:write', 'interviews:read', 'api_keys:manage', 'users:manage', 'candidates:export']
 """A permission that can be granted to a key."""
 
 ApiKeyStatus = Literal['active', 'expiring_soon', 'too_old', 'expired', 'revoked']
@@ -2348,6 +2404,9 @@ RemotePolicy = Literal['onsite', 'hybrid', 'remote']
 
 JobStatus = Literal['open', 'closed']
 """Whether a job accepts candidates."""
+
+ErasureReason = Literal['request', 'deletion', 'retention']
+"""Why a candidate was erased."""
 
 ErrorCode = Literal['malformed_request', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed', 'conflict', 'idempotency_key_in_use', 'precondition_failed', 'payload_too_large', 'document_too_large', 'unsupported_media_type', 'validation_failed', 'idempotency_key_reused', 'empty_document', 'encrypted_document', 'unreadable_document', 'invalid_credentials', 'invalid_two_factor_code', 'api_key_too_old', 'account_disabled', 'two_factor_enrollment_required', 'login_locked', 'rate_limited', 'internal', 'unavailable']
 """The stable machine-readable code of every error the API answers. The

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod candidates;
 pub mod jobs;
 pub mod matching;
+pub mod privacy;
 pub mod salary_models;
 pub mod sessions;
 pub mod users;

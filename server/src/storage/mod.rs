@@ -19,6 +19,7 @@ pub mod candidates;
 pub mod idempotency;
 pub mod jobs;
 pub mod postgres;
+pub mod privacy;
 pub mod ranking;
 pub mod salary_models;
 pub mod sqlite;

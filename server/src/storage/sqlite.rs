@@ -34,6 +34,15 @@ pub(super) async fn open(dir: &Path) -> Result<Storage> {
         // proceed while one writes.
         .max_connections(4)
         .acquire_timeout(Duration::from_secs(10))
+        // Freed pages are overwritten with zeros, so an erased candidate's
+        // row does not linger in the file's free list. The setting belongs
+        // to the connection, not the file: every new connection sets it.
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::Executor::execute(conn, "PRAGMA secure_delete = ON").await?;
+                Ok(())
+            })
+        })
         .connect(&url)
         .await?;
     // WAL lets readers proceed while a request writes; the setting is stored
@@ -79,6 +88,18 @@ mod tests {
             .unwrap();
         let mode: String = sqlx::Row::try_get(&row, 0).unwrap();
         assert_eq!(mode, "wal");
+        // Every pooled connection zeroes freed pages, not just the first.
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            let mut conn = storage.pool.acquire().await.unwrap();
+            let row = sqlx::query("PRAGMA secure_delete")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            assert_eq!(sqlx::Row::try_get::<i64, _>(&row, 0).unwrap(), 1);
+            held.push(conn);
+        }
+        drop(held);
         storage.close().await;
     }
 

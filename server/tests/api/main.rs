@@ -17,6 +17,7 @@ mod key_hygiene;
 mod listener;
 mod matches;
 mod openapi;
+mod privacy;
 mod rate_limit;
 mod salary;
 mod salary_models;

@@ -22,6 +22,16 @@ fn committed_spec_matches_the_code() {
 
 const EXPECTED: &[(&str, &str, &str)] = &[
     ("getLiveness", "get", "/health/live"),
+    (
+        "exportCandidate",
+        "get",
+        "/v1/candidates/{candidate_id}/export",
+    ),
+    (
+        "eraseCandidate",
+        "post",
+        "/v1/candidates/{candidate_id}/erasure",
+    ),
     ("getReadiness", "get", "/health/ready"),
     ("createApiKey", "post", "/v1/api-keys"),
     ("listApiKeys", "get", "/v1/api-keys"),

@@ -17,6 +17,7 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery, bytes_rejection};
 use crate::ids::CandidateId;
 use crate::models::{DocumentFormat, EducationLevel, Seniority};
 use crate::services::candidates::{self as service, Overrides, Upload};
+use crate::services::privacy::{self, ErasureReason as DomainErasureReason};
 use crate::state::{AppState, rfc3339};
 use crate::storage::candidates::{CandidateRecord, CandidateSummary as SummaryRecord};
 
@@ -25,6 +26,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_candidate, list_candidates))
         .routes(routes!(upload_candidate))
         .routes(routes!(get_candidate, delete_candidate))
+        .routes(routes!(export_candidate))
+        .routes(routes!(erase_candidate))
 }
 
 /// A candidate from resume text. Fields given explicitly override what the
@@ -376,6 +379,9 @@ pub async fn get_candidate(
 }
 
 /// Delete a candidate
+///
+/// The same erasure as `POST /v1/candidates/{candidate_id}/erasure`
+/// (recorded with reason `deletion`), answered without a receipt.
 #[utoipa::path(
     delete,
     path = "/candidates/{candidate_id}",
@@ -392,6 +398,114 @@ pub async fn delete_candidate(
     _auth: Authorized<scope::CandidatesWrite>,
     ApiPath(candidate_id): ApiPath<CandidateId>,
 ) -> Result<StatusCode, ApiError> {
-    service::delete(&state, &candidate_id).await?;
+    privacy::erase(&state, &candidate_id, DomainErasureReason::Deletion).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Everything the service holds about a candidate, for a data subject's
+/// access request.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CandidateExport {
+    /// The candidate's record, resume text included.
+    pub candidate: Candidate,
+    #[schema(format = DateTime)]
+    pub exported_at: String,
+}
+
+/// Why a candidate was erased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErasureReason {
+    /// `POST /v1/candidates/{candidate_id}/erasure`.
+    Request,
+    /// `DELETE /v1/candidates/{candidate_id}`.
+    Deletion,
+    /// `MISMATCH_CANDIDATE_RETENTION_DAYS` ran out.
+    Retention,
+}
+
+impl From<DomainErasureReason> for ErasureReason {
+    fn from(r: DomainErasureReason) -> Self {
+        match r {
+            DomainErasureReason::Request => ErasureReason::Request,
+            DomainErasureReason::Deletion => ErasureReason::Deletion,
+            DomainErasureReason::Retention => ErasureReason::Retention,
+        }
+    }
+}
+
+/// What an erasure removed, named by ids only.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ErasureReceipt {
+    /// The erased candidate (`cand_…`); it no longer exists.
+    pub candidate_id: String,
+    pub reason: ErasureReason,
+    #[schema(format = DateTime)]
+    pub erased_at: String,
+}
+
+impl From<privacy::ErasureReceipt> for ErasureReceipt {
+    fn from(r: privacy::ErasureReceipt) -> Self {
+        ErasureReceipt {
+            candidate_id: r.candidate_id.as_str().to_owned(),
+            reason: r.reason.into(),
+            erased_at: rfc3339(r.erased_at),
+        }
+    }
+}
+
+/// Export everything held about a candidate
+///
+/// One JSON document with the candidate's record (every field, skills,
+/// source and resume text). Match results and rankings are computed on
+/// request and never stored, so there are none to export. Admins only
+/// (scope `candidates:export`).
+#[utoipa::path(
+    get,
+    path = "/candidates/{candidate_id}/export",
+    tag = "candidates",
+    operation_id = "exportCandidate",
+    params(("candidate_id" = String, Path, description = "`cand_…` id")),
+    responses(
+        (status = 200, description = "Everything held about the candidate", body = CandidateExport),
+        (status = 404, description = "No such candidate", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn export_candidate(
+    State(state): State<AppState>,
+    _auth: Authorized<scope::CandidatesExport>,
+    ApiPath(candidate_id): ApiPath<CandidateId>,
+) -> Result<Json<CandidateExport>, ApiError> {
+    let export = privacy::export(&state, &candidate_id).await?;
+    Ok(Json(CandidateExport {
+        candidate: export.record.into(),
+        exported_at: rfc3339(export.exported_at),
+    }))
+}
+
+/// Erase a candidate
+///
+/// Removes the candidate's record, resume text and original document
+/// (their per-candidate data key goes with the row), the stored idempotent
+/// responses that describe it and its place in every ranking; the audit
+/// trail keeps only ids. Answers a receipt. `DELETE
+/// /v1/candidates/{candidate_id}` does the same without one.
+#[utoipa::path(
+    post,
+    path = "/candidates/{candidate_id}/erasure",
+    tag = "candidates",
+    operation_id = "eraseCandidate",
+    params(("candidate_id" = String, Path, description = "`cand_…` id")),
+    responses(
+        (status = 200, description = "Erased", body = ErasureReceipt),
+        (status = 404, description = "No such candidate", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn erase_candidate(
+    State(state): State<AppState>,
+    _auth: Authorized<scope::CandidatesWrite>,
+    ApiPath(candidate_id): ApiPath<CandidateId>,
+) -> Result<Json<ErasureReceipt>, ApiError> {
+    let receipt = privacy::erase(&state, &candidate_id, DomainErasureReason::Request).await?;
+    Ok(Json(receipt.into()))
 }
