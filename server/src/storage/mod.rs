@@ -9,7 +9,7 @@
 //! chosen by [`Backend`] from the configuration.
 //!
 //! One file per concern ([`users`], [`api_keys`], [`candidates`], [`jobs`],
-//! [`idempotency`], [`ranking`], [`salary_models`]), each adding its records
+//! [`idempotency`], [`ranking`], [`salary_models`], [`privacy`]), each adding its records
 //! and queries to [`Storage`]. Records are typed: ids, roles, scopes and the
 //! domain enums are decoded in the row mappers, and a value the code does not
 //! know is [`StorageError::Corrupt`], never a silent default.
