@@ -1,5 +1,5 @@
 //! Command line: `serve` (the default), `openapi`, `access-matrix`,
-//! `keys create`, `salary-models train`.
+//! `keys create`, `salary-models train`, `backup`, `restore`.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -46,6 +46,29 @@ enum Command {
     SalaryModels {
         #[command(subcommand)]
         command: SalaryModelsCommand,
+    },
+    /// Write a backup archive of the configured database while the server
+    /// runs (encrypted with --encrypt and MISMATCH_BACKUP_PASSPHRASE).
+    Backup {
+        /// The archive to write; must not exist yet.
+        #[arg(long)]
+        output: std::path::PathBuf,
+        /// Encrypt the archive with the passphrase in MISMATCH_BACKUP_PASSPHRASE.
+        #[arg(long)]
+        encrypt: bool,
+        /// SQLite: pages copied per step of the online backup.
+        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
+        pages_per_step: u32,
+        /// SQLite: pause between two steps, in milliseconds.
+        #[arg(long, default_value_t = 5)]
+        step_pause_ms: u64,
+    },
+    /// Replace the configured database with a backup archive (stop the
+    /// server first). Nothing changes unless the archive checks out.
+    Restore {
+        /// The archive to restore.
+        #[arg(long)]
+        input: std::path::PathBuf,
     },
 }
 
@@ -141,6 +164,19 @@ pub fn main() -> ExitCode {
             Some(Command::SalaryModels {
                 command: SalaryModelsCommand::Train { csv, name },
             }) => train_salary_model(&settings, &csv, &name).await,
+            Some(Command::Backup {
+                output,
+                encrypt,
+                pages_per_step,
+                step_pause_ms,
+            }) => {
+                let pacing = crate::storage::backup::Pacing {
+                    pages_per_step,
+                    pause: Duration::from_millis(step_pause_ms),
+                };
+                backup(&settings, &output, encrypt, pacing).await
+            }
+            Some(Command::Restore { input }) => restore(&settings, &input).await,
             Some(Command::Openapi | Command::AccessMatrix) => Ok(()),
         }
     });
@@ -173,6 +209,70 @@ async fn open_storage(settings: &Settings) -> Result<Storage, String> {
     Storage::open(&settings.storage_target())
         .await
         .map_err(|e| format!("cannot open the database: {e}"))
+}
+
+async fn backup(
+    settings: &Settings,
+    output: &std::path::Path,
+    encrypt: bool,
+    pacing: crate::storage::backup::Pacing,
+) -> Result<(), String> {
+    use crate::backup::{PASSPHRASE_VAR, passphrase_from_env};
+    let passphrase = if encrypt {
+        Some(
+            passphrase_from_env()
+                .ok_or_else(|| format!("--encrypt needs the passphrase in {PASSPHRASE_VAR}"))?,
+        )
+    } else {
+        None
+    };
+    let summary = crate::backup::backup(&settings.storage_target(), output, passphrase, pacing)
+        .await
+        .map_err(|e| format!("backup failed: {e}"))?;
+    let manifest = &summary.manifest;
+    if let Some(copy) = summary.copy {
+        tracing::info!(
+            pages = copy.pages,
+            steps = copy.steps,
+            restarts = copy.restarts,
+            "online backup copied"
+        );
+    }
+    println!(
+        "backup written to {} ({} bytes; {} schema {}; payload sha256 {}{})",
+        output.display(),
+        summary.archive_bytes,
+        manifest.backend,
+        manifest.schema_version,
+        manifest.payload.sha256,
+        if manifest.payload.encrypted {
+            "; encrypted"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+async fn restore(settings: &Settings, input: &std::path::Path) -> Result<(), String> {
+    let passphrase = crate::backup::passphrase_from_env();
+    let summary = crate::backup::restore(&settings.storage_target(), input, passphrase)
+        .await
+        .map_err(|e| {
+            if e.changed_nothing() {
+                format!("restore refused, nothing was changed: {e}")
+            } else {
+                format!("restore failed: {e}")
+            }
+        })?;
+    println!(
+        "restored {} ({} schema {}, taken {})",
+        input.display(),
+        summary.manifest.backend,
+        summary.manifest.schema_version,
+        summary.manifest.created_at
+    );
+    Ok(())
 }
 
 async fn create_key(

@@ -33,6 +33,9 @@ pub(super) async fn open(dir: &Path) -> Result<Storage> {
         // SQLite serialises writers anyway; a few connections let readers
         // proceed while one writes.
         .max_connections(4)
+        // One connection stays open even when idle: `restore` recognises a
+        // running server by it (an exclusive lock cannot be taken).
+        .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
         // Freed pages are overwritten with zeros, so an erased candidate's
         // row does not linger in the file's free list. The setting belongs
