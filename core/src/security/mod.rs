@@ -4,8 +4,11 @@
 //! second factor with its QR code and backup codes (`totp`).
 //! User sessions: signed access and 2FA challenge tokens with their rotating
 //! keyring (`token`), and single-use refresh tokens (`refresh`).
+//! Data at rest: Fernet field encryption with its keyring, blind indexes,
+//! MACs and per-record data keys (`fernet`).
 
 pub mod api_key;
+pub mod fernet;
 pub mod password;
 pub mod policy;
 pub mod refresh;
