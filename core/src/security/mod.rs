@@ -6,8 +6,10 @@
 //! keyring (`token`), and single-use refresh tokens (`refresh`).
 //! Data at rest: Fernet field encryption with its keyring, blind indexes,
 //! MACs and per-record data keys (`fernet`).
+//! The audit log's hash chain and its verifier (`audit`).
 
 pub mod api_key;
+pub mod audit;
 pub mod fernet;
 pub mod password;
 pub mod policy;
