@@ -364,6 +364,24 @@ pub async fn restore(
     input: &Path,
     passphrase: Option<SecretString>,
 ) -> Result<RestoreSummary> {
+    // A data directory made for the restore goes again if it is refused.
+    let made_dir = match target {
+        StorageTarget::SqliteDir(data) if !data.exists() => Some(data.clone()),
+        _ => None,
+    };
+    let outcome = restore_into(target, input, passphrase).await;
+    if let (Err(_), Some(dir)) = (&outcome, made_dir) {
+        // Only when empty: anything else in it is not ours to delete.
+        let _ = std::fs::remove_dir(dir);
+    }
+    outcome
+}
+
+async fn restore_into(
+    target: &StorageTarget,
+    input: &Path,
+    passphrase: Option<SecretString>,
+) -> Result<RestoreSummary> {
     let backend = match target {
         StorageTarget::SqliteDir(_) => Backend::Sqlite,
         StorageTarget::Postgres(_) => Backend::Postgres,
