@@ -7,7 +7,8 @@
 //!    payload's name, size, SHA-256 and whether it is encrypted;
 //! 2. the payload — a SQLite database file or a `pg_dump --format=custom`
 //!    file (`storage::backup` makes both), optionally encrypted with age
-//!    under a passphrase (scrypt; age authenticates every 64 KiB chunk).
+//!    under a passphrase (scrypt; age authenticates every 64 KiB chunk);
+//! 3. `SHA256SUMS` — the manifest's and the payload's SHA-256.
 //!
 //! Restore checks everything it can before it changes anything: the
 //! manifest, the backend, the schema version, the payload's size and hash,
@@ -37,6 +38,11 @@ pub const MIN_PASSPHRASE_CHARS: usize = 12;
 const FORMAT: &str = "mismatch-backup";
 const FORMAT_VERSION: u32 = 1;
 const MANIFEST_NAME: &str = "manifest.json";
+/// The last entry: `sha256sum` lines for the manifest and the payload, so a
+/// damaged manifest is caught too (and `sha256sum -c SHA256SUMS` checks an
+/// unpacked archive by hand).
+const SUMS_NAME: &str = "SHA256SUMS";
+const MAX_SUMS_BYTES: u64 = 4096;
 const MAX_MANIFEST_BYTES: u64 = 64 * 1024;
 const ENCRYPTION: &str = "age-scrypt";
 
@@ -328,6 +334,19 @@ fn write_archive(manifest: &Manifest, payload: &Path, output: &Path) -> Result<u
     builder
         .append_data(&mut header, &manifest.payload.name, file)
         .map_err(&write_error)?;
+    let sums = format!(
+        "{}  {MANIFEST_NAME}\n{}  {}\n",
+        hex::encode(Sha256::digest(&manifest_json)),
+        manifest.payload.sha256,
+        manifest.payload.name
+    );
+    let mut header = tar::Header::new_gnu();
+    header.set_size(sums.len() as u64);
+    header.set_mode(0o600);
+    header.set_mtime(mtime);
+    builder
+        .append_data(&mut header, SUMS_NAME, sums.as_bytes())
+        .map_err(&write_error)?;
     let buffered = builder.into_inner().map_err(&write_error)?;
     buffered
         .into_inner()
@@ -477,6 +496,7 @@ fn unpack(
         .take(MAX_MANIFEST_BYTES)
         .read_to_end(&mut text)
         .map_err(corrupt("cannot read the manifest"))?;
+    let manifest_sha256 = hex::encode(Sha256::digest(&text));
     let manifest: Manifest = serde_json::from_slice(&text)
         .map_err(|e| BackupError::Corrupt(format!("the manifest is not valid: {e}")))?;
     drop(first);
@@ -521,13 +541,42 @@ fn unpack(
         ));
     }
     drop(entry);
+
+    let mut sums = entries
+        .next()
+        .ok_or_else(|| BackupError::Corrupt(format!("{SUMS_NAME} is missing")))?
+        .map_err(corrupt(&format!("cannot read {SUMS_NAME}")))?;
+    let name = sums
+        .path()
+        .map_err(corrupt(&format!("cannot read {SUMS_NAME}")))?;
+    if name.as_os_str() != SUMS_NAME || sums.size() > MAX_SUMS_BYTES {
+        return Err(BackupError::Corrupt(format!(
+            "expected {SUMS_NAME} after the payload, found {}",
+            name.display()
+        )));
+    }
+    let mut text = String::new();
+    (&mut sums)
+        .take(MAX_SUMS_BYTES)
+        .read_to_string(&mut text)
+        .map_err(corrupt(&format!("cannot read {SUMS_NAME}")))?;
+    let expected = format!(
+        "{manifest_sha256}  {MANIFEST_NAME}\n{sha256}  {}\n",
+        manifest.payload.name
+    );
+    if text != expected {
+        return Err(BackupError::Corrupt(format!(
+            "{SUMS_NAME} does not match the manifest and payload read"
+        )));
+    }
+    drop(sums);
     if let Some(extra) = entries.next() {
         let what = extra
             .ok()
             .and_then(|e| e.path().ok().map(|p| p.display().to_string()))
             .unwrap_or_else(|| "unreadable data".into());
         return Err(BackupError::Corrupt(format!(
-            "unexpected entry after the payload: {what}"
+            "unexpected entry after {SUMS_NAME}: {what}"
         )));
     }
 

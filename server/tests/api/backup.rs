@@ -391,7 +391,13 @@ fn drill(postgres: bool) {
         let v = m["schema_version"].as_i64().unwrap();
         m["schema_version"] = json!(v + 1_000_000);
     });
-    let cases: [(&Path, Option<&str>, &str); 6] = [
+    // A manifest still valid JSON, with a value changed.
+    let edited = work.path().join("edited-manifest.tar");
+    rewrite_manifest(&archive, &edited, |m| {
+        m["created_at"] = json!("2000-01-01T00:00:00Z");
+    });
+    let cases: [(&Path, Option<&str>, &str); 7] = [
+        (&edited, Some(PASSPHRASE), "SHA256SUMS does not match"),
         (&archive, None, "MISMATCH_BACKUP_PASSPHRASE"),
         (
             &archive,
