@@ -368,6 +368,13 @@ async fn serve(settings: Settings) -> Result<(), String> {
     tokio::task::spawn_blocking(mismatch_core::warm_up)
         .await
         .map_err(|e| format!("cannot load the domain data: {e}"))?;
+    // Keys before the database: a missing or bad keyring stops the start
+    // before anything is migrated or written.
+    let secrets = crate::identity::Secrets::load(
+        &settings.identity,
+        &settings.data_dir,
+        settings.database_url.is_some(),
+    )?;
     let storage = open_storage(&settings).await?;
     tracing::info!(backend = storage.backend().as_str(), "database ready");
     match accounts::bootstrap(&storage, settings.admin_api_key.as_deref())
@@ -380,7 +387,6 @@ async fn serve(settings: Settings) -> Result<(), String> {
         }
         Bootstrap::ConfiguredKeyKnown | Bootstrap::Nothing => {}
     }
-    let secrets = crate::identity::Secrets::load(&settings.identity, &settings.data_dir)?;
     let state = AppState::with_secrets(storage.clone(), settings.clone(), secrets);
     tokio::spawn(accounts::idle_key_sweep(state.clone()));
     state

@@ -223,6 +223,7 @@ impl Settings {
                 jwt_issuer: raw.jwt_issuer,
                 jwt_audience: raw.jwt_audience,
                 secret_key: raw.secret_key,
+                encryption_keys: raw.encryption_keys,
                 two_factor_required: raw.two_factor_required,
                 api_key_max_age_days: raw.api_key_max_age_days,
                 api_key_idle_revoke_days: raw.api_key_idle_revoke_days,
@@ -312,6 +313,8 @@ pub struct RawSettings {
     pub jwt_audience: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub secret_key: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub encryption_keys: Option<String>,
     #[serde(default, rename = "2fa_required", deserialize_with = "lenient")]
     pub two_factor_required: Option<String>,
     #[serde(default, deserialize_with = "lenient")]

@@ -5,22 +5,35 @@
 //!   signs, all verify, so a key is rotated by appending the new one and
 //!   dropping the old one an hour later), or generated once into
 //!   `<data dir>/jwt-signing-key.pem` for the embedded default.
-//! - The secret key that seals TOTP secrets in the database: from
-//!   `MISMATCH_SECRET_KEY` (32 bytes, base64), or generated once into
-//!   `<data dir>/secret.key`. (The data-protection issue brings key rotation
-//!   for it.)
+//! - The Fernet keyring that encrypts personal data and TOTP secrets at rest
+//!   (`storage::encryption`): from `MISMATCH_ENCRYPTION_KEYS` (comma-separated
+//!   Fernet keys; the first encrypts, all decrypt), or, on the embedded
+//!   SQLite default only, generated once into `<data dir>/encryption.keys`.
+//!   With PostgreSQL a missing keyring stops the start: replicas must share
+//!   it, and a key generated on one machine would be lost with it.
+//! - The old secret key (`MISMATCH_SECRET_KEY` or `<data dir>/secret.key`)
+//!   that sealed TOTP secrets before the keyring: read when present, only to
+//!   open those until a key rotation converts them; never generated now.
 //! - The 2FA policy, `MISMATCH_2FA_REQUIRED` = `off` | `admins` | `all`.
 //!
-//! Several replicas must share both secrets: configure them; generated files
-//! only suit a single server. Generated files are written with mode 0600.
+//! Several replicas must share these secrets: configure them; generated
+//! files only suit a single server. Generated files are written with mode
+//! 0600.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use mismatch_core::security::fernet::Keyring as FieldKeyring;
 use mismatch_core::security::{Keyring, Role, SigningKey, TokenAuthority};
 
 use crate::config::ConfigError;
+use crate::storage::encryption::FieldCrypto;
+
+/// The file a generated encryption keyring is kept in (embedded SQLite
+/// default only).
+pub const ENCRYPTION_KEYS_FILE: &str = "encryption.keys";
 
 /// Who must use a second factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -62,8 +75,12 @@ pub struct IdentitySettings {
     pub jwt_key_files: Vec<PathBuf>,
     pub jwt_issuer: String,
     pub jwt_audience: String,
-    /// From `MISMATCH_SECRET_KEY`; `None` means generated into the data dir.
+    /// From `MISMATCH_SECRET_KEY`: the pre-keyring key that sealed TOTP
+    /// secrets (`None`: `<data dir>/secret.key` if it exists).
     pub secret_key: Option<SecretKey>,
+    /// From `MISMATCH_ENCRYPTION_KEYS`; `None`: generated into the data dir
+    /// (SQLite) or a startup error (PostgreSQL).
+    pub encryption_keys: Option<Arc<FieldKeyring>>,
     pub two_factor: TwoFactorPolicy,
     /// API keys older than this are refused (`api_key_too_old`); `None`: no
     /// limit. From `MISMATCH_API_KEY_MAX_AGE_DAYS` (0 = none).
@@ -109,6 +126,7 @@ impl Default for IdentitySettings {
             jwt_issuer: DEFAULT_ISSUER.to_owned(),
             jwt_audience: DEFAULT_AUDIENCE.to_owned(),
             secret_key: None,
+            encryption_keys: None,
             two_factor: TwoFactorPolicy::Off,
             api_key_max_age_days: None,
             api_key_idle_revoke_days: None,
@@ -156,10 +174,6 @@ impl SecretKey {
     pub fn as_part(&self) -> String {
         hex::encode(self.0)
     }
-
-    fn to_base64(&self) -> String {
-        STANDARD.encode(self.0)
-    }
 }
 
 /// What the raw configuration says, before validation.
@@ -169,6 +183,7 @@ pub struct RawIdentity {
     pub jwt_issuer: Option<String>,
     pub jwt_audience: Option<String>,
     pub secret_key: Option<String>,
+    pub encryption_keys: Option<String>,
     pub two_factor_required: Option<String>,
     pub api_key_max_age_days: Option<String>,
     pub api_key_idle_revoke_days: Option<String>,
@@ -209,6 +224,11 @@ impl IdentitySettings {
         if let Some(key) = raw.secret_key.filter(|s| !s.trim().is_empty()) {
             settings.secret_key = Some(SecretKey::from_base64(&key, "MISMATCH_SECRET_KEY")?);
         }
+        if let Some(keys) = raw.encryption_keys.filter(|s| !s.trim().is_empty()) {
+            let ring = FieldKeyring::parse(&keys)
+                .map_err(|e| ConfigError(format!("MISMATCH_ENCRYPTION_KEYS: {e}")))?;
+            settings.encryption_keys = Some(Arc::new(ring));
+        }
         if let Some(policy) = raw.two_factor_required {
             settings.two_factor = TwoFactorPolicy::parse(&policy)?;
         }
@@ -238,13 +258,20 @@ impl IdentitySettings {
 #[derive(Debug, Clone)]
 pub struct Secrets {
     pub tokens: TokenAuthority,
-    pub secret_key: SecretKey,
+    /// The encryption keyring (and the old TOTP sealing key), which the
+    /// storage's row mappers use.
+    pub crypto: Arc<FieldCrypto>,
 }
 
 impl Secrets {
     /// Secrets held in memory only: what tests and `AppState::new` use when
-    /// nothing is configured. Tokens die with the process.
-    pub fn ephemeral(settings: &IdentitySettings) -> Result<Self, String> {
+    /// nothing is configured. Tokens die with the process, and so does an
+    /// ephemeral encryption keyring (unless `crypto` is given: the keys a
+    /// storage already carries).
+    pub fn ephemeral(
+        settings: &IdentitySettings,
+        crypto: Option<Arc<FieldCrypto>>,
+    ) -> Result<Self, String> {
         let keyring = if settings.jwt_key_files.is_empty() {
             Keyring::generate().map_err(|e| e.to_string())?
         } else {
@@ -252,16 +279,25 @@ impl Secrets {
         };
         Ok(Self {
             tokens: TokenAuthority::new(keyring, &settings.jwt_issuer, &settings.jwt_audience),
-            secret_key: match &settings.secret_key {
-                Some(key) => key.clone(),
-                None => SecretKey::generate()?,
-            },
+            crypto: crypto.unwrap_or_else(|| {
+                Arc::new(match &settings.encryption_keys {
+                    Some(ring) => FieldCrypto::new((**ring).clone(), settings.secret_key.clone()),
+                    None => {
+                        FieldCrypto::new(FieldKeyring::ephemeral(), settings.secret_key.clone())
+                    }
+                })
+            }),
         })
     }
 
     /// The server's secrets: configured ones, else those generated into
-    /// `data_dir` on first start (and read back on every later one).
-    pub fn load(settings: &IdentitySettings, data_dir: &Path) -> Result<Self, String> {
+    /// `data_dir` on first start (and read back on every later one). With
+    /// `postgres`, the encryption keyring must be configured.
+    pub fn load(
+        settings: &IdentitySettings,
+        data_dir: &Path,
+        postgres: bool,
+    ) -> Result<Self, String> {
         let keyring = if settings.jwt_key_files.is_empty() {
             let path = data_dir.join("jwt-signing-key.pem");
             let key = match std::fs::read(&path) {
@@ -278,26 +314,62 @@ impl Secrets {
         } else {
             read_keyring(&settings.jwt_key_files)?
         };
-        let secret_key = match &settings.secret_key {
-            Some(key) => key.clone(),
+        let legacy = match &settings.secret_key {
+            Some(key) => Some(key.clone()),
             None => {
                 let path = data_dir.join("secret.key");
                 match std::fs::read_to_string(&path) {
-                    Ok(text) => SecretKey::from_base64(&text, &path.display().to_string())
-                        .map_err(|e| e.0)?,
-                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                        let key = SecretKey::generate()?;
-                        write_private(&path, format!("{}\n", key.to_base64()).as_bytes())?;
-                        key
-                    }
+                    Ok(text) => Some(
+                        SecretKey::from_base64(&text, &path.display().to_string())
+                            .map_err(|e| e.0)?,
+                    ),
+                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
                     Err(err) => return Err(format!("cannot read {}: {err}", path.display())),
                 }
             }
         };
+        let ring = match &settings.encryption_keys {
+            Some(ring) => (**ring).clone(),
+            None if postgres => return Err(MISSING_KEYS_WITH_POSTGRES.to_owned()),
+            None => load_or_generate_keyring(&data_dir.join(ENCRYPTION_KEYS_FILE))?,
+        };
         Ok(Self {
             tokens: TokenAuthority::new(keyring, &settings.jwt_issuer, &settings.jwt_audience),
-            secret_key,
+            crypto: Arc::new(FieldCrypto::new(ring, legacy)),
         })
+    }
+}
+
+const MISSING_KEYS_WITH_POSTGRES: &str = "MISMATCH_ENCRYPTION_KEYS is required with PostgreSQL \
+(DATABASE_URL): every replica needs the same keys, so the server does not make one up. Generate \
+a key with `mismatch-server keys generate-encryption-key`, store it in your secret manager, and \
+set MISMATCH_ENCRYPTION_KEYS to it (see docs/runbooks/encryption-keys.md)";
+
+/// The embedded default's keyring: read from `path`, or generated into it on
+/// first start, which is logged once (at warn: the file must be backed up).
+fn load_or_generate_keyring(path: &Path) -> Result<FieldKeyring, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => FieldKeyring::parse(&text).map_err(|e| format!("{}: {e}", path.display())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            let text = FieldKeyring::generate_key_text();
+            write_private(path, format!("{text}\n").as_bytes())?;
+            let ring = FieldKeyring::parse(&text).map_err(|e| e.to_string())?;
+            tracing::warn!(
+                path = %path.display(),
+                key_id = %ring.primary_id(),
+                "generated an encryption key for data at rest; back this file up, apart from \
+                 the database backups: without it the encrypted data cannot be read"
+            );
+            Ok(ring)
+        }
+        Err(err) => Err(format!("cannot read {}: {err}", path.display())),
+    }
+}
+
+impl Secrets {
+    /// The encryption keyring.
+    pub fn encryption(&self) -> &FieldKeyring {
+        self.crypto.keyring()
     }
 }
 
@@ -379,19 +451,30 @@ mod tests {
 
     #[test]
     fn generated_secrets_are_written_once_privately_and_read_back() {
-        let dir = std::env::temp_dir().join(format!("mismatch-identity-{}", std::process::id()));
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
         let settings = IdentitySettings::default();
-        let first = Secrets::load(&settings, &dir).unwrap();
-        let again = Secrets::load(&settings, &dir).unwrap();
+        let first = Secrets::load(&settings, dir, false).unwrap();
+        let again = Secrets::load(&settings, dir, false).unwrap();
         assert_eq!(
             first.tokens.keyring().signing_key().kid(),
             again.tokens.keyring().signing_key().kid()
         );
-        assert_eq!(first.secret_key, again.secret_key);
+        assert_eq!(
+            first.encryption().primary_id(),
+            again.encryption().primary_id()
+        );
+        let token = first.encryption().encrypt(b"jane@example.com");
+        assert_eq!(
+            again.encryption().decrypt(&token).unwrap(),
+            b"jane@example.com"
+        );
+        // The old sealing key is no longer made.
+        assert!(!dir.join("secret.key").exists());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            for name in ["jwt-signing-key.pem", "secret.key"] {
+            for name in ["jwt-signing-key.pem", ENCRYPTION_KEYS_FILE] {
                 let mode = std::fs::metadata(dir.join(name))
                     .unwrap()
                     .permissions()
@@ -399,6 +482,60 @@ mod tests {
                 assert_eq!(mode & 0o777, 0o600, "{name}");
             }
         }
-        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn postgres_needs_configured_encryption_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Secrets::load(&IdentitySettings::default(), dir.path(), true).unwrap_err();
+        assert!(
+            err.contains("MISMATCH_ENCRYPTION_KEYS is required with PostgreSQL"),
+            "{err}"
+        );
+        assert!(!dir.path().join(ENCRYPTION_KEYS_FILE).exists());
+        let key = FieldKeyring::generate_key_text();
+        let settings = IdentitySettings::from_raw(RawIdentity {
+            encryption_keys: Some(key.clone()),
+            ..RawIdentity::default()
+        })
+        .unwrap();
+        let secrets = Secrets::load(&settings, dir.path(), true).unwrap();
+        assert_eq!(
+            secrets.encryption().primary_id(),
+            FieldKeyring::parse(&key).unwrap().primary_id()
+        );
+    }
+
+    #[test]
+    fn bad_encryption_key_text_names_the_variable_not_the_key() {
+        let good = FieldKeyring::generate_key_text();
+        let err = IdentitySettings::from_raw(RawIdentity {
+            encryption_keys: Some(format!("{good},{}", &good[..20])),
+            ..RawIdentity::default()
+        })
+        .unwrap_err()
+        .0;
+        assert!(
+            err.starts_with("MISMATCH_ENCRYPTION_KEYS: encryption key #2"),
+            "{err}"
+        );
+        assert!(!err.contains(&good[..20]));
+    }
+
+    #[test]
+    fn a_legacy_secret_key_file_is_read_for_old_totp_seals() {
+        let dir = tempfile::tempdir().unwrap();
+        let legacy = STANDARD.encode([9u8; 32]);
+        std::fs::write(dir.path().join("secret.key"), format!("{legacy}\n")).unwrap();
+        let secrets = Secrets::load(&IdentitySettings::default(), dir.path(), false).unwrap();
+        let sealed = sealed_for_test(&[9u8; 32], "usr_1", b"12345678901234567890");
+        assert_eq!(
+            secrets.crypto.open_totp("usr_1", &sealed, None).unwrap(),
+            b"12345678901234567890"
+        );
+    }
+
+    fn sealed_for_test(key: &[u8; 32], user: &str, secret: &[u8]) -> String {
+        mismatch_core::security::sealed::seal(&[&hex::encode(key), "totp", user], secret).unwrap()
     }
 }

@@ -32,9 +32,12 @@ struct Inner {
 impl AppState {
     /// A state whose session secrets live in memory only (tests, tools):
     /// configured JWT keys are read, missing ones generated for this process.
+    /// The encryption keys are the storage's own if it carries some
+    /// (`Storage::with_crypto`), else the configured ones, else ephemeral.
     pub fn new(storage: Storage, settings: Settings) -> Self {
-        let secrets = crate::identity::Secrets::ephemeral(&settings.identity)
-            .unwrap_or_else(|err| panic!("cannot set up session secrets: {err}"));
+        let secrets =
+            crate::identity::Secrets::ephemeral(&settings.identity, storage.crypto().cloned())
+                .unwrap_or_else(|err| panic!("cannot set up session secrets: {err}"));
         Self::with_secrets(storage, settings, secrets)
     }
 
@@ -44,6 +47,8 @@ impl AppState {
         settings: Settings,
         secrets: crate::identity::Secrets,
     ) -> Self {
+        // Every query of this state decrypts with the secrets' keyring.
+        let storage = storage.with_crypto(secrets.crypto.clone());
         Self {
             inner: Arc::new(Inner {
                 storage,
@@ -57,7 +62,7 @@ impl AppState {
         }
     }
 
-    /// Token keys and the secret key sealing TOTP secrets.
+    /// Token keys and the encryption keyring.
     pub fn secrets(&self) -> &crate::identity::Secrets {
         &self.inner.secrets
     }

@@ -101,6 +101,7 @@ pub enum KeyringError {
 pub struct FernetError;
 
 /// One Fernet key with the raw bytes the derivations need.
+#[derive(Clone)]
 struct RingKey {
     id: KeyId,
     raw: Zeroizing<[u8; KEY_LEN]>,
@@ -177,6 +178,7 @@ fn token_timestamp(token: &str) -> Option<u64> {
 }
 
 /// The configured Fernet keys: the first encrypts, all decrypt.
+#[derive(Clone)]
 pub struct Keyring {
     keys: Vec<RingKey>,
 }

@@ -103,7 +103,13 @@ fn without_nul(text: String) -> String {
     }
 }
 
-fn record_from_parsed(parsed: ParsedResume, source: Option<SourceRecord>) -> CandidateRecord {
+/// `source` and `file`: the uploaded document's description and bytes
+/// (kept, encrypted, for the candidate's export).
+fn record_from_parsed(
+    parsed: ParsedResume,
+    source: Option<SourceRecord>,
+    file: Option<Vec<u8>>,
+) -> CandidateRecord {
     CandidateRecord {
         summary: CandidateSummary {
             id: CandidateId::generate(),
@@ -128,6 +134,7 @@ fn record_from_parsed(parsed: ParsedResume, source: Option<SourceRecord>) -> Can
             created_at: now_ms(),
         },
         text: without_nul(parsed.text),
+        file,
     }
 }
 
@@ -184,7 +191,7 @@ pub async fn create_from_text(
     if let Some(salary) = overrides.salary_expectation {
         parsed.salary_expectation = Some(salary);
     }
-    store(state, record_from_parsed(parsed, None)).await
+    store(state, record_from_parsed(parsed, None, None)).await
 }
 
 /// A candidate from an uploaded document (PDF, DOCX or text); the format is
@@ -217,6 +224,7 @@ pub async fn create_from_document(
     }
     let format = DocumentFormat::detect(&bytes, filename.as_deref(), content_type.as_deref())?;
     let options = parse_options(state);
+    let original = bytes.to_vec();
     let parsed =
         tokio::task::spawn_blocking(move || resume::parse_document_with(&bytes, format, &options))
             .await
@@ -226,7 +234,11 @@ pub async fn create_from_document(
         content_type,
         format,
     };
-    store(state, record_from_parsed(parsed, Some(source))).await
+    store(
+        state,
+        record_from_parsed(parsed, Some(source), Some(original)),
+    )
+    .await
 }
 
 pub async fn get(state: &AppState, id: &CandidateId) -> Result<CandidateRecord, ApiError> {

@@ -15,9 +15,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 
-use mismatch_core::security::{
-    Grant, Role, Rotation, decide_rotation, password, refresh, sealed, totp,
-};
+use mismatch_core::security::{Grant, Role, Rotation, decide_rotation, password, refresh, totp};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::UserId;
@@ -303,29 +301,16 @@ pub async fn accept_totp_code(
         .await?)
 }
 
-/// The user's TOTP secret, opened with the server's secret key.
+/// The user's TOTP secret, decrypted by the storage.
 pub fn open_totp_secret(state: &AppState, user: &UserRecord) -> Result<totp::Secret, ApiError> {
-    let sealed_secret = user
-        .totp_secret_sealed
-        .as_deref()
+    let bytes = state
+        .storage()
+        .open_totp_secret(user)?
         .ok_or_else(|| ApiError::conflict("no second factor is enrolled"))?;
-    let key = state.secrets().secret_key.as_part();
-    let bytes = sealed::open(&[&key, "totp", user.id.as_str()], sealed_secret)
-        .map_err(ApiError::internal)?;
     let bytes: [u8; totp::SECRET_LEN] = bytes
         .try_into()
         .map_err(|_| ApiError::internal("a stored TOTP secret has the wrong length"))?;
     Ok(totp::Secret::from_bytes(bytes))
-}
-
-/// Seals a TOTP secret for storage.
-pub fn seal_totp_secret(
-    state: &AppState,
-    user_id: &UserId,
-    secret: &totp::Secret,
-) -> Result<String, ApiError> {
-    let key = state.secrets().secret_key.as_part();
-    sealed::seal(&[&key, "totp", user_id.as_str()], secret.as_bytes()).map_err(ApiError::internal)
 }
 
 /// Issues an access token and a new refresh-token family.

@@ -234,8 +234,11 @@ pub async fn enrol_two_factor(state: &AppState, caller: &Principal) -> Result<En
     let uri = totp::otpauth_uri(&secret, TOTP_ISSUER, &account).map_err(ApiError::internal)?;
     let qr_png = totp::qr_png(&uri).map_err(ApiError::internal)?;
     let qr_svg = totp::qr_svg(&uri).map_err(ApiError::internal)?;
-    let sealed = sessions::seal_totp_secret(state, &user.id, &secret)?;
-    if !state.storage().set_pending_totp(&user.id, &sealed).await? {
+    if !state
+        .storage()
+        .set_pending_totp(&user.id, secret.as_bytes())
+        .await?
+    {
         return Err(ApiError::conflict("a second factor is already enabled"));
     }
     tracing::info!(user_id = %user.id, "second factor enrolment started");

@@ -1,4 +1,10 @@
 //! Candidates: the parsed profile and the resume text it came from.
+//!
+//! Personal fields (name, email, phone, location, resume text, the source
+//! file and its name) are encrypted here, in the row mappers, under the
+//! candidate's own data key (see [`super::encryption`]); the rest of the
+//! server only ever sees them in clear. The email is found through its blind
+//! index (`email_index`).
 
 use mismatch_core::matching::CandidateProfile;
 use mismatch_core::resume::DocumentFormat;
@@ -8,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::encryption::{CANDIDATE_EMAIL, FieldCrypto, OpenFields, SealedFields, normalise_email};
 use super::{
     Listed, Page, Result, Storage, StorageError, audited, decode, decode_opt, from_json, to_json,
     to_u32,
@@ -50,6 +57,10 @@ pub struct CandidateRecord {
     pub summary: CandidateSummary,
     /// The resume text.
     pub text: String,
+    /// The uploaded document, when the candidate came from one. Stored
+    /// (encrypted) on insert; reads leave it `None` (it can be large): use
+    /// [`Storage::candidate_file`].
+    pub file: Option<Vec<u8>>,
 }
 
 impl CandidateRecord {
@@ -77,10 +88,13 @@ impl CandidateRecord {
 
 const SUMMARY_COLUMNS: &str = "id, name, email, phone, location, skills, years_experience, \
      seniority, education, languages, salary_expectation, source_filename, source_content_type, \
-     source_format, created_at";
+     source_format, created_at, data_key, key_id";
 const COLUMNS: &str = "id, name, email, phone, location, skills, years_experience, \
      seniority, education, languages, salary_expectation, source_filename, source_content_type, \
-     source_format, created_at, resume_text";
+     source_format, created_at, data_key, key_id, resume_text";
+const INSERT_COLUMNS: &str = "id, name, email, phone, location, skills, years_experience, \
+     seniority, education, languages, salary_expectation, source_filename, source_content_type, \
+     source_format, created_at, data_key, key_id, resume_text, source_file, email_index";
 
 fn parse_format(text: &str) -> Result<DocumentFormat> {
     [
@@ -93,16 +107,36 @@ fn parse_format(text: &str) -> Result<DocumentFormat> {
     .ok_or_else(|| StorageError::Corrupt(format!("source_format: unknown {text:?}")))
 }
 
-fn summary_from_row(r: &AnyRow) -> Result<CandidateSummary> {
+/// Opens the personal columns of a row (`resume_text` only when selected).
+fn open_row(crypto: &FieldCrypto, r: &AnyRow, with_text: bool) -> Result<OpenFields> {
+    crypto.open_candidate(SealedFields {
+        name: r.try_get("name")?,
+        email: r.try_get("email")?,
+        phone: r.try_get("phone")?,
+        location: r.try_get("location")?,
+        text: if with_text {
+            Some(r.try_get("resume_text")?)
+        } else {
+            None
+        },
+        filename: r.try_get("source_filename")?,
+        file: None,
+        data_key: r.try_get("data_key")?,
+        key_id: r.try_get("key_id")?,
+        email_index: None,
+    })
+}
+
+fn summary_from_row(r: &AnyRow, open: OpenFields) -> Result<CandidateSummary> {
     let skills: String = r.try_get("skills")?;
     let languages: String = r.try_get("languages")?;
     let format: Option<String> = r.try_get("source_format")?;
     Ok(CandidateSummary {
         id: decode(r, "id")?,
-        name: r.try_get("name")?,
-        email: r.try_get("email")?,
-        phone: r.try_get("phone")?,
-        location: r.try_get("location")?,
+        name: open.name,
+        email: open.email,
+        phone: open.phone,
+        location: open.location,
         skills: from_json(&skills, "skills")?,
         years_experience: r.try_get("years_experience")?,
         seniority: decode(r, "seniority")?,
@@ -111,7 +145,7 @@ fn summary_from_row(r: &AnyRow) -> Result<CandidateSummary> {
         salary_expectation: to_u32(r.try_get("salary_expectation")?, "salary_expectation")?,
         source: match format {
             Some(format) => Some(SourceRecord {
-                filename: r.try_get("source_filename")?,
+                filename: open.filename,
                 content_type: r.try_get("source_content_type")?,
                 format: parse_format(&format)?,
             }),
@@ -121,18 +155,31 @@ fn summary_from_row(r: &AnyRow) -> Result<CandidateSummary> {
     })
 }
 
-pub(super) fn candidate_from_row(r: &AnyRow) -> Result<CandidateRecord> {
+pub(super) fn candidate_from_row(crypto: &FieldCrypto, r: &AnyRow) -> Result<CandidateRecord> {
+    let mut open = open_row(crypto, r, true)?;
+    let text = std::mem::take(&mut open.text);
     Ok(CandidateRecord {
-        summary: summary_from_row(r)?,
-        text: r.try_get("resume_text")?,
+        summary: summary_from_row(r, open)?,
+        text,
+        file: None,
     })
 }
 
-impl Listed for CandidateSummary {
+/// A listed row before its personal columns are opened (listing is generic
+/// over rows; opening needs the keys).
+struct SealedSummary {
+    id: CandidateId,
+    row: AnyRow,
+}
+
+impl Listed for SealedSummary {
     const TABLE: &'static str = "candidates";
     const COLUMNS: &'static str = SUMMARY_COLUMNS;
     fn from_row(row: &AnyRow) -> Result<Self> {
-        summary_from_row(row)
+        Ok(Self {
+            id: decode(row, "id")?,
+            row: row.clone(),
+        })
     }
     fn cursor(&self) -> &str {
         self.id.as_str()
@@ -144,36 +191,47 @@ pub(super) const CANDIDATE_COLUMNS: &str = COLUMNS;
 
 impl Storage {
     pub async fn insert_candidate(&self, record: &CandidateRecord) -> Result<()> {
+        let crypto = self.require_crypto()?;
         let c = &record.summary;
         let sql = format!(
-            "INSERT INTO candidates ({COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+            "INSERT INTO candidates ({INSERT_COLUMNS}) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+              $19, $20)"
         );
-        let (filename, content_type, format) = match &c.source {
-            Some(s) => (
-                s.filename.as_deref(),
-                s.content_type.as_deref(),
-                Some(s.format.as_str()),
-            ),
-            None => (None, None, None),
+        let (content_type, format) = match &c.source {
+            Some(s) => (s.content_type.as_deref(), Some(s.format.as_str())),
+            None => (None, None),
         };
+        let sealed = crypto.seal_candidate(&OpenFields {
+            name: c.name.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            location: c.location.clone(),
+            text: record.text.clone(),
+            filename: c.source.as_ref().and_then(|s| s.filename.clone()),
+            file: record.file.clone(),
+        });
         sqlx::query(audited(sql))
             .bind(c.id.as_str())
-            .bind(&c.name)
-            .bind(&c.email)
-            .bind(&c.phone)
-            .bind(&c.location)
+            .bind(&sealed.name)
+            .bind(&sealed.email)
+            .bind(&sealed.phone)
+            .bind(&sealed.location)
             .bind(to_json(&c.skills)?)
             .bind(c.years_experience)
             .bind(c.seniority.as_str())
             .bind(c.education.map(|e| e.as_str()))
             .bind(to_json(&c.languages)?)
             .bind(c.salary_expectation.map(i64::from))
-            .bind(filename)
+            .bind(&sealed.filename)
             .bind(content_type)
             .bind(format)
             .bind(c.created_at)
-            .bind(&record.text)
+            .bind(&sealed.data_key)
+            .bind(&sealed.key_id)
+            .bind(&sealed.text)
+            .bind(&sealed.file)
+            .bind(&sealed.email_index)
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -185,7 +243,52 @@ impl Storage {
             .bind(id.as_str())
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(candidate_from_row).transpose()
+        let crypto = self.require_crypto()?;
+        row.as_ref()
+            .map(|r| candidate_from_row(crypto, r))
+            .transpose()
+    }
+
+    /// The uploaded document a candidate came from, if it was kept (only
+    /// documents uploaded since field encryption are).
+    pub async fn candidate_file(&self, id: &CandidateId) -> Result<Option<Vec<u8>>> {
+        let crypto = self.require_crypto()?;
+        let row = sqlx::query(
+            "SELECT source_file, data_key, key_id FROM candidates WHERE id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let open = crypto.open_candidate(SealedFields {
+            file: r.try_get("source_file")?,
+            data_key: r.try_get("data_key")?,
+            key_id: r.try_get("key_id")?,
+            ..SealedFields::default()
+        })?;
+        Ok(open.file)
+    }
+
+    /// The candidates whose email is `email` (compared lower-cased), through
+    /// the blind index under every key of the ring, so rows not yet
+    /// re-encrypted by a rotation are found too; rows from before
+    /// encryption are compared in clear.
+    pub async fn find_candidates_by_email(&self, email: &str) -> Result<Vec<CandidateId>> {
+        let crypto = self.require_crypto()?;
+        let normalised = normalise_email(email);
+        let indexes = crypto.keyring().blind_indexes(CANDIDATE_EMAIL, &normalised);
+        let placeholders: Vec<String> = (0..indexes.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT id FROM candidates WHERE email_index IN ({}) \
+             OR (key_id IS NULL AND LOWER(TRIM(email)) = $1) ORDER BY id",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(audited(sql)).bind(&normalised);
+        for index in &indexes {
+            q = q.bind(index);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter().map(|r| decode(r, "id")).collect()
     }
 
     /// A page of candidates without their resume texts.
@@ -194,7 +297,18 @@ impl Storage {
         cursor: Option<&CandidateId>,
         limit: u32,
     ) -> Result<Page<CandidateSummary>> {
-        self.page(&[], cursor.map(CandidateId::as_str), limit).await
+        let crypto = self.require_crypto()?;
+        let page: Page<SealedSummary> = self
+            .page(&[], cursor.map(CandidateId::as_str), limit)
+            .await?;
+        Ok(Page {
+            items: page
+                .items
+                .iter()
+                .map(|s| summary_from_row(&s.row, open_row(crypto, &s.row, false)?))
+                .collect::<Result<_>>()?,
+            next_cursor: page.next_cursor,
+        })
     }
 
     /// Deletes the candidate and every stored response that describes it.

@@ -17,6 +17,7 @@
 pub mod api_keys;
 pub mod backup;
 pub mod candidates;
+pub mod encryption;
 pub mod idempotency;
 pub mod jobs;
 pub mod postgres;
@@ -69,6 +70,9 @@ pub enum StorageError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// An encrypted value that no key of the keyring opens.
+    #[error("encrypted data cannot be read: {0}")]
+    Undecryptable(String),
     #[error("cannot prepare storage: {0}")]
     Setup(String),
     /// The database answers but lacks the schema this build migrated to.
@@ -135,6 +139,8 @@ pub struct Page<T> {
 pub struct Storage {
     pool: AnyPool,
     backend: Backend,
+    /// The keys of the encrypted columns (see [`encryption`]).
+    crypto: Option<std::sync::Arc<encryption::FieldCrypto>>,
 }
 
 impl Storage {
@@ -149,7 +155,11 @@ impl Storage {
     }
 
     pub(crate) fn from_pool(pool: AnyPool, backend: Backend) -> Self {
-        Self { pool, backend }
+        Self {
+            pool,
+            backend,
+            crypto: None,
+        }
     }
 
     pub fn backend(&self) -> Backend {

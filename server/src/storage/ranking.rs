@@ -21,7 +21,8 @@ impl Storage {
     pub async fn all_candidates(&self) -> Result<Vec<CandidateRecord>> {
         let sql = format!("SELECT {CANDIDATE_COLUMNS} FROM candidates ORDER BY id");
         let rows = sqlx::query(audited(sql)).fetch_all(&self.pool).await?;
-        rows.iter().map(candidate_from_row).collect()
+        let crypto = self.require_crypto()?;
+        rows.iter().map(|r| candidate_from_row(crypto, r)).collect()
     }
 
     /// Every open job, oldest first (for ranking).

@@ -1,8 +1,9 @@
 //! Users: who keys and sessions belong to, their login credentials and their
 //! second factor.
 //!
-//! The password is an argon2id PHC string and the TOTP secret is sealed
-//! under the server's secret key; neither is ever stored in clear. Counters
+//! The password is an argon2id PHC string and the TOTP secret a Fernet
+//! token under the encryption keyring (see [`super::encryption`]); neither
+//! is ever stored in clear. Counters
 //! that guard against guessing (failed logins, failed codes) and the last
 //! accepted TOTP step change through conditional `UPDATE`s, so two requests
 //! racing cannot both pass.
@@ -27,8 +28,12 @@ pub struct UserRecord {
     pub password_hash: Option<String>,
     pub password_changed_at: Option<i64>,
     pub disabled_at: Option<i64>,
-    /// The TOTP secret, sealed; present from enrolment on (confirmed or not).
+    /// The TOTP secret as stored (encrypted); present from enrolment on
+    /// (confirmed or not). Open it with [`Storage::open_totp_secret`].
     pub totp_secret_sealed: Option<String>,
+    /// The keyring key it is encrypted under; `None`: sealed before the
+    /// keyring, under the old secret key.
+    pub totp_key_id: Option<String>,
     /// When the second factor was confirmed: from then on login needs it.
     pub totp_enabled_at: Option<i64>,
     pub totp_last_step: Option<i64>,
@@ -51,6 +56,7 @@ impl UserRecord {
             password_changed_at: None,
             disabled_at: None,
             totp_secret_sealed: None,
+            totp_key_id: None,
             totp_enabled_at: None,
             totp_last_step: None,
             totp_failures: 0,
@@ -61,8 +67,8 @@ impl UserRecord {
 }
 
 const COLUMNS: &str = "id, name, role, created_at, email, password_hash, password_changed_at, \
-disabled_at, totp_secret_sealed, totp_enabled_at, totp_last_step, totp_failures, failed_logins, \
-locked_until";
+disabled_at, totp_secret_sealed, totp_key_id, totp_enabled_at, totp_last_step, totp_failures, \
+failed_logins, locked_until";
 
 fn user_from_row(r: &AnyRow) -> Result<UserRecord> {
     Ok(UserRecord {
@@ -75,6 +81,7 @@ fn user_from_row(r: &AnyRow) -> Result<UserRecord> {
         password_changed_at: r.try_get("password_changed_at")?,
         disabled_at: r.try_get("disabled_at")?,
         totp_secret_sealed: r.try_get("totp_secret_sealed")?,
+        totp_key_id: r.try_get("totp_key_id")?,
         totp_enabled_at: r.try_get("totp_enabled_at")?,
         totp_last_step: r.try_get("totp_last_step")?,
         totp_failures: r.try_get("totp_failures")?,
@@ -262,14 +269,27 @@ impl Storage {
         Ok(())
     }
 
-    /// Starts (or restarts) enrolment: a new sealed secret, not yet enabled.
-    pub async fn set_pending_totp(&self, id: &UserId, sealed: &str) -> Result<bool> {
+    /// The user's TOTP secret in clear; `None` if none is enrolled.
+    pub fn open_totp_secret(&self, user: &UserRecord) -> Result<Option<Vec<u8>>> {
+        let Some(stored) = user.totp_secret_sealed.as_deref() else {
+            return Ok(None);
+        };
+        self.require_crypto()?
+            .open_totp(user.id.as_str(), stored, user.totp_key_id.as_deref())
+            .map(Some)
+    }
+
+    /// Starts (or restarts) enrolment: a new secret (stored encrypted), not
+    /// yet enabled.
+    pub async fn set_pending_totp(&self, id: &UserId, secret: &[u8]) -> Result<bool> {
+        let (token, key_id) = self.require_crypto()?.seal_totp(secret);
         let done = sqlx::query(
-            "UPDATE users SET totp_secret_sealed = $2, totp_last_step = NULL, totp_failures = 0 \
-             WHERE id = $1 AND totp_enabled_at IS NULL",
+            "UPDATE users SET totp_secret_sealed = $2, totp_key_id = $3, totp_last_step = NULL, \
+             totp_failures = 0 WHERE id = $1 AND totp_enabled_at IS NULL",
         )
         .bind(id.as_str())
-        .bind(sealed)
+        .bind(&token)
+        .bind(&key_id)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)

@@ -87,6 +87,7 @@ fn candidate(id: CandidateId) -> CandidateRecord {
             created_at: 1_700_000_000_123,
         },
         text: "line 1\nline 2 with 'quotes' and \"double\"".into(),
+        file: None,
     }
 }
 
@@ -369,7 +370,12 @@ async fn unknown_stored_values_are_errors_not_defaults() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let target = mismatch_server::storage::StorageTarget::SqliteDir(data.clone());
-    let s = Storage::open(&target).await.unwrap();
+    let s = Storage::open(&target)
+        .await
+        .unwrap()
+        .with_crypto(std::sync::Arc::new(
+            mismatch_server::storage::encryption::FieldCrypto::ephemeral(),
+        ));
     s.insert_user_with_key(&user(uid(1)), &key(kid(1), uid(1), "h1"))
         .await
         .unwrap();

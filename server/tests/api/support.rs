@@ -3,6 +3,7 @@
 //! database that is dropped afterwards), with an admin key.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
@@ -12,6 +13,7 @@ use http_body_util::BodyExt;
 use mismatch_core::security::Role;
 use mismatch_server::config::Settings;
 use mismatch_server::services::accounts::{self, KeySpec};
+use mismatch_server::storage::encryption::FieldCrypto;
 use mismatch_server::storage::{Storage, StorageTarget};
 use mismatch_server::{AppState, app};
 use serde_json::Value;
@@ -109,7 +111,8 @@ pub async fn fresh_storage(postgres: bool) -> (Storage, DbGuard) {
         let dir = tempfile::tempdir().unwrap();
         let storage = Storage::open(&StorageTarget::SqliteDir(dir.path().join("data")))
             .await
-            .unwrap();
+            .unwrap()
+            .with_crypto(Arc::new(FieldCrypto::ephemeral()));
         return (storage, DbGuard::Sqlite(dir));
     }
     let admin_url = std::env::var("MISMATCH_TEST_POSTGRES_URL")
@@ -131,7 +134,10 @@ pub async fn fresh_storage(postgres: bool) -> (Storage, DbGuard) {
     };
     let (base, _) = admin_url.rsplit_once('/').unwrap();
     let url = format!("{base}/{name}");
-    let storage = Storage::open(&StorageTarget::Postgres(url)).await.unwrap();
+    let storage = Storage::open(&StorageTarget::Postgres(url))
+        .await
+        .unwrap()
+        .with_crypto(Arc::new(FieldCrypto::ephemeral()));
     (storage, guard)
 }
 
