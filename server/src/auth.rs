@@ -52,7 +52,8 @@ pub mod scope {
         InterviewsRead,
         ApiKeysManage,
         UsersManage,
-        CandidatesExport
+        CandidatesExport,
+        EncryptionManage
     );
 }
 
@@ -171,6 +172,7 @@ async fn admit(
         Some(p) => p.clone(),
         None => {
             let p = principal_of(state, parts).await?;
+            services::audit::note_principal(&p);
             parts.extensions.insert(p.clone());
             if let (Some(warning), Some(slot)) =
                 (&p.key_warning, parts.extensions.get::<KeyWarning>())

@@ -22,6 +22,8 @@ pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 60;
 pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 10;
 /// Connections served at once.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Days an audit event is kept unless configured (one year).
+pub const DEFAULT_AUDIT_RETENTION_DAYS: u32 = 365;
 
 /// Which origins may call the API from a browser.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +90,13 @@ pub struct Settings {
     /// retention sweep (`MISMATCH_CANDIDATE_RETENTION_DAYS`; unset or 0 =
     /// kept until deleted).
     pub candidate_retention_days: Option<u32>,
+    /// Audit events older than this many days are purged, leaving a signed
+    /// checkpoint (`MISMATCH_AUDIT_RETENTION_DAYS`, default 365; 0 = kept).
+    pub audit_retention_days: Option<u32>,
+    /// Whether every API request is written to the audit log
+    /// (`MISMATCH_AUDIT_REQUESTS`, default on). Security events are
+    /// recorded either way.
+    pub audit_requests: bool,
 }
 
 impl Default for Settings {
@@ -111,6 +120,8 @@ impl Default for Settings {
             redis_url: None,
             rate_limit: crate::rate_limit::RateLimitSettings::default(),
             candidate_retention_days: None,
+            audit_retention_days: Some(DEFAULT_AUDIT_RETENTION_DAYS),
+            audit_requests: true,
         }
     }
 }
@@ -269,6 +280,21 @@ impl Settings {
             // 0 means "keep forever", like unset.
             settings.candidate_retention_days = u32::try_from(days).ok().filter(|&d| d > 0);
         }
+        if let Some(days) = raw.audit_retention_days {
+            let days = parse_bounded("MISMATCH_AUDIT_RETENTION_DAYS", &days, 0, 36_500, "days")?;
+            settings.audit_retention_days = u32::try_from(days).ok().filter(|&d| d > 0);
+        }
+        if let Some(value) = raw.audit_requests {
+            settings.audit_requests = match value.trim().to_ascii_lowercase().as_str() {
+                "on" | "true" | "1" => true,
+                "off" | "false" | "0" => false,
+                other => {
+                    return Err(ConfigError(format!(
+                        "MISMATCH_AUDIT_REQUESTS: '{other}' is not on or off"
+                    )));
+                }
+            };
+        }
         Ok(settings)
     }
 }
@@ -341,6 +367,10 @@ pub struct RawSettings {
     pub rate_limit_redis_prefix: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub candidate_retention_days: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub audit_retention_days: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub audit_requests: Option<String>,
 }
 
 /// `skills=0.4,experience=0.2` (environment) or a TOML table.

@@ -5,6 +5,7 @@
 //! the command line (see [`cli`]).
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod cli;
@@ -51,12 +52,20 @@ pub fn app(state: AppState) -> Router {
 pub fn app_with_rate_limits(state: AppState, limits: rate_limit::RateLimits) -> Router {
     let (api, spec) = openapi::router_and_spec();
     let settings = state.settings().clone();
+    let state_for_audit = state.clone();
     let api = api
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             idempotency::layer,
         ))
-        .layer(axum::middleware::from_fn(auth::key_warning_layer));
+        .layer(axum::middleware::from_fn(auth::key_warning_layer))
+        .route_layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::new(audit::Actions::from_spec(&spec)),
+            audit::route_layer,
+        ));
+    let trusted = std::sync::Arc::new(rate_limit::TrustedProxies::new(
+        settings.rate_limit.trusted_proxies.clone(),
+    ));
     Router::new()
         .merge(api)
         .merge(
@@ -77,6 +86,10 @@ pub fn app_with_rate_limits(state: AppState, limits: rate_limit::RateLimits) -> 
         .layer(axum::middleware::from_fn_with_state(
             std::sync::Arc::new(limits),
             rate_limit::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            (state_for_audit, trusted),
+            audit::layer,
         ))
         .layer(axum::middleware::from_fn(middleware::request_context))
         .layer(option_layer(middleware::cors_layer(&settings.cors_origins)))

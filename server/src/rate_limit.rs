@@ -261,7 +261,7 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
 pub struct RateLimits {
     per_ip: Option<Limit<IpAddr>>,
     per_principal: Option<Limit<String>>,
-    trusted_proxies: Vec<IpNet>,
+    trusted_proxies: TrustedProxies,
     redis: Option<redis_store::RedisStore>,
 }
 
@@ -291,7 +291,7 @@ impl RateLimits {
         Self {
             per_ip,
             per_principal,
-            trusted_proxies: limits.trusted_proxies.clone(),
+            trusted_proxies: TrustedProxies::new(limits.trusted_proxies.clone()),
             redis,
         }
     }
@@ -309,6 +309,40 @@ impl RateLimits {
     /// Keys tracked in memory by the address limit (for tests and metrics).
     pub fn tracked_addresses(&self) -> usize {
         self.per_ip.as_ref().map_or(0, |l| l.memory.len())
+    }
+
+    /// The client's address: the peer, or the rightmost untrusted hop of
+    /// `X-Forwarded-For` when the peer is a trusted proxy.
+    pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        self.trusted_proxies.client_ip(peer, headers)
+    }
+
+    async fn check_ip(&self, ip: IpAddr) -> Option<Decision> {
+        let limit = self.per_ip.as_ref()?;
+        let key = counted_address(ip);
+        let name = match key {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => format!("{v6}/64"),
+        };
+        Some(limit.check(&key, &name, self.redis.as_ref()).await)
+    }
+
+    async fn check_principal(&self, principal: &Principal) -> Option<Decision> {
+        let limit = self.per_principal.as_ref()?;
+        let user = principal.user_id.as_str().to_owned();
+        Some(limit.check(&user, &user, self.redis.as_ref()).await)
+    }
+}
+
+/// The proxies whose `X-Forwarded-For` is believed
+/// (`MISMATCH_TRUSTED_PROXIES`), and the client address they imply; the rate
+/// limiter and the audit log resolve addresses the same way.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    pub fn new(nets: Vec<IpNet>) -> Self {
+        Self(nets)
     }
 
     /// The client's address: the peer, or the rightmost untrusted hop of
@@ -339,23 +373,7 @@ impl RateLimits {
     }
 
     fn is_trusted(&self, addr: IpAddr) -> bool {
-        self.trusted_proxies.iter().any(|net| net.contains(&addr))
-    }
-
-    async fn check_ip(&self, ip: IpAddr) -> Option<Decision> {
-        let limit = self.per_ip.as_ref()?;
-        let key = counted_address(ip);
-        let name = match key {
-            IpAddr::V4(v4) => v4.to_string(),
-            IpAddr::V6(v6) => format!("{v6}/64"),
-        };
-        Some(limit.check(&key, &name, self.redis.as_ref()).await)
-    }
-
-    async fn check_principal(&self, principal: &Principal) -> Option<Decision> {
-        let limit = self.per_principal.as_ref()?;
-        let user = principal.user_id.as_str().to_owned();
-        Some(limit.check(&user, &user, self.redis.as_ref()).await)
+        self.0.iter().any(|net| net.contains(&addr))
     }
 }
 

@@ -27,6 +27,8 @@ struct Inner {
     fitted_models: FittedModels,
     secrets: crate::identity::Secrets,
     login_attempts: crate::services::sessions::LoginAttempts,
+    rotation: crate::services::encryption::RotationJob,
+    audit: crate::services::audit::AuditLog,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
     ) -> Self {
         // Every query of this state decrypts with the secrets' keyring.
         let storage = storage.with_crypto(secrets.crypto.clone());
+        let audit = crate::services::audit::AuditLog::new(storage.clone(), settings.audit_requests);
         Self {
             inner: Arc::new(Inner {
                 storage,
@@ -58,6 +61,8 @@ impl AppState {
                 fitted_models: FittedModels::default(),
                 secrets,
                 login_attempts: Default::default(),
+                rotation: Default::default(),
+                audit,
             }),
         }
     }
@@ -67,9 +72,19 @@ impl AppState {
         &self.inner.secrets
     }
 
+    /// The encryption key rotation this process runs (admin endpoint).
+    pub fn rotation(&self) -> &crate::services::encryption::RotationJob {
+        &self.inner.rotation
+    }
+
     /// Failed logins per client address.
     pub fn login_attempts(&self) -> &crate::services::sessions::LoginAttempts {
         &self.inner.login_attempts
+    }
+
+    /// The audit log's writer (see [`crate::services::audit`]).
+    pub fn audit(&self) -> &crate::services::audit::AuditLog {
+        &self.inner.audit
     }
 
     pub fn storage(&self) -> &Storage {

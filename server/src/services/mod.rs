@@ -7,7 +7,9 @@
 //! [`ApiError`](crate::error::ApiError)s; wire types stay in the routes.
 
 pub mod accounts;
+pub mod audit;
 pub mod candidates;
+pub mod encryption;
 pub mod jobs;
 pub mod matching;
 pub mod privacy;

@@ -15,6 +15,7 @@
 //! know is [`StorageError::Corrupt`], never a silent default.
 
 pub mod api_keys;
+pub mod audit;
 pub mod backup;
 pub mod candidates;
 pub mod encryption;
