@@ -59,6 +59,8 @@ pub struct ErasureReceipt {
 #[derive(Debug, Clone)]
 pub struct CandidateExport {
     pub record: CandidateRecord,
+    /// The uploaded document the candidate was created from, as uploaded.
+    pub document: Option<Vec<u8>>,
     /// Unix ms.
     pub exported_at: i64,
 }
@@ -66,8 +68,10 @@ pub struct CandidateExport {
 /// Everything held about candidate `id`.
 pub async fn export(state: &AppState, id: &CandidateId) -> Result<CandidateExport, ApiError> {
     let record = candidates::get(state, id).await?;
+    let document = state.storage().candidate_file(id).await?;
     Ok(CandidateExport {
         record,
+        document,
         exported_at: now_ms(),
     })
 }

@@ -10,7 +10,7 @@ use mismatch_server::services::privacy;
 use mismatch_server::state::now_ms;
 
 use crate::both_backends;
-use crate::support::{TestApp, TestResponse};
+use crate::support::{TestApp, TestResponse, fixture};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -77,6 +77,34 @@ both_backends!(export_holds_the_whole_record, |app: TestApp| async move {
     assert_eq!(export["candidate"], candidate);
     assert_eq!(export["candidate"]["email"], "grace@example.com");
     assert!(export["exported_at"].as_str().unwrap().ends_with('Z'));
+    // Created from JSON text: there is no original document.
+    assert_eq!(export["original_document"], json!(null));
+
+    // An uploaded document comes back byte for byte.
+    let pdf = fixture("resume.pdf");
+    let uploaded = app
+        .send(
+            Request::post("/v1/candidates/upload?filename=resume.pdf")
+                .header("authorization", format!("Bearer {}", app.admin_key))
+                .header("content-type", "application/pdf")
+                .body(Body::from(pdf.clone()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(uploaded.status, StatusCode::CREATED);
+    let uploaded_id = uploaded.json()["id"].as_str().unwrap().to_owned();
+    let export = app
+        .get(&format!("/v1/candidates/{uploaded_id}/export"))
+        .await
+        .json();
+    assert_eq!(export["candidate"]["source"]["filename"], "resume.pdf");
+    let document = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(export["original_document"].as_str().unwrap())
+            .unwrap()
+    };
+    assert_eq!(document, pdf);
 
     app.get("/v1/candidates/cand_01JD0000000000000000000000/export")
         .await
@@ -307,33 +335,48 @@ async fn erased_rows_leave_no_bytes_in_the_sqlite_file_or_its_wal() {
         "Barbara Liskov\nbarbara@example.com\nLocation: Boston, MA\nCLU and Argus, 40 years of experience designing programming languages and distributed systems",
     )
     .await;
-    // Whatever the row stores (clear text or ciphertext), read as stored.
-    let stored: String = {
+    // The resume text's ciphertext and the wrapped data key that opens it,
+    // read as stored.
+    let (text, data_key): (String, String) = {
         use sqlx::{Connection, Row};
         let mut conn = sqlx::AnyConnection::connect(&app.db.url()).await.unwrap();
-        let row = sqlx::query("SELECT resume_text FROM candidates WHERE id = $1")
+        let row = sqlx::query("SELECT resume_text, data_key FROM candidates WHERE id = $1")
             .bind(&id)
             .fetch_one(&mut conn)
             .await
             .unwrap();
-        let text = row.try_get("resume_text").unwrap();
+        let stored = (
+            row.try_get("resume_text").unwrap(),
+            row.try_get("data_key").unwrap(),
+        );
         conn.close().await.unwrap();
-        text
+        stored
     };
-    assert!(stored.len() >= 64, "{stored}");
-    let needle = stored.as_bytes()[16..64].to_vec();
-    assert!(
-        contains(&sqlite_bytes(&app), &needle),
-        "the stored value is in the file or the WAL before the erasure"
-    );
+    let needles: Vec<Vec<u8>> = [text, data_key]
+        .iter()
+        .map(|stored| {
+            assert!(stored.len() >= 64, "{stored}");
+            stored.as_bytes()[16..64].to_vec()
+        })
+        .collect();
+    let before = sqlite_bytes(&app);
+    for needle in &needles {
+        assert!(
+            contains(&before, needle),
+            "the stored value is in the file or the WAL before the erasure"
+        );
+    }
     let r = app
         .post(&format!("/v1/candidates/{id}/erasure"), json!(null))
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(
-        !contains(&sqlite_bytes(&app), &needle),
-        "an erased value is still in mismatch.db or its WAL"
-    );
+    let after = sqlite_bytes(&app);
+    for needle in &needles {
+        assert!(
+            !contains(&after, needle),
+            "an erased value is still in mismatch.db or its WAL"
+        );
+    }
 }
 
 #[tokio::test]

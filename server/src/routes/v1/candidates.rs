@@ -5,6 +5,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
+use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -408,6 +409,10 @@ pub async fn delete_candidate(
 pub struct CandidateExport {
     /// The candidate's record, resume text included.
     pub candidate: Candidate,
+    /// The uploaded document the candidate was created from, byte for byte,
+    /// in standard base64; null for a candidate created from JSON text.
+    #[schema(content_encoding = "base64")]
+    pub original_document: Option<String>,
     #[schema(format = DateTime)]
     pub exported_at: String,
 }
@@ -457,7 +462,8 @@ impl From<privacy::ErasureReceipt> for ErasureReceipt {
 /// Export everything held about a candidate
 ///
 /// One JSON document with the candidate's record (every field, skills,
-/// source and resume text). Match results and rankings are computed on
+/// source and resume text) and the original uploaded document (base64).
+/// Match results and rankings are computed on
 /// request and never stored, so there are none to export. Admins only
 /// (scope `candidates:export`).
 #[utoipa::path(
@@ -479,6 +485,9 @@ pub async fn export_candidate(
     let export = privacy::export(&state, &candidate_id).await?;
     Ok(Json(CandidateExport {
         candidate: export.record.into(),
+        original_document: export
+            .document
+            .map(|bytes| base64::engine::general_purpose::STANDARD.encode(bytes)),
         exported_at: rfc3339(export.exported_at),
     }))
 }
