@@ -9,13 +9,22 @@
 //! the stored idempotent responses that describe it, and its match-index
 //! entry (all three through [`candidates::delete`]) — then flushes the
 //! SQLite write-ahead log and records an audit event holding only ids.
+//!
+//! Audit: an export is recorded as `gdpr.export` before the document is
+//! handed out (no record, no export); an erasure as `gdpr.erasure` with its
+//! reason once it is done, by the requester or, for the sweep, by the
+//! system context `retention`. Both name the candidate as resource
+//! `candidates`/`cand_…`, like the per-request events, and nothing else
+//! about them.
 
 use std::time::Duration;
 
+use super::audit::{self, AuditContext, AuditEvent};
 use super::candidates;
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::CandidateId;
 use crate::state::{AppState, now_ms};
+use crate::storage::audit::AuditFilter;
 use crate::storage::candidates::CandidateRecord;
 
 /// Candidates erased per retention batch: one query and at most this many
@@ -61,35 +70,83 @@ pub struct CandidateExport {
     pub record: CandidateRecord,
     /// The uploaded document the candidate was created from, as uploaded.
     pub document: Option<Vec<u8>>,
+    /// The sequence numbers of the audit events about the candidate, oldest
+    /// first (this export's own event last).
+    pub audit_event_ids: Vec<i64>,
     /// Unix ms.
     pub exported_at: i64,
 }
 
-/// Everything held about candidate `id`.
-pub async fn export(state: &AppState, id: &CandidateId) -> Result<CandidateExport, ApiError> {
+/// Audit events read per page while collecting an export's event ids.
+const AUDIT_PAGE: u32 = 1_000;
+
+/// Everything held about candidate `id`, recorded in the audit log (as
+/// done in `context`) before it is returned.
+pub async fn export(
+    state: &AppState,
+    context: &AuditContext,
+    id: &CandidateId,
+) -> Result<CandidateExport, ApiError> {
     let record = candidates::get(state, id).await?;
     let document = state.storage().candidate_file(id).await?;
+    audit::record_with(
+        state,
+        context,
+        AuditEvent::new("gdpr.export").resource("candidates", id.as_str()),
+    )
+    .await?;
+    let audit_event_ids = audit_event_ids(state, id).await?;
     Ok(CandidateExport {
         record,
         document,
+        audit_event_ids,
         exported_at: now_ms(),
     })
 }
 
-/// Erases candidate `id` (404 when there is none); see the module note for
-/// what goes.
+/// The sequence numbers of every audit event naming candidate `id`, oldest
+/// first (ids are unique across resource types, so the id alone selects).
+async fn audit_event_ids(state: &AppState, id: &CandidateId) -> Result<Vec<i64>, ApiError> {
+    // The per-request events of this caller's earlier requests may still
+    // be queued.
+    audit::flush(state).await;
+    let filter = AuditFilter {
+        resource_id: Some(id.as_str().to_owned()),
+        ..AuditFilter::default()
+    };
+    let mut ids = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = state
+            .storage()
+            .list_audit_events(&filter, cursor, AUDIT_PAGE)
+            .await?;
+        ids.extend(page.items.iter().map(|e| e.seq));
+        match page.next_cursor.and_then(|c| c.parse().ok()) {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    ids.reverse();
+    Ok(ids)
+}
+
+/// Erases candidate `id` (404 when there is none), audited as done in
+/// `context`; see the module note for what goes.
 pub async fn erase(
     state: &AppState,
+    context: &AuditContext,
     id: &CandidateId,
     reason: ErasureReason,
 ) -> Result<ErasureReceipt, ApiError> {
-    let receipt = erase_unflushed(state, id, reason).await?;
+    let receipt = erase_unflushed(state, context, id, reason).await?;
     flush(state).await;
     Ok(receipt)
 }
 
 async fn erase_unflushed(
     state: &AppState,
+    context: &AuditContext,
     id: &CandidateId,
     reason: ErasureReason,
 ) -> Result<ErasureReceipt, ApiError> {
@@ -99,7 +156,15 @@ async fn erase_unflushed(
         reason,
         erased_at: now_ms(),
     };
+    // The log line is the record that survives a restore of an older
+    // backup (the runbook re-applies erasures from it): ids only.
     tracing::info!(candidate_id = %id, reason = reason.as_str(), "candidate erased");
+    let event = AuditEvent::new("gdpr.erasure")
+        .resource("candidates", id.as_str())
+        .detail("reason", reason.as_str());
+    // The candidate is gone whatever the audit log says: an error here must
+    // not tell the client the erasure failed (record_with has logged it).
+    let _ = audit::record_with(state, context, event).await;
     Ok(receipt)
 }
 
@@ -131,6 +196,7 @@ pub async fn erase_expired_candidates(state: &AppState, now: i64) -> Result<u64,
     let Some(cutoff) = retention_cutoff(state, now) else {
         return Ok(0);
     };
+    let context = AuditContext::system("retention");
     let mut erased = 0;
     loop {
         let batch = state
@@ -138,7 +204,7 @@ pub async fn erase_expired_candidates(state: &AppState, now: i64) -> Result<u64,
             .candidates_created_before(cutoff, RETENTION_BATCH)
             .await?;
         for id in &batch {
-            match erase_unflushed(state, id, ErasureReason::Retention).await {
+            match erase_unflushed(state, &context, id, ErasureReason::Retention).await {
                 Ok(_) => erased += 1,
                 Err(err) if err.code == ErrorCode::NotFound => {}
                 Err(err) => return Err(err),

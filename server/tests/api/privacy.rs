@@ -5,9 +5,11 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
 
+use mismatch_core::security::audit::ChainedEvent;
 use mismatch_server::config::{RawSettings, Settings};
-use mismatch_server::services::privacy;
+use mismatch_server::services::{audit, privacy};
 use mismatch_server::state::now_ms;
+use mismatch_server::storage::audit::AuditFilter;
 
 use crate::both_backends;
 use crate::support::{TestApp, TestResponse, fixture};
@@ -47,6 +49,42 @@ async fn create(app: &TestApp, text: &str) -> String {
     r.json()["id"].as_str().unwrap().to_owned()
 }
 
+/// Every recorded audit event with `action` (all when `None`), oldest first.
+async fn audit_events(app: &TestApp, action: Option<&str>) -> Vec<ChainedEvent> {
+    audit::flush(&app.state).await;
+    let filter = AuditFilter {
+        action: action.map(str::to_owned),
+        ..AuditFilter::default()
+    };
+    let mut events = app
+        .state
+        .storage()
+        .list_audit_events(&filter, None, 100_000)
+        .await
+        .unwrap()
+        .items;
+    events.reverse();
+    events
+}
+
+/// The user id of the admin key.
+async fn admin_user_id(app: &TestApp) -> String {
+    app.get("/v1/users/me").await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// No audit event holds any of `personal` (the trail keeps ids only).
+async fn assert_audit_holds_no(app: &TestApp, personal: &[&str]) {
+    for event in audit_events(app, None).await {
+        let text = format!("{:?}", event.content);
+        for value in personal {
+            assert!(!text.contains(value), "{value} in {text}");
+        }
+    }
+}
+
 /// A key of the admin narrowed to `scopes`.
 async fn narrowed_key(app: &TestApp, scopes: &[&str]) -> String {
     let r = app
@@ -65,6 +103,7 @@ both_backends!(export_holds_the_whole_record, |app: TestApp| async move {
         "Grace Hopper\ngrace@example.com\n+1 555 0100\nLocation: Arlington, VA\nCOBOL and Python, 30 years of experience",
     )
     .await;
+    let candidate = app.get(&format!("/v1/candidates/{id}")).await.json();
     let r = app.get(&format!("/v1/candidates/{id}/export")).await;
     assert_eq!(
         r.status,
@@ -73,12 +112,56 @@ both_backends!(export_holds_the_whole_record, |app: TestApp| async move {
         String::from_utf8_lossy(&r.bytes)
     );
     let export = r.json();
-    let candidate = app.get(&format!("/v1/candidates/{id}")).await.json();
     assert_eq!(export["candidate"], candidate);
     assert_eq!(export["candidate"]["email"], "grace@example.com");
     assert!(export["exported_at"].as_str().unwrap().ends_with('Z'));
     // Created from JSON text: there is no original document.
     assert_eq!(export["original_document"], json!(null));
+    // The audit events about the candidate, by id, oldest first: its
+    // creation's request is not one (no id in its path), the GET above is,
+    // and the export itself comes last.
+    let ids: Vec<i64> = export["audit_event_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    let about: Vec<ChainedEvent> = audit_events(&app, None)
+        .await
+        .into_iter()
+        .filter(|e| e.content.resource_id.as_deref() == Some(id.as_str()))
+        .collect();
+    let last = about.iter().find(|e| Some(&e.seq) == ids.last()).unwrap();
+    assert_eq!(last.content.action, "gdpr.export");
+    assert_eq!(
+        last.content.actor_user_id.as_deref(),
+        Some(admin_user_id(&app).await.as_str())
+    );
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    assert_eq!(ids, sorted);
+    for seq in &ids {
+        assert!(
+            about.iter().any(|e| e.seq == *seq),
+            "{seq} is not about {id}"
+        );
+    }
+    // Every event about it that existed before the export is listed (the
+    // export request's own event is queued after the answer).
+    for event in about.iter().filter(|e| e.seq < last.seq) {
+        assert!(
+            ids.contains(&event.seq),
+            "{:?} missing",
+            event.content.action
+        );
+    }
+    assert!(
+        about
+            .iter()
+            .any(|e| e.seq < last.seq && e.content.action == "candidates.get"),
+        "{about:?}"
+    );
+    assert_audit_holds_no(&app, &["Grace", "grace@example.com", "555 0100"]).await;
 
     // An uploaded document comes back byte for byte.
     let pdf = fixture("resume.pdf");
@@ -139,11 +222,13 @@ both_backends!(only_admins_export, |app: TestApp| async move {
         )
         .await;
     assert!(r.status.is_client_error(), "{}", r.status);
+    assert!(audit_events(&app, Some("gdpr.export")).await.is_empty());
     // An admin key narrowed to exactly that scope exports.
     let export_only = narrowed_key(&app, &["candidates:export"]).await;
     let r = app.call(Method::GET, &path, Some(&export_only), None).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["candidate"]["id"], id.as_str());
+    assert_eq!(audit_events(&app, Some("gdpr.export")).await.len(), 1);
     // Without credentials: 401.
     app.call(Method::GET, &path, None, None)
         .await
@@ -268,6 +353,22 @@ both_backends!(
             app.get(&format!("/v1/candidates/{other}")).await.status,
             StatusCode::OK
         );
+        // One erasure recorded (the replayed receipt is not a second one),
+        // by the admin, naming the candidate by id; no event anywhere holds
+        // the erased person's name or email.
+        let erasures = audit_events(&app, Some("gdpr.erasure")).await;
+        assert_eq!(erasures.len(), 1, "{erasures:?}");
+        let event = &erasures[0].content;
+        assert_eq!(event.resource_type.as_deref(), Some("candidates"));
+        assert_eq!(event.resource_id.as_deref(), Some(id.as_str()));
+        assert_eq!(event.details, r#"{"reason":"request"}"#);
+        assert_eq!(event.outcome, "success");
+        assert_eq!(
+            event.actor_user_id.as_deref(),
+            Some(admin_user_id(&app).await.as_str())
+        );
+        assert!(event.actor_key_id.as_deref().unwrap().starts_with("key_"));
+        assert_audit_holds_no(&app, &["Ada", "ada@example.com", "Lovelace"]).await;
     }
 );
 
@@ -308,6 +409,13 @@ both_backends!(delete_is_the_same_erasure, |app: TestApp| async move {
     app.post(&format!("/v1/candidates/{id}/erasure"), json!(null))
         .await
         .assert_problem(404, "not_found");
+    let erasures = audit_events(&app, Some("gdpr.erasure")).await;
+    assert_eq!(erasures.len(), 1);
+    assert_eq!(
+        erasures[0].content.resource_id.as_deref(),
+        Some(id.as_str())
+    );
+    assert_eq!(erasures[0].content.details, r#"{"reason":"deletion"}"#);
 });
 
 /// The bytes of `mismatch.db` and its write-ahead log.
@@ -429,6 +537,23 @@ async fn retention_case(postgres: bool) {
         .unwrap();
     assert_eq!(erased, old as u64);
     assert_eq!(app.state.storage().count_candidates().await.unwrap(), 2);
+    // Each erasure is audited, by the system: no user, no key.
+    let erasures = audit_events(&app, Some("gdpr.erasure")).await;
+    assert_eq!(erasures.len(), old);
+    let mut audited: Vec<String> = erasures
+        .iter()
+        .map(|e| {
+            assert_eq!(e.content.details, r#"{"reason":"retention"}"#);
+            assert_eq!(e.content.actor_user_id, None);
+            assert_eq!(e.content.actor_key_id, None);
+            assert_eq!(e.content.request_id.as_deref(), Some("retention"));
+            e.content.resource_id.clone().unwrap()
+        })
+        .collect();
+    audited.sort();
+    let mut expired = ids[..old].to_vec();
+    expired.sort();
+    assert_eq!(audited, expired);
     for id in &ids[..old] {
         app.get(&format!("/v1/candidates/{id}"))
             .await

@@ -17,6 +17,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, bytes_rejection};
 use crate::ids::CandidateId;
 use crate::models::{DocumentFormat, EducationLevel, Seniority};
+use crate::services::audit::AuditContext;
 use crate::services::candidates::{self as service, Overrides, Upload};
 use crate::services::privacy::{self, ErasureReason as DomainErasureReason};
 use crate::state::{AppState, rfc3339};
@@ -396,10 +397,17 @@ pub async fn get_candidate(
 )]
 pub async fn delete_candidate(
     State(state): State<AppState>,
-    _auth: Authorized<scope::CandidatesWrite>,
+    auth: Authorized<scope::CandidatesWrite>,
     ApiPath(candidate_id): ApiPath<CandidateId>,
 ) -> Result<StatusCode, ApiError> {
-    privacy::erase(&state, &candidate_id, DomainErasureReason::Deletion).await?;
+    let context = audit_context(&auth);
+    privacy::erase(
+        &state,
+        &context,
+        &candidate_id,
+        DomainErasureReason::Deletion,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -413,6 +421,10 @@ pub struct CandidateExport {
     /// in standard base64; null for a candidate created from JSON text.
     #[schema(content_encoding = "base64")]
     pub original_document: Option<String>,
+    /// Ids (`seq`) of the audit events about the candidate, oldest first,
+    /// this export's own event included; an admin reads them through
+    /// `GET /v1/audit-events?resource_id=…`.
+    pub audit_event_ids: Vec<i64>,
     #[schema(format = DateTime)]
     pub exported_at: String,
 }
@@ -462,8 +474,8 @@ impl From<privacy::ErasureReceipt> for ErasureReceipt {
 /// Export everything held about a candidate
 ///
 /// One JSON document with the candidate's record (every field, skills,
-/// source and resume text) and the original uploaded document (base64).
-/// Match results and rankings are computed on
+/// source and resume text), the original uploaded document (base64) and
+/// the ids of the audit events about the candidate. Match results and rankings are computed on
 /// request and never stored, so there are none to export. Admins only
 /// (scope `candidates:export`).
 #[utoipa::path(
@@ -479,15 +491,16 @@ impl From<privacy::ErasureReceipt> for ErasureReceipt {
 )]
 pub async fn export_candidate(
     State(state): State<AppState>,
-    _auth: Authorized<scope::CandidatesExport>,
+    auth: Authorized<scope::CandidatesExport>,
     ApiPath(candidate_id): ApiPath<CandidateId>,
 ) -> Result<Json<CandidateExport>, ApiError> {
-    let export = privacy::export(&state, &candidate_id).await?;
+    let export = privacy::export(&state, &audit_context(&auth), &candidate_id).await?;
     Ok(Json(CandidateExport {
         candidate: export.record.into(),
         original_document: export
             .document
             .map(|bytes| base64::engine::general_purpose::STANDARD.encode(bytes)),
+        audit_event_ids: export.audit_event_ids,
         exported_at: rfc3339(export.exported_at),
     }))
 }
@@ -512,9 +525,26 @@ pub async fn export_candidate(
 )]
 pub async fn erase_candidate(
     State(state): State<AppState>,
-    _auth: Authorized<scope::CandidatesWrite>,
+    auth: Authorized<scope::CandidatesWrite>,
     ApiPath(candidate_id): ApiPath<CandidateId>,
 ) -> Result<Json<ErasureReceipt>, ApiError> {
-    let receipt = privacy::erase(&state, &candidate_id, DomainErasureReason::Request).await?;
+    let context = audit_context(&auth);
+    let receipt = privacy::erase(
+        &state,
+        &context,
+        &candidate_id,
+        DomainErasureReason::Request,
+    )
+    .await?;
     Ok(Json(receipt.into()))
+}
+
+/// The request's audit context with the authorised principal as the actor,
+/// named here rather than trusted to the task-local: a request with an
+/// Idempotency-Key is authenticated by the idempotency layer, which does
+/// not note its principal there.
+fn audit_context<S: scope::Required>(auth: &Authorized<S>) -> AuditContext {
+    let mut context = AuditContext::current();
+    context.set_principal(auth.principal());
+    context
 }
