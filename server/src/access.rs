@@ -74,6 +74,14 @@ pub const RULES: &[(&str, Rule)] = &[
     ("listSalaryModels", Rule::Scope(Scope::SalaryRead)),
     ("createSalaryModel", Rule::Scope(Scope::SalaryModelsWrite)),
     ("predictSalary", Rule::Scope(Scope::SalaryRead)),
+    (
+        "startEncryptionRotation",
+        Rule::Scope(Scope::EncryptionManage),
+    ),
+    (
+        "getEncryptionRotation",
+        Rule::Scope(Scope::EncryptionManage),
+    ),
 ];
 
 /// The rule of `operation_id`, if it has one.

@@ -1,5 +1,6 @@
 //! Command line: `serve` (the default), `openapi`, `access-matrix`,
-//! `keys create`, `salary-models train`, `backup`, `restore`.
+//! `keys create`, `keys generate-encryption-key`, `salary-models train`,
+//! `backup`, `restore`, `rotate-keys`.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -70,6 +71,19 @@ enum Command {
         #[arg(long)]
         input: std::path::PathBuf,
     },
+    /// Re-encrypt every value not yet under the first key of
+    /// MISMATCH_ENCRYPTION_KEYS, while servers keep serving. Checks first
+    /// that every value opens under a configured key (exits non-zero and
+    /// changes nothing otherwise). Resumable: run it again after a stop.
+    RotateKeys {
+        /// Rows re-encrypted per batch.
+        #[arg(long, default_value_t = crate::services::encryption::DEFAULT_BATCH,
+              value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        batch_size: u32,
+        /// Stop after this many rows (a later run resumes).
+        #[arg(long)]
+        max_rows: Option<u64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,6 +102,9 @@ enum SalaryModelsCommand {
 
 #[derive(Debug, Subcommand)]
 enum KeysCommand {
+    /// Print a new random encryption key (a Fernet key, as
+    /// MISMATCH_ENCRYPTION_KEYS takes it). Nothing is stored.
+    GenerateEncryptionKey,
     /// Create a user with the given role and print a new API key for it.
     Create {
         /// admin, recruiter or viewer.
@@ -127,6 +144,15 @@ pub fn main() -> ExitCode {
         }
         Some(Command::AccessMatrix) => {
             print!("{}", crate::openapi::access_matrix());
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Keys {
+            command: KeysCommand::GenerateEncryptionKey,
+        }) => {
+            println!(
+                "{}",
+                mismatch_core::security::fernet::Keyring::generate_key_text()
+            );
             return ExitCode::SUCCESS;
         }
         _ => {}
@@ -177,6 +203,13 @@ pub fn main() -> ExitCode {
                 backup(&settings, &output, encrypt, pacing).await
             }
             Some(Command::Restore { input }) => restore(&settings, &input).await,
+            Some(Command::RotateKeys {
+                batch_size,
+                max_rows,
+            }) => rotate_keys(&settings, batch_size, max_rows).await,
+            Some(Command::Keys {
+                command: KeysCommand::GenerateEncryptionKey,
+            }) => Ok(()),
             Some(Command::Openapi | Command::AccessMatrix) => Ok(()),
         }
     });
@@ -203,6 +236,63 @@ fn init_logging(format: LogFormat) {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
     };
+}
+
+async fn rotate_keys(
+    settings: &Settings,
+    batch_size: u32,
+    max_rows: Option<u64>,
+) -> Result<(), String> {
+    use crate::services::encryption::{RotationOptions, rotate};
+    let secrets = crate::identity::Secrets::load(
+        &settings.identity,
+        &settings.data_dir,
+        settings.database_url.is_some(),
+    )?;
+    let storage = open_storage(settings)
+        .await?
+        .with_crypto(secrets.crypto.clone());
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} re-encrypting [{bar:40}] {pos}/{len} rows ({eta} left)",
+        )
+        .map_err(|e| e.to_string())?
+        .progress_chars("=> "),
+    );
+    let options = RotationOptions {
+        batch_size,
+        max_rows,
+    };
+    let report = rotate(&storage, options, |status| {
+        bar.set_length(status.total);
+        bar.set_position(status.done());
+    })
+    .await;
+    bar.finish_and_clear();
+    storage.close().await;
+    let report = report.map_err(|e| e.detail)?;
+    let primary = secrets.encryption().primary_id();
+    if report.status.pending == 0 {
+        println!(
+            "re-encrypted {} row(s); all {} row(s) are under key {primary}: older keys can be \
+             removed from MISMATCH_ENCRYPTION_KEYS",
+            report.rewritten, report.status.total
+        );
+        Ok(())
+    } else if max_rows.is_some_and(|max| report.rewritten >= max) {
+        println!(
+            "re-encrypted {} row(s) (--max-rows); {} of {} row(s) still to do: run rotate-keys \
+             again to resume",
+            report.rewritten, report.status.pending, report.status.total
+        );
+        Ok(())
+    } else {
+        Err(format!(
+            "{} row(s) changed while they were re-encrypted; run rotate-keys again",
+            report.status.pending
+        ))
+    }
 }
 
 async fn open_storage(settings: &Settings) -> Result<Storage, String> {

@@ -98,6 +98,10 @@ pub enum ErrorCode {
     /// 429 with `Retry-After`: the client's address or account has used its
     /// requests per minute; the `RateLimit-*` headers tell the budget.
     RateLimited,
+    /// 409: stored values open under no key of the server's encryption
+    /// keyring (`MISMATCH_ENCRYPTION_KEYS` lacks a key they were written
+    /// under); a key rotation refuses to start and changes nothing.
+    EncryptionKeyMissing,
     /// 500: unexpected; quote the request id.
     Internal,
     /// 503 with `Retry-After`: the database (or the server) cannot serve
@@ -131,6 +135,7 @@ impl ErrorCode {
             ErrorCode::TwoFactorEnrollmentRequired => "two_factor_enrollment_required",
             ErrorCode::LoginLocked => "login_locked",
             ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::EncryptionKeyMissing => "encryption_key_missing",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
         }
@@ -144,7 +149,9 @@ impl ErrorCode {
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ErrorCode::Conflict | ErrorCode::IdempotencyKeyInUse => StatusCode::CONFLICT,
+            ErrorCode::Conflict
+            | ErrorCode::IdempotencyKeyInUse
+            | ErrorCode::EncryptionKeyMissing => StatusCode::CONFLICT,
             ErrorCode::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ErrorCode::PayloadTooLarge | ErrorCode::DocumentTooLarge => {
                 StatusCode::PAYLOAD_TOO_LARGE
@@ -168,7 +175,7 @@ impl ErrorCode {
     }
 
     /// Every code, for tests and documentation.
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 26] = [
         ErrorCode::MalformedRequest,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -192,6 +199,7 @@ impl ErrorCode {
         ErrorCode::TwoFactorEnrollmentRequired,
         ErrorCode::LoginLocked,
         ErrorCode::RateLimited,
+        ErrorCode::EncryptionKeyMissing,
         ErrorCode::Internal,
         ErrorCode::Unavailable,
     ];

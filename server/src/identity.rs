@@ -265,9 +265,10 @@ pub struct Secrets {
 
 impl Secrets {
     /// Secrets held in memory only: what tests and `AppState::new` use when
-    /// nothing is configured. Tokens die with the process, and so does an
-    /// ephemeral encryption keyring (unless `crypto` is given: the keys a
-    /// storage already carries).
+    /// nothing is configured. Tokens die with the process. The encryption
+    /// keys are the configured ones, else `crypto` (the keys a storage
+    /// already carries), else an ephemeral keyring that dies with the
+    /// process too.
     pub fn ephemeral(
         settings: &IdentitySettings,
         crypto: Option<Arc<FieldCrypto>>,
@@ -279,14 +280,17 @@ impl Secrets {
         };
         Ok(Self {
             tokens: TokenAuthority::new(keyring, &settings.jwt_issuer, &settings.jwt_audience),
-            crypto: crypto.unwrap_or_else(|| {
-                Arc::new(match &settings.encryption_keys {
-                    Some(ring) => FieldCrypto::new((**ring).clone(), settings.secret_key.clone()),
-                    None => {
-                        FieldCrypto::new(FieldKeyring::ephemeral(), settings.secret_key.clone())
-                    }
-                })
-            }),
+            crypto: match (&settings.encryption_keys, crypto) {
+                (Some(ring), _) => Arc::new(FieldCrypto::new(
+                    (**ring).clone(),
+                    settings.secret_key.clone(),
+                )),
+                (None, Some(crypto)) => crypto,
+                (None, None) => Arc::new(FieldCrypto::new(
+                    FieldKeyring::ephemeral(),
+                    settings.secret_key.clone(),
+                )),
+            },
         })
     }
 

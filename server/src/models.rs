@@ -127,6 +127,8 @@ pub enum Scope {
     UsersManage,
     #[serde(rename = "candidates:export")]
     CandidatesExport,
+    #[serde(rename = "encryption:manage")]
+    EncryptionManage,
 }
 
 macro_rules! scope_pairs {
@@ -155,7 +157,8 @@ scope_pairs!(
     InterviewsRead,
     ApiKeysManage,
     UsersManage,
-    CandidatesExport
+    CandidatesExport,
+    EncryptionManage
 );
 
 impl Scope {

@@ -37,6 +37,7 @@ use crate::state::AppState;
         (name = "matches", description = "Candidate–job fit and rankings"),
         (name = "salary", description = "Salary predictions"),
         (name = "interviews", description = "Interview questions for a candidate and a job"),
+        (name = "encryption", description = "Rotation of the keys that encrypt data at rest (admins)"),
     )
 )]
 struct ApiDoc;

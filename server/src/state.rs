@@ -34,8 +34,8 @@ struct Inner {
 impl AppState {
     /// A state whose session secrets live in memory only (tests, tools):
     /// configured JWT keys are read, missing ones generated for this process.
-    /// The encryption keys are the storage's own if it carries some
-    /// (`Storage::with_crypto`), else the configured ones, else ephemeral.
+    /// The encryption keys are the configured ones, else the storage's own
+    /// if it carries some (`Storage::with_crypto`), else ephemeral.
     pub fn new(storage: Storage, settings: Settings) -> Self {
         let secrets =
             crate::identity::Secrets::ephemeral(&settings.identity, storage.crypto().cloned())

@@ -53,6 +53,9 @@ string_enum! {
         /// request): admins only, as one call bundles the record, the
         /// original document and the candidate's audit trail.
         CandidatesExport => "candidates:export",
+        /// Rotate the keys that encrypt data at rest and follow the
+        /// rotation: admins only.
+        EncryptionManage => "encryption:manage",
     }
 }
 

@@ -9,6 +9,7 @@ mod api_keys;
 mod backup;
 mod binary;
 mod candidates;
+mod encryption;
 mod errors;
 mod idempotency;
 mod identity;

@@ -55,6 +55,16 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "/v1/candidates/{candidate_id}/matches",
     ),
     ("predictSalary", "post", "/v1/salary-predictions"),
+    (
+        "startEncryptionRotation",
+        "post",
+        "/v1/admin/encryption/rotation",
+    ),
+    (
+        "getEncryptionRotation",
+        "get",
+        "/v1/admin/encryption/rotation",
+    ),
     ("createSalaryModel", "post", "/v1/salary-models"),
     ("listSalaryModels", "get", "/v1/salary-models"),
     (

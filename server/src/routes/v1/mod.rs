@@ -4,6 +4,7 @@ pub mod analytics;
 pub mod api_keys;
 pub mod auth;
 pub mod candidates;
+pub mod encryption;
 pub mod interview;
 pub mod jobs;
 pub mod matches;
@@ -32,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(salary_models::router())
         .merge(interview::router())
         .merge(analytics::router())
+        .merge(encryption::router())
 }
 
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
