@@ -113,7 +113,7 @@ if [ -n "${MISMATCH_BASE_URL:-}" ]; then
   # playwright-core from sdk-js/node_modules (installed above); fails under CI without Chromium.
   step "Swagger UI works under its CSP (/docs in Chromium)" node --test tests/browser/docs_csp.mjs
   step "every operation in openapi.json exists in every SDK" bash tests/parity.sh
-  step "TOTP interoperability: pyotp codes and the zxing-cpp-decoded QR code against the server" \
+  step "interoperability: pyotp codes and the zxing-cpp-decoded QR code against the server; Fernet tokens with cryptography.fernet both ways" \
     bash tests/security/run_interop.sh
   step "no API-key secret stored in clear after the SDK scenarios (SQLite file and WAL)" \
     bash tests/support/no_secrets.sh sqlite "$WORK/data"
