@@ -115,7 +115,7 @@ if [ -n "${MISMATCH_BASE_URL:-}" ]; then
   step "every operation in openapi.json exists in every SDK" bash tests/parity.sh
   step "interoperability: pyotp codes and the zxing-cpp-decoded QR code against the server; Fernet tokens with cryptography.fernet both ways" \
     bash tests/security/run_interop.sh
-  step "no API-key secret stored in clear after the SDK scenarios (SQLite file and WAL)" \
+  step "no API-key secret or candidate name, email, phone in clear after the SDK scenarios (SQLite file and WAL)" \
     bash tests/support/no_secrets.sh sqlite "$WORK/data"
 fi
 
@@ -127,7 +127,11 @@ start_postgres_server() {
   local server="$ROOT/target/debug/mismatch-server"
   local key
   key=$(DATABASE_URL=$url "$server" keys create --role admin --name e2e-admin | grep -o 'mm_[A-Za-z0-9]*' | head -n1) || return 1
-  DATABASE_URL=$url MISMATCH_ADMIN_API_KEY=$key "$server" serve >"$WORK/pg-server.log" 2>&1 &
+  # PostgreSQL needs a configured encryption keyring (the server makes none up).
+  local encryption_key
+  encryption_key=$("$server" keys generate-encryption-key) || return 1
+  DATABASE_URL=$url MISMATCH_ADMIN_API_KEY=$key MISMATCH_ENCRYPTION_KEYS=$encryption_key \
+    "$server" serve >"$WORK/pg-server.log" 2>&1 &
   PG_SERVER_PID=$!
   PG_BASE_URL=$(wait_for_line "$WORK/pg-server.log" 'http://127\.0\.0\.1:[0-9]*') || return 1
   PG_API_KEY=$key
@@ -153,7 +157,7 @@ if [ -n "${PG_BASE_URL:-}" ]; then
   step "JS SDK end-to-end (Node and Chromium) on PostgreSQL" env MISMATCH_BASE_URL="$PG_BASE_URL" \
     MISMATCH_API_KEY="$PG_API_KEY" MISMATCH_ADMIN_API_KEY="$PG_API_KEY" MISMATCH_FLAKY_URL="$PG_FLAKY_URL" \
     bash -c 'cd sdk-js && node --test --test-concurrency=1 test/e2e.test.mjs test/browser.test.mjs'
-  step "no API-key secret stored in clear after the scenarios (PostgreSQL dump)" \
+  step "no API-key secret or candidate name, email, phone in clear after the scenarios (PostgreSQL dump)" \
     bash tests/support/no_secrets.sh postgres "$PG_URL"
 fi
 
