@@ -650,3 +650,119 @@ async fn rotation_endpoints_are_for_admins() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["state"], "idle");
 }
+
+const BIN: &str = env!("CARGO_BIN_EXE_mismatch-server");
+
+fn server_command(db: &DbGuard, keys: Option<&str>) -> std::process::Command {
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("MISMATCH_LOG", "warn");
+    if let Some(keys) = keys {
+        cmd.env("MISMATCH_ENCRYPTION_KEYS", keys);
+    }
+    match db.sqlite_dir() {
+        Some(dir) => cmd.env("MISMATCH_DATA_DIR", dir),
+        None => cmd.env("DATABASE_URL", db.url()),
+    };
+    cmd
+}
+
+#[tokio::test]
+async fn rotate_keys_command() {
+    for postgres in [false, true] {
+        let old = Keyring::generate_key_text();
+        let new = Keyring::generate_key_text();
+        let Some(app) = TestApp::with_settings(postgres, settings_with_keys(&old)).await else {
+            continue;
+        };
+        let key = app.admin_key.clone();
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            ids.push(create(&app.state, &key, n).await);
+        }
+        // Only the new key: refused, non-zero, the row count named, nothing changed.
+        let out = server_command(&app.db, Some(&new))
+            .arg("rotate-keys")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{stderr}");
+        assert!(
+            stderr.contains("3 stored row(s) open under no key"),
+            "{stderr}"
+        );
+        let status = app.state.storage().encryption_status().await.unwrap();
+        assert_eq!(
+            (status.total, status.pending),
+            (3, 0),
+            "still under the old key"
+        );
+        // Stopped after 2 rows, then resumed.
+        let both = format!("{new},{old}");
+        let out = server_command(&app.db, Some(&both))
+            .args(["rotate-keys", "--batch-size", "1", "--max-rows", "2"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains("re-encrypted 2 row(s)") && stdout.contains("1 of 3"),
+            "{stdout}"
+        );
+        let out = server_command(&app.db, Some(&both))
+            .arg("rotate-keys")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains("re-encrypted 1 row(s); all 3 row(s)"),
+            "{stdout}"
+        );
+        assert_readable(&restart(&app.db, &new).await, &key, &ids).await;
+    }
+}
+
+#[test]
+fn bad_or_missing_keys_stop_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = DbGuard::Sqlite(dir);
+    let good = Keyring::generate_key_text();
+    let out = server_command(&db, Some(&format!("{good},not-a-key")))
+        .arg("serve")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("MISMATCH_ENCRYPTION_KEYS: encryption key #2 is not a Fernet key"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&good[..16]), "the good key was printed");
+    // PostgreSQL without keys: refused before the database is touched (this
+    // URL does not even answer).
+    let out = std::process::Command::new(BIN)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .env("MISMATCH_DATA_DIR", db.sqlite_dir().unwrap())
+        .arg("serve")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("MISMATCH_ENCRYPTION_KEYS is required with PostgreSQL"),
+        "{stderr}"
+    );
+    assert!(!db.sqlite_dir().unwrap().join("encryption.keys").exists());
+}
