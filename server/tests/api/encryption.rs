@@ -653,7 +653,13 @@ async fn rotation_endpoints_are_for_admins() {
 
 const BIN: &str = env!("CARGO_BIN_EXE_mismatch-server");
 
-fn server_command(db: &DbGuard, keys: Option<&str>) -> std::process::Command {
+/// The binary on the test database; on PostgreSQL its data dir (JWT key)
+/// is `scratch`, not the working directory.
+fn server_command(
+    db: &DbGuard,
+    keys: Option<&str>,
+    scratch: &std::path::Path,
+) -> std::process::Command {
     let mut cmd = std::process::Command::new(BIN);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -663,7 +669,9 @@ fn server_command(db: &DbGuard, keys: Option<&str>) -> std::process::Command {
     }
     match db.sqlite_dir() {
         Some(dir) => cmd.env("MISMATCH_DATA_DIR", dir),
-        None => cmd.env("DATABASE_URL", db.url()),
+        None => cmd
+            .env("DATABASE_URL", db.url())
+            .env("MISMATCH_DATA_DIR", scratch),
     };
     cmd
 }
@@ -677,12 +685,13 @@ async fn rotate_keys_command() {
             continue;
         };
         let key = app.admin_key.clone();
+        let scratch = tempfile::tempdir().unwrap();
         let mut ids = Vec::new();
         for n in 0..3 {
             ids.push(create(&app.state, &key, n).await);
         }
         // Only the new key: refused, non-zero, the row count named, nothing changed.
-        let out = server_command(&app.db, Some(&new))
+        let out = server_command(&app.db, Some(&new), scratch.path())
             .arg("rotate-keys")
             .output()
             .unwrap();
@@ -700,7 +709,7 @@ async fn rotate_keys_command() {
         );
         // Stopped after 2 rows, then resumed.
         let both = format!("{new},{old}");
-        let out = server_command(&app.db, Some(&both))
+        let out = server_command(&app.db, Some(&both), scratch.path())
             .args(["rotate-keys", "--batch-size", "1", "--max-rows", "2"])
             .output()
             .unwrap();
@@ -714,7 +723,7 @@ async fn rotate_keys_command() {
             stdout.contains("re-encrypted 2 row(s)") && stdout.contains("1 of 3"),
             "{stdout}"
         );
-        let out = server_command(&app.db, Some(&both))
+        let out = server_command(&app.db, Some(&both), scratch.path())
             .arg("rotate-keys")
             .output()
             .unwrap();
@@ -737,7 +746,8 @@ fn bad_or_missing_keys_stop_the_start() {
     let dir = tempfile::tempdir().unwrap();
     let db = DbGuard::Sqlite(dir);
     let good = Keyring::generate_key_text();
-    let out = server_command(&db, Some(&format!("{good},not-a-key")))
+    let scratch = tempfile::tempdir().unwrap();
+    let out = server_command(&db, Some(&format!("{good},not-a-key")), scratch.path())
         .arg("serve")
         .output()
         .unwrap();
