@@ -23,10 +23,13 @@ export type OperationId =
   | "getJwks"
   | "getLiveness"
   | "getReadiness"
+  | "getEncryptionRotation"
+  | "startEncryptionRotation"
   | "listApiKeys"
   | "createApiKey"
   | "revokeApiKey"
   | "rotateApiKey"
+  | "listAuditEvents"
   | "createSession"
   | "verifySessionSecondFactor"
   | "endSession"
@@ -72,6 +75,7 @@ export declare function nativeOperationIds(): string[];
 /** Item type of each cursor-paginated list operation, for `Client.paginate`. */
 export interface PageItems {
   listApiKeys: ApiKey;
+  listAuditEvents: AuditEvent;
   listCandidates: CandidateSummary;
   listJobs: Job;
   listSalaryModels: SalaryModelVersion;
@@ -81,6 +85,7 @@ export interface PageItems {
 /** Query and header parameters of each paginated operation, without the cursor `paginate` manages. */
 export interface PageParams {
   listApiKeys: Omit<ListApiKeysParams, 'cursor'>;
+  listAuditEvents: Omit<ListAuditEventsParams, 'cursor'>;
   listCandidates: Omit<ListCandidatesParams, 'cursor'>;
   listJobs: Omit<ListJobsParams, 'cursor'>;
   listSalaryModels: Omit<ListSalaryModelsParams, 'cursor'>;
@@ -131,6 +136,29 @@ export declare class Client extends BaseClient<OperationId> {
   getReadiness(options?: RequestOptions): Promise<Health>;
 
   /**
+   * `GET /v1/admin/encryption/rotation`
+   * Get the encryption key rotation's progress
+   * Rows under the primary key out of all rows with encrypted values, and
+   * the state of this server's rotation run. Admins only (scope
+   * `encryption:manage`).
+   */
+  getEncryptionRotation(options?: RequestOptions): Promise<EncryptionRotation>;
+
+  /**
+   * `POST /v1/admin/encryption/rotation`
+   * Start an encryption key rotation
+   * Re-encrypts every value not yet under the primary encryption key, in
+   * small batches in the background while the server serves; answers 202
+   * with the progress at once (or the running rotation's progress if one is
+   * running already). Checks first that every value opens under a key of
+   * `MISMATCH_ENCRYPTION_KEYS`: if some do not, answers 409
+   * `encryption_key_missing` and changes nothing. Resumable: starting again
+   * after a stop continues where it left off. Admins only (scope
+   * `encryption:manage`).
+   */
+  startEncryptionRotation(options?: RequestOptions): Promise<EncryptionRotation>;
+
+  /**
    * `GET /v1/api-keys`
    * List API keys
    * Admins see every key; others see their own. Secrets and hashes are never
@@ -168,6 +196,21 @@ export declare class Client extends BaseClient<OperationId> {
    * @param keyId `key_…` id of the key
    */
   rotateApiKey(keyId: string, params?: RotateApiKeyParams, options?: RequestOptions): Promise<ApiKeyRotated>;
+
+  /**
+   * `GET /v1/audit-events`
+   * List audit events
+   * Every API request and every security event (logins, 2FA, API keys, role
+   * changes, key rotation, exports, erasures), newest first, filtered by
+   * actor, action, resource, outcome and time. Admins only (scope
+   * `audit:read`). The log is append-only: there is no operation to change
+   * or delete an event.
+   *
+   * With `Accept: text/csv` or `format=csv` the answer is CSV (RFC 4180, a
+   * header row, the same columns, `details` as JSON text) holding every
+   * matching event from the cursor on, not one page.
+   */
+  listAuditEvents(params?: ListAuditEventsParams, options?: RequestOptions): Promise<AuditEventPage>;
 
   /**
    * `POST /v1/auth/login`
@@ -257,7 +300,8 @@ export declare class Client extends BaseClient<OperationId> {
    * `GET /v1/candidates/{candidate_id}/export`
    * Export everything held about a candidate
    * One JSON document with the candidate's record (every field, skills,
-   * source and resume text). Match results and rankings are computed on
+   * source and resume text), the original uploaded document (base64) and
+   * the ids of the audit events about the candidate. Match results and rankings are computed on
    * request and never stored, so there are none to export. Admins only
    * (scope `candidates:export`).
    * @param candidateId `cand_…` id
@@ -482,6 +526,56 @@ export interface RotateApiKeyParams {
    * @format int64
    */
   overlapSeconds?: number;
+}
+
+/** Query and header parameters of `listAuditEvents`. */
+export interface ListAuditEventsParams {
+  /**
+   * Page size, 1–100 (default 20).
+   * @format int32
+   */
+  limit?: number;
+  /**
+   * The `next_cursor` of the previous page.
+   */
+  cursor?: string;
+  /**
+   * Only events of this user (`usr_…`).
+   */
+  actor?: string;
+  /**
+   * Only this action, e.g. `auth.login`.
+   */
+  action?: string;
+  /**
+   * Only events on this resource type, e.g. `candidate`.
+   */
+  resourceType?: string;
+  /**
+   * Only events on this resource id, e.g. `cand_…`.
+   */
+  resourceId?: string;
+  /**
+   * Only events with this outcome.
+   * How an audited action ended.
+   */
+  outcome?: "success" | "failure" | "denied" | "error";
+  /**
+   * Only events at or after this time (RFC 3339).
+   * @format date-time
+   */
+  from?: string;
+  /**
+   * Only events before this time (RFC 3339).
+   * @format date-time
+   */
+  to?: string;
+  /**
+   * `csv` for CSV (like `Accept: text/csv`): every matching event from
+   * the cursor on, in pages of `limit` joined into one document.
+   * Response format of the audit list.
+   */
+  format?: "json" | "csv";
 }
 
 /** Query and header parameters of `listCandidates`. */
@@ -781,6 +875,76 @@ export interface ApiKeyRotated {
 export type ApiKeyStatus = "active" | "expiring_soon" | "too_old" | "expired" | "revoked";
 
 /**
+ * One recorded event. `hash` is SHA-256 over `prev_hash` and the event's
+ * canonical encoding; `mismatch-server audit verify` checks the chain.
+ */
+export interface AuditEvent {
+  /**
+   * Position in the chain (the cursor of this list).
+   * @format int64
+   */
+  seq: number;
+  /**
+   * @format date-time
+   */
+  occurred_at: string;
+  /**
+   * The acting user (`usr_…`), if known.
+   */
+  actor_user_id?: string | null;
+  /**
+   * The API key (`key_…`) or `session:<id>` the actor used.
+   */
+  actor_key_id?: string | null;
+  /**
+   * `resource.verb`, e.g. `candidates.create`, `auth.login`.
+   */
+  action: string;
+  resource_type?: string | null;
+  resource_id?: string | null;
+  /**
+   * Ids, counts and reasons; never secrets or personal data.
+   */
+  details: Record<string, unknown>;
+  /**
+   * The client address (forwarded addresses only from trusted proxies).
+   */
+  client_ip?: string | null;
+  user_agent?: string | null;
+  request_id?: string | null;
+  outcome: AuditOutcome;
+  /**
+   * The HTTP status of the request, for events of a request.
+   * @format int32
+   */
+  status?: number | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/**
+ * A page of audit events, newest first.
+ */
+export interface AuditEventPage {
+  items: AuditEvent[];
+  /**
+   * Pass as `cursor` for the next page; absent on the last page.
+   */
+  next_cursor?: string | null;
+}
+
+/**
+ * The audit list as CSV (RFC 4180): a header row, then one row per event
+ * with the columns of `AuditEvent`, `details` as JSON text.
+ */
+export type AuditEventsCsv = string;
+
+/**
+ * How an audited action ended.
+ */
+export type AuditOutcome = "success" | "failure" | "denied" | "error";
+
+/**
  * Single-use backup codes, shown once: each logs in once in place of a
  * TOTP code.
  */
@@ -837,6 +1001,17 @@ export interface CandidateExport {
    * The candidate's record, resume text included.
    */
   candidate: Candidate;
+  /**
+   * The uploaded document the candidate was created from, byte for byte,
+   * in standard base64; null for a candidate created from JSON text.
+   */
+  original_document?: string | null;
+  /**
+   * Ids (`seq`) of the audit events about the candidate, oldest first,
+   * this export's own event included; an admin reads them through
+   * `GET /v1/audit-events?resource_id=…`.
+   */
+  audit_event_ids: number[];
   /**
    * @format date-time
    */
@@ -1026,6 +1201,51 @@ export type DocumentFormat = "plain_text" | "pdf" | "docx";
 export type EducationLevel = "high_school" | "associate" | "bachelor" | "master" | "doctorate";
 
 /**
+ * Progress of the key rotation. The row counts come from the database,
+ * so every replica reports the same; `state` is this server's run.
+ */
+export interface EncryptionRotation {
+  state: RotationState;
+  /**
+   * Fingerprint of the key that encrypts (the first of
+   * `MISMATCH_ENCRYPTION_KEYS`), never the key.
+   */
+  primary_key_id: string;
+  /**
+   * Rows holding encrypted values (candidates, TOTP secrets).
+   * @format int64
+   */
+  rows_total: number;
+  /**
+   * Of those, rows under the primary key.
+   * @format int64
+   */
+  rows_done: number;
+  /**
+   * Rows still to re-encrypt; 0 means the older keys can be removed.
+   * @format int64
+   */
+  rows_pending: number;
+  /**
+   * Rows this server's run re-encrypted (known when it has finished).
+   * @format int64
+   */
+  rows_rewritten: number;
+  /**
+   * @format date-time
+   */
+  started_at?: string | null;
+  /**
+   * @format date-time
+   */
+  finished_at?: string | null;
+  /**
+   * Why the run failed.
+   */
+  error?: string | null;
+}
+
+/**
  * Why a candidate was erased.
  */
 export type ErasureReason = "request" | "deletion" | "retention";
@@ -1049,7 +1269,7 @@ export interface ErasureReceipt {
  * The stable machine-readable code of every error the API answers. The
  * contract clients branch on: a code is never renamed or reused.
  */
-export type ErrorCode = "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "idempotency_key_in_use" | "precondition_failed" | "payload_too_large" | "document_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "empty_document" | "encrypted_document" | "unreadable_document" | "invalid_credentials" | "invalid_two_factor_code" | "api_key_too_old" | "account_disabled" | "two_factor_enrollment_required" | "login_locked" | "rate_limited" | "internal" | "unavailable";
+export type ErrorCode = "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "idempotency_key_in_use" | "precondition_failed" | "payload_too_large" | "document_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "empty_document" | "encrypted_document" | "unreadable_document" | "invalid_credentials" | "invalid_two_factor_code" | "api_key_too_old" | "account_disabled" | "two_factor_enrollment_required" | "login_locked" | "rate_limited" | "encryption_key_missing" | "internal" | "unavailable";
 
 /**
  * One invalid field of a request.
@@ -1600,6 +1820,11 @@ export type RevokedReason = "manual" | "rotation" | "idle";
 export type Role = "admin" | "recruiter" | "viewer";
 
 /**
+ * Where this server's rotation run stands.
+ */
+export type RotationState = "idle" | "running" | "completed" | "failed";
+
+/**
  * The salary model's estimate for the role, against the job's range.
  */
 export interface SalaryBenchmark {
@@ -1836,7 +2061,7 @@ export interface SalaryPredictionRequest {
 /**
  * A permission that can be granted to a key.
  */
-export type Scope = "candidates:read" | "candidates:write" | "jobs:read" | "jobs:write" | "matches:read" | "salary:read" | "salary_models:write" | "interviews:read" | "api_keys:manage" | "users:manage" | "candidates:export";
+export type Scope = "candidates:read" | "candidates:write" | "jobs:read" | "jobs:write" | "matches:read" | "salary:read" | "salary_models:write" | "interviews:read" | "api_keys:manage" | "users:manage" | "candidates:export" | "encryption:manage" | "audit:read";
 
 /**
  * Scores in `[from, to)`; the last bin includes 100.

@@ -9,10 +9,13 @@ export const OPERATIONS = Object.freeze({
   getJwks: Object.freeze({ method: "GET", path: "/.well-known/jwks.json", body: "none", paginated: false }),
   getLiveness: Object.freeze({ method: "GET", path: "/health/live", body: "none", paginated: false }),
   getReadiness: Object.freeze({ method: "GET", path: "/health/ready", body: "none", paginated: false }),
+  getEncryptionRotation: Object.freeze({ method: "GET", path: "/v1/admin/encryption/rotation", body: "none", paginated: false }),
+  startEncryptionRotation: Object.freeze({ method: "POST", path: "/v1/admin/encryption/rotation", body: "none", paginated: false }),
   listApiKeys: Object.freeze({ method: "GET", path: "/v1/api-keys", body: "none", paginated: true }),
   createApiKey: Object.freeze({ method: "POST", path: "/v1/api-keys", body: "json", paginated: false }),
   revokeApiKey: Object.freeze({ method: "POST", path: "/v1/api-keys/{key_id}/revoke", body: "none", paginated: false }),
   rotateApiKey: Object.freeze({ method: "POST", path: "/v1/api-keys/{key_id}/rotate", body: "none", paginated: false }),
+  listAuditEvents: Object.freeze({ method: "GET", path: "/v1/audit-events", body: "none", paginated: true }),
   createSession: Object.freeze({ method: "POST", path: "/v1/auth/login", body: "json", paginated: false }),
   verifySessionSecondFactor: Object.freeze({ method: "POST", path: "/v1/auth/login/2fa", body: "json", paginated: false }),
   endSession: Object.freeze({ method: "POST", path: "/v1/auth/logout", body: "json", paginated: false }),
@@ -80,6 +83,24 @@ export const operationMethods = {
   },
 
   /**
+   * GET /v1/admin/encryption/rotation
+   * Get the encryption key rotation's progress
+   */
+  async getEncryptionRotation(options) {
+    const args = {};
+    return this._operation("getEncryptionRotation", args, undefined, options);
+  },
+
+  /**
+   * POST /v1/admin/encryption/rotation
+   * Start an encryption key rotation
+   */
+  async startEncryptionRotation(options) {
+    const args = {};
+    return this._operation("startEncryptionRotation", args, undefined, options);
+  },
+
+  /**
    * GET /v1/api-keys
    * List API keys
    */
@@ -114,6 +135,15 @@ export const operationMethods = {
   async rotateApiKey(keyId, params, options) {
     const args = queryArgs("rotateApiKey", params, { overlapSeconds: "overlap_seconds" }, [], { key_id: pathArg("rotateApiKey", "keyId", keyId) });
     return this._operation("rotateApiKey", args, undefined, options);
+  },
+
+  /**
+   * GET /v1/audit-events
+   * List audit events
+   */
+  async listAuditEvents(params, options) {
+    const args = queryArgs("listAuditEvents", params, { limit: "limit", cursor: "cursor", actor: "actor", action: "action", resourceType: "resource_type", resourceId: "resource_id", outcome: "outcome", from: "from", to: "to", format: "format" }, [], {});
+    return this._operation("listAuditEvents", args, undefined, options);
   },
 
   /**

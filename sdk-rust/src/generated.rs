@@ -157,6 +157,154 @@ old one stops working.*/
             value.parse()
         }
     }
+    /**One recorded event. `hash` is SHA-256 over `prev_hash` and the event's
+canonical encoding; `mismatch-server audit verify` checks the chain.*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct AuditEvent {
+        ///`resource.verb`, e.g. `candidates.create`, `auth.login`.
+        pub action: ::std::string::String,
+        ///The API key (`key_…`) or `session:<id>` the actor used.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub actor_key_id: ::std::option::Option<::std::string::String>,
+        ///The acting user (`usr_…`), if known.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub actor_user_id: ::std::option::Option<::std::string::String>,
+        ///The client address (forwarded addresses only from trusted proxies).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub client_ip: ::std::option::Option<::std::string::String>,
+        ///Ids, counts and reasons; never secrets or personal data.
+        pub details: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub hash: ::std::string::String,
+        pub occurred_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub outcome: AuditOutcome,
+        pub prev_hash: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_type: ::std::option::Option<::std::string::String>,
+        ///Position in the chain (the cursor of this list).
+        pub seq: i64,
+        ///The HTTP status of the request, for events of a request.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_agent: ::std::option::Option<::std::string::String>,
+    }
+    ///A page of audit events, newest first.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct AuditEventPage {
+        pub items: ::std::vec::Vec<AuditEvent>,
+        ///Pass as `cursor` for the next page; absent on the last page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    /**The audit list as CSV (RFC 4180): a header row, then one row per event
+with the columns of `AuditEvent`, `details` as JSON text.*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[serde(transparent)]
+    pub struct AuditEventsCsv(pub ::std::string::String);
+    impl ::std::ops::Deref for AuditEventsCsv {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AuditEventsCsv> for ::std::string::String {
+        fn from(value: AuditEventsCsv) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for AuditEventsCsv {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for AuditEventsCsv {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for AuditEventsCsv {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
+    ///How an audited action ended.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum AuditOutcome {
+        #[serde(rename = "success")]
+        Success,
+        #[serde(rename = "failure")]
+        Failure,
+        #[serde(rename = "denied")]
+        Denied,
+        #[serde(rename = "error")]
+        Error,
+    }
+    impl ::std::fmt::Display for AuditOutcome {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Success => f.write_str("success"),
+                Self::Failure => f.write_str("failure"),
+                Self::Denied => f.write_str("denied"),
+                Self::Error => f.write_str("error"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AuditOutcome {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "success" => Ok(Self::Success),
+                "failure" => Ok(Self::Failure),
+                "denied" => Ok(Self::Denied),
+                "error" => Ok(Self::Error),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AuditOutcome {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AuditOutcome {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     /**Single-use backup codes, shown once: each logs in once in place of a
 TOTP code.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -198,8 +346,16 @@ TOTP code.*/
 access request.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CandidateExport {
+        /**Ids (`seq`) of the audit events about the candidate, oldest first,
+this export's own event included; an admin reads them through
+`GET /v1/audit-events?resource_id=…`.*/
+        pub audit_event_ids: ::std::vec::Vec<i64>,
         pub candidate: Candidate,
         pub exported_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        /**The uploaded document the candidate was created from, byte for byte,
+in standard base64; null for a candidate created from JSON text.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub original_document: ::std::option::Option<::std::string::String>,
     }
     ///A page of candidates.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -1399,6 +1555,32 @@ parser found in `text`.*/
             value.parse()
         }
     }
+    /**Progress of the key rotation. The row counts come from the database,
+so every replica reports the same; `state` is this server's run.*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct EncryptionRotation {
+        ///Why the run failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub finished_at: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        /**Fingerprint of the key that encrypts (the first of
+`MISMATCH_ENCRYPTION_KEYS`), never the key.*/
+        pub primary_key_id: ::std::string::String,
+        ///Of those, rows under the primary key.
+        pub rows_done: i64,
+        ///Rows still to re-encrypt; 0 means the older keys can be removed.
+        pub rows_pending: i64,
+        ///Rows this server's run re-encrypted (known when it has finished).
+        pub rows_rewritten: i64,
+        ///Rows holding encrypted values (candidates, TOTP secrets).
+        pub rows_total: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub started_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub state: RotationState,
+    }
     ///Why a candidate was erased.
     #[derive(
         ::serde::Deserialize,
@@ -1527,6 +1709,8 @@ contract clients branch on: a code is never renamed or reused.*/
         LoginLocked,
         #[serde(rename = "rate_limited")]
         RateLimited,
+        #[serde(rename = "encryption_key_missing")]
+        EncryptionKeyMissing,
         #[serde(rename = "internal")]
         Internal,
         #[serde(rename = "unavailable")]
@@ -1560,6 +1744,7 @@ contract clients branch on: a code is never renamed or reused.*/
                 }
                 Self::LoginLocked => f.write_str("login_locked"),
                 Self::RateLimited => f.write_str("rate_limited"),
+                Self::EncryptionKeyMissing => f.write_str("encryption_key_missing"),
                 Self::Internal => f.write_str("internal"),
                 Self::Unavailable => f.write_str("unavailable"),
             }
@@ -1594,6 +1779,7 @@ contract clients branch on: a code is never renamed or reused.*/
                 "two_factor_enrollment_required" => Ok(Self::TwoFactorEnrollmentRequired),
                 "login_locked" => Ok(Self::LoginLocked),
                 "rate_limited" => Ok(Self::RateLimited),
+                "encryption_key_missing" => Ok(Self::EncryptionKeyMissing),
                 "internal" => Ok(Self::Internal),
                 "unavailable" => Ok(Self::Unavailable),
                 _ => Err("invalid value".into()),
@@ -2050,6 +2236,124 @@ optional value, name it in `clear` (or send it as `null`).*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct JwkSet {
         pub keys: ::std::vec::Vec<PublicJwk>,
+    }
+    ///Response format of the audit list.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ListAuditEventsFormat {
+        #[serde(rename = "json")]
+        Json,
+        #[serde(rename = "csv")]
+        Csv,
+    }
+    impl ::std::fmt::Display for ListAuditEventsFormat {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Json => f.write_str("json"),
+                Self::Csv => f.write_str("csv"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ListAuditEventsFormat {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "json" => Ok(Self::Json),
+                "csv" => Ok(Self::Csv),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditEventsFormat {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditEventsFormat {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///How an audited action ended.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ListAuditEventsOutcome {
+        #[serde(rename = "success")]
+        Success,
+        #[serde(rename = "failure")]
+        Failure,
+        #[serde(rename = "denied")]
+        Denied,
+        #[serde(rename = "error")]
+        Error,
+    }
+    impl ::std::fmt::Display for ListAuditEventsOutcome {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Success => f.write_str("success"),
+                Self::Failure => f.write_str("failure"),
+                Self::Denied => f.write_str("denied"),
+                Self::Error => f.write_str("error"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ListAuditEventsOutcome {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "success" => Ok(Self::Success),
+                "failure" => Ok(Self::Failure),
+                "denied" => Ok(Self::Denied),
+                "error" => Ok(Self::Error),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditEventsOutcome {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditEventsOutcome {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
     }
     ///Email and password.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -2959,6 +3263,69 @@ second factor.*/
             value.parse()
         }
     }
+    ///Where this server's rotation run stands.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum RotationState {
+        #[serde(rename = "idle")]
+        Idle,
+        #[serde(rename = "running")]
+        Running,
+        #[serde(rename = "completed")]
+        Completed,
+        #[serde(rename = "failed")]
+        Failed,
+    }
+    impl ::std::fmt::Display for RotationState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Idle => f.write_str("idle"),
+                Self::Running => f.write_str("running"),
+                Self::Completed => f.write_str("completed"),
+                Self::Failed => f.write_str("failed"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for RotationState {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "idle" => Ok(Self::Idle),
+                "running" => Ok(Self::Running),
+                "completed" => Ok(Self::Completed),
+                "failed" => Ok(Self::Failed),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RotationState {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RotationState {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///The salary model's estimate for the role, against the job's range.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SalaryBenchmark {
@@ -3180,6 +3547,10 @@ used, or the shipped model when there is none.*/
         UsersManage,
         #[serde(rename = "candidates:export")]
         CandidatesExport,
+        #[serde(rename = "encryption:manage")]
+        EncryptionManage,
+        #[serde(rename = "audit:read")]
+        AuditRead,
     }
     impl ::std::fmt::Display for Scope {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -3195,6 +3566,8 @@ used, or the shipped model when there is none.*/
                 Self::ApiKeysManage => f.write_str("api_keys:manage"),
                 Self::UsersManage => f.write_str("users:manage"),
                 Self::CandidatesExport => f.write_str("candidates:export"),
+                Self::EncryptionManage => f.write_str("encryption:manage"),
+                Self::AuditRead => f.write_str("audit:read"),
             }
         }
     }
@@ -3215,6 +3588,8 @@ used, or the shipped model when there is none.*/
                 "api_keys:manage" => Ok(Self::ApiKeysManage),
                 "users:manage" => Ok(Self::UsersManage),
                 "candidates:export" => Ok(Self::CandidatesExport),
+                "encryption:manage" => Ok(Self::EncryptionManage),
+                "audit:read" => Ok(Self::AuditRead),
                 _ => Err("invalid value".into()),
             }
         }
@@ -4012,6 +4387,126 @@ Sends a `GET` request to `/health/ready`
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    /**Get the encryption key rotation's progress
+
+Rows under the primary key out of all rows with encrypted values, and
+the state of this server's rotation run. Admins only (scope
+`encryption:manage`).
+
+Sends a `GET` request to `/v1/admin/encryption/rotation`
+
+*/
+    pub async fn get_encryption_rotation<'a>(
+        &'a self,
+    ) -> Result<ResponseValue<types::EncryptionRotation>, Error<types::Problem>> {
+        let url = format!("{}/v1/admin/encryption/rotation", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_encryption_rotation",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            503u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Start an encryption key rotation
+
+Re-encrypts every value not yet under the primary encryption key, in
+small batches in the background while the server serves; answers 202
+with the progress at once (or the running rotation's progress if one is
+running already). Checks first that every value opens under a key of
+`MISMATCH_ENCRYPTION_KEYS`: if some do not, answers 409
+`encryption_key_missing` and changes nothing. Resumable: starting again
+after a stop continues where it left off. Admins only (scope
+`encryption:manage`).
+
+Sends a `POST` request to `/v1/admin/encryption/rotation`
+
+*/
+    pub async fn start_encryption_rotation<'a>(
+        &'a self,
+    ) -> Result<ResponseValue<types::EncryptionRotation>, Error<types::Problem>> {
+        let url = format!("{}/v1/admin/encryption/rotation", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "start_encryption_rotation",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            202u16 => ResponseValue::from_response(response).await,
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            409u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            503u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     /**List API keys
 
 Admins see every key; others see their own. Secrets and hashes are never
@@ -4272,6 +4767,103 @@ Arguments:
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             409u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            429u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            503u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**List audit events
+
+Every API request and every security event (logins, 2FA, API keys, role
+changes, key rotation, exports, erasures), newest first, filtered by
+actor, action, resource, outcome and time. Admins only (scope
+`audit:read`). The log is append-only: there is no operation to change
+or delete an event.
+
+With `Accept: text/csv` or `format=csv` the answer is CSV (RFC 4180, a
+header row, the same columns, `details` as JSON text) holding every
+matching event from the cursor on, not one page.
+
+Sends a `GET` request to `/v1/audit-events`
+
+Arguments:
+- `action`: Only this action, e.g. `auth.login`.
+- `actor`: Only events of this user (`usr_…`).
+- `cursor`: The `next_cursor` of the previous page.
+- `format`: `csv` for CSV (like `Accept: text/csv`): every matching event from
+the cursor on, in pages of `limit` joined into one document.
+- `from`: Only events at or after this time (RFC 3339).
+- `limit`: Page size, 1–100 (default 20).
+- `outcome`: Only events with this outcome.
+- `resource_id`: Only events on this resource id, e.g. `cand_…`.
+- `resource_type`: Only events on this resource type, e.g. `candidate`.
+- `to`: Only events before this time (RFC 3339).
+*/
+    pub async fn list_audit_events<'a>(
+        &'a self,
+        action: Option<&'a str>,
+        actor: Option<&'a str>,
+        cursor: Option<&'a str>,
+        format: Option<types::ListAuditEventsFormat>,
+        from: Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>,
+        limit: Option<::std::num::NonZeroU32>,
+        outcome: Option<types::ListAuditEventsOutcome>,
+        resource_id: Option<&'a str>,
+        resource_type: Option<&'a str>,
+        to: Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>,
+    ) -> Result<ResponseValue<types::AuditEventPage>, Error<types::Problem>> {
+        let url = format!("{}/v1/audit-events", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("action", &action))
+            .query(&progenitor_client::QueryParam::new("actor", &actor))
+            .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+            .query(&progenitor_client::QueryParam::new("format", &format))
+            .query(&progenitor_client::QueryParam::new("from", &from))
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("outcome", &outcome))
+            .query(&progenitor_client::QueryParam::new("resource_id", &resource_id))
+            .query(&progenitor_client::QueryParam::new("resource_type", &resource_type))
+            .query(&progenitor_client::QueryParam::new("to", &to))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_audit_events",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            422u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             429u16 => {
@@ -4931,7 +5523,8 @@ Arguments:
     /**Export everything held about a candidate
 
 One JSON document with the candidate's record (every field, skills,
-source and resume text). Match results and rankings are computed on
+source and resume text), the original uploaded document (base64) and
+the ids of the audit events about the candidate. Match results and rankings are computed on
 request and never stored, so there are none to export. Admins only
 (scope `candidates:export`).
 

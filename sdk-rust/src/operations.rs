@@ -51,6 +51,32 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Readiness probe",
     },
     OperationInfo {
+        id: "getEncryptionRotation",
+        method_name: "get_encryption_rotation",
+        method: "GET",
+        path: "/v1/admin/encryption/rotation",
+        path_params: &[],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::None,
+        body_required: false,
+        success_status: 200,
+        summary: "Get the encryption key rotation's progress",
+    },
+    OperationInfo {
+        id: "startEncryptionRotation",
+        method_name: "start_encryption_rotation",
+        method: "POST",
+        path: "/v1/admin/encryption/rotation",
+        path_params: &[],
+        query_params: &[],
+        header_params: &[],
+        body: BodyKind::None,
+        body_required: false,
+        success_status: 202,
+        summary: "Start an encryption key rotation",
+    },
+    OperationInfo {
         id: "listApiKeys",
         method_name: "list_api_keys",
         method: "GET",
@@ -115,6 +141,60 @@ pub static OPERATIONS: &[OperationInfo] = &[
         body_required: false,
         success_status: 201,
         summary: "Rotate an API key",
+    },
+    OperationInfo {
+        id: "listAuditEvents",
+        method_name: "list_audit_events",
+        method: "GET",
+        path: "/v1/audit-events",
+        path_params: &[],
+        query_params: &[
+            QueryParam {
+                name: "limit",
+                required: false,
+            },
+            QueryParam {
+                name: "cursor",
+                required: false,
+            },
+            QueryParam {
+                name: "actor",
+                required: false,
+            },
+            QueryParam {
+                name: "action",
+                required: false,
+            },
+            QueryParam {
+                name: "resource_type",
+                required: false,
+            },
+            QueryParam {
+                name: "resource_id",
+                required: false,
+            },
+            QueryParam {
+                name: "outcome",
+                required: false,
+            },
+            QueryParam {
+                name: "from",
+                required: false,
+            },
+            QueryParam {
+                name: "to",
+                required: false,
+            },
+            QueryParam {
+                name: "format",
+                required: false,
+            },
+        ],
+        header_params: &[],
+        body: BodyKind::None,
+        body_required: false,
+        success_status: 200,
+        summary: "List audit events",
     },
     OperationInfo {
         id: "createSession",
@@ -705,6 +785,8 @@ pub(crate) async fn dispatch(
         "getJwks" => finish(api.get_jwks().await).await,
         "getLiveness" => finish(api.get_liveness().await).await,
         "getReadiness" => finish(api.get_readiness().await).await,
+        "getEncryptionRotation" => finish(api.get_encryption_rotation().await).await,
+        "startEncryptionRotation" => finish(api.start_encryption_rotation().await).await,
         "listApiKeys" => {
             let arg0: Option<String> = args.optional("cursor")?;
             let arg1: Option<::std::num::NonZeroU32> = args.optional("limit")?;
@@ -722,6 +804,37 @@ pub(crate) async fn dispatch(
             let arg0: String = args.required("key_id")?;
             let arg1: Option<i64> = args.optional("overlap_seconds")?;
             finish(api.rotate_api_key(&arg0, arg1).await).await
+        }
+        "listAuditEvents" => {
+            let arg0: Option<String> = args.optional("action")?;
+            let arg1: Option<String> = args.optional("actor")?;
+            let arg2: Option<String> = args.optional("cursor")?;
+            let arg3: Option<types::ListAuditEventsFormat> = args.optional("format")?;
+            let arg4: Option<::chrono::DateTime<::chrono::offset::Utc>> = args
+                .optional("from")?;
+            let arg5: Option<::std::num::NonZeroU32> = args.optional("limit")?;
+            let arg6: Option<types::ListAuditEventsOutcome> = args.optional("outcome")?;
+            let arg7: Option<String> = args.optional("resource_id")?;
+            let arg8: Option<String> = args.optional("resource_type")?;
+            let arg9: Option<::chrono::DateTime<::chrono::offset::Utc>> = args
+                .optional("to")?;
+            finish(
+                    api
+                        .list_audit_events(
+                            arg0.as_deref(),
+                            arg1.as_deref(),
+                            arg2.as_deref(),
+                            arg3,
+                            arg4.as_ref(),
+                            arg5,
+                            arg6,
+                            arg7.as_deref(),
+                            arg8.as_deref(),
+                            arg9.as_ref(),
+                        )
+                        .await,
+                )
+                .await
         }
         "createSession" => {
             let arg0: types::LoginRequest = args.required("body")?;

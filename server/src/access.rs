@@ -82,6 +82,7 @@ pub const RULES: &[(&str, Rule)] = &[
         "getEncryptionRotation",
         Rule::Scope(Scope::EncryptionManage),
     ),
+    ("listAuditEvents", Rule::Scope(Scope::AuditRead)),
 ];
 
 /// The rule of `operation_id`, if it has one.

@@ -29,9 +29,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::middleware::X_REQUEST_ID;
-use utoipa::openapi::OpenApi as OpenApiDoc;
 use crate::services::audit::{self, AuditContext, AuditEvent, CURRENT, Outcome, RequestNote};
 use crate::state::AppState;
+use utoipa::openapi::OpenApi as OpenApiDoc;
 
 /// The audit action of every operation, by method and path template.
 #[derive(Debug, Default)]
@@ -162,11 +162,11 @@ pub async fn layer(
         .take();
     let event = match found {
         Some((op, route, resource_id)) => {
-            let mut event = AuditEvent::new(op.action).detail("route", route);
-            if let Some(id) = resource_id {
-                event = event.resource(&op.resource_type, id);
+            let event = AuditEvent::new(op.action).detail("route", route);
+            match resource_id {
+                Some(id) => event.resource(&op.resource_type, id),
+                None => event.resource_type(&op.resource_type),
             }
-            event
         }
         None => AuditEvent::new("http.unmatched"),
     };
@@ -188,7 +188,9 @@ pub async fn route_layer(
     if let (Some(route), Some(slot)) = (
         request.extensions().get::<MatchedPath>(),
         request.extensions().get::<Matched>(),
-    ) && let Some(op) = actions.0.get(&(request.method().clone(), route.as_str().to_owned()))
+    ) && let Some(op) = actions
+        .0
+        .get(&(request.method().clone(), route.as_str().to_owned()))
     {
         let resource_id = path_id(route.as_str(), request.uri().path());
         *slot
@@ -234,10 +236,22 @@ mod tests {
         let cases = [
             ("/v1/candidates", "createCandidate", "candidates.create"),
             ("/v1/candidates", "listCandidates", "candidates.list"),
-            ("/v1/candidates/{candidate_id}", "getCandidate", "candidates.get"),
-            ("/v1/candidates/{candidate_id}/export", "exportCandidate", "candidates.export"),
+            (
+                "/v1/candidates/{candidate_id}",
+                "getCandidate",
+                "candidates.get",
+            ),
+            (
+                "/v1/candidates/{candidate_id}/export",
+                "exportCandidate",
+                "candidates.export",
+            ),
             ("/v1/api-keys", "createApiKey", "api_keys.create"),
-            ("/v1/api-keys/{key_id}/rotate", "rotateApiKey", "api_keys.rotate"),
+            (
+                "/v1/api-keys/{key_id}/rotate",
+                "rotateApiKey",
+                "api_keys.rotate",
+            ),
             ("/v1/auth/login", "createSession", "auth.create_session"),
             ("/v1/audit-events", "listAuditEvents", "audit_events.list"),
             (
@@ -255,7 +269,10 @@ mod tests {
     #[test]
     fn the_path_id_is_the_first_parameter() {
         assert_eq!(
-            path_id("/v1/candidates/{candidate_id}/export", "/v1/candidates/cand_1/export"),
+            path_id(
+                "/v1/candidates/{candidate_id}/export",
+                "/v1/candidates/cand_1/export"
+            ),
             Some("cand_1".into())
         );
         assert_eq!(path_id("/v1/candidates", "/v1/candidates"), None);

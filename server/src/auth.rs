@@ -53,7 +53,8 @@ pub mod scope {
         ApiKeysManage,
         UsersManage,
         CandidatesExport,
-        EncryptionManage
+        EncryptionManage,
+        AuditRead
     );
 }
 

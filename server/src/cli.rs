@@ -1,6 +1,6 @@
 //! Command line: `serve` (the default), `openapi`, `access-matrix`,
 //! `keys create`, `keys generate-encryption-key`, `salary-models train`,
-//! `backup`, `restore`, `rotate-keys`.
+//! `backup`, `restore`, `rotate-keys`, `audit verify`.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -71,6 +71,11 @@ enum Command {
         #[arg(long)]
         input: std::path::PathBuf,
     },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Re-encrypt every value not yet under the first key of
     /// MISMATCH_ENCRYPTION_KEYS, while servers keep serving. Checks first
     /// that every value opens under a configured key (exits non-zero and
@@ -84,6 +89,14 @@ enum Command {
         #[arg(long)]
         max_rows: Option<u64>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain from the newest signed checkpoint to the head:
+    /// exits 0 with the number of events when intact, 1 naming the first
+    /// modified, inserted or deleted event otherwise.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -203,6 +216,9 @@ pub fn main() -> ExitCode {
                 backup(&settings, &output, encrypt, pacing).await
             }
             Some(Command::Restore { input }) => restore(&settings, &input).await,
+            Some(Command::Audit {
+                command: AuditCommand::Verify,
+            }) => audit_verify(&settings).await,
             Some(Command::RotateKeys {
                 batch_size,
                 max_rows,
@@ -292,6 +308,37 @@ async fn rotate_keys(
             "{} row(s) changed while they were re-encrypted; run rotate-keys again",
             report.status.pending
         ))
+    }
+}
+
+async fn audit_verify(settings: &Settings) -> Result<(), String> {
+    use crate::services::audit::{Verification, verify};
+    let secrets = crate::identity::Secrets::load(
+        &settings.identity,
+        &settings.data_dir,
+        settings.database_url.is_some(),
+    )?;
+    let storage = open_storage(settings).await?;
+    let result = verify(&storage, Some(secrets.crypto.keyring())).await;
+    storage.close().await;
+    match result.map_err(|e| format!("cannot read the audit log: {e}"))? {
+        Verification::Intact { events, checkpoint } => {
+            match checkpoint {
+                Some(cp) => println!(
+                    "audit log intact: {events} event(s) verified after the signed checkpoint at event {}",
+                    cp.seq
+                ),
+                None => println!("audit log intact: {events} event(s) verified"),
+            }
+            Ok(())
+        }
+        Verification::Tampered(tamper) => Err(format!(
+            "audit log tampered: {tamper} (first bad event: {})",
+            tamper.seq()
+        )),
+        Verification::ForgedCheckpoint { seq } => Err(format!(
+            "audit log tampered: the checkpoint at event {seq} is not signed by a configured encryption key (forged or altered)"
+        )),
     }
 }
 
@@ -486,6 +533,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
         .map_err(|e| format!("cannot build the match indexes: {}", e.detail))?;
     // After the indexes are loaded, so its erasures update loaded indexes.
     tokio::spawn(crate::services::privacy::retention_sweep(state.clone()));
+    tokio::spawn(crate::services::audit::retention_sweep(state.clone()));
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
         .map_err(|e| format!("MISMATCH_BIND: cannot listen on {}: {e}", settings.bind))?;
@@ -510,7 +558,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
         max_connections: settings.max_connections,
         drain_timeout: Duration::from_secs(settings.request_timeout_secs + 5),
     };
-    let app = crate::app(state);
+    let app = crate::app(state.clone());
     let result = match tls {
         Some(tls) => {
             crate::listener::serve_tls(listener, app, limits, tls, shutdown_signal()).await
@@ -519,6 +567,8 @@ async fn serve(settings: Settings) -> Result<(), String> {
     }
     .map_err(|e| format!("server error: {e}"));
     pruner.abort();
+    // Requests that finished during the drain queued their audit events.
+    crate::services::audit::flush(&state).await;
     storage.close().await;
     tracing::info!("stopped");
     result

@@ -129,6 +129,8 @@ pub enum Scope {
     CandidatesExport,
     #[serde(rename = "encryption:manage")]
     EncryptionManage,
+    #[serde(rename = "audit:read")]
+    AuditRead,
 }
 
 macro_rules! scope_pairs {
@@ -158,7 +160,8 @@ scope_pairs!(
     ApiKeysManage,
     UsersManage,
     CandidatesExport,
-    EncryptionManage
+    EncryptionManage,
+    AuditRead
 );
 
 impl Scope {

@@ -38,6 +38,7 @@ use crate::state::AppState;
         (name = "salary", description = "Salary predictions"),
         (name = "interviews", description = "Interview questions for a candidate and a job"),
         (name = "encryption", description = "Rotation of the keys that encrypt data at rest (admins)"),
+        (name = "audit", description = "The append-only, hash-chained audit log (admins)"),
     )
 )]
 struct ApiDoc;

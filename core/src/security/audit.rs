@@ -75,7 +75,10 @@ impl EventContent {
         put_str(&mut out, self.user_agent.as_deref());
         put_str(&mut out, self.request_id.as_deref());
         put_str(&mut out, Some(&self.outcome));
-        put(&mut out, self.status.map(u16::to_be_bytes).as_ref().map(|b| &b[..]));
+        put(
+            &mut out,
+            self.status.map(u16::to_be_bytes).as_ref().map(|b| &b[..]),
+        );
         out
     }
 
@@ -202,9 +205,9 @@ impl Tamper {
     /// The number of the first bad (or missing) event.
     pub fn seq(&self) -> i64 {
         match self {
-            Tamper::Modified { seq }
-            | Tamper::Inserted { seq }
-            | Tamper::HeadMismatch { seq } => *seq,
+            Tamper::Modified { seq } | Tamper::Inserted { seq } | Tamper::HeadMismatch { seq } => {
+                *seq
+            }
             Tamper::Relinked { previous, .. } => *previous,
             Tamper::Deleted { first, .. } | Tamper::Truncated { first, .. } => *first,
         }
@@ -409,7 +412,10 @@ mod tests {
     fn a_modified_event_is_named() {
         let mut events = log(5);
         events[2].content.outcome = "failure".into();
-        assert_eq!(verify(None, &events, None), Err(Tamper::Modified { seq: 3 }));
+        assert_eq!(
+            verify(None, &events, None),
+            Err(Tamper::Modified { seq: 3 })
+        );
     }
 
     #[test]
@@ -418,7 +424,13 @@ mod tests {
         events[2].content.details = r#"{"changed":true}"#.into();
         events[2].hash = events[2].content.chain_hash(&events[2].prev_hash);
         let err = verify(None, &events, None).unwrap_err();
-        assert_eq!(err, Tamper::Relinked { seq: 4, previous: 3 });
+        assert_eq!(
+            err,
+            Tamper::Relinked {
+                seq: 4,
+                previous: 3
+            }
+        );
         assert_eq!(err.seq(), 3);
     }
 
@@ -480,7 +492,10 @@ mod tests {
         for (i, e) in events.iter_mut().enumerate() {
             e.seq = i as i64 + 1;
         }
-        assert_eq!(verify(None, &events, None), Err(Tamper::Inserted { seq: 3 }));
+        assert_eq!(
+            verify(None, &events, None),
+            Err(Tamper::Inserted { seq: 3 })
+        );
         // Appended after the head.
         let mut events = log(3);
         let h = head(&events);
@@ -493,7 +508,10 @@ mod tests {
         let mut events = log(3);
         let again = events[2].clone();
         events.push(again);
-        assert_eq!(verify(None, &events, None), Err(Tamper::Inserted { seq: 3 }));
+        assert_eq!(
+            verify(None, &events, None),
+            Err(Tamper::Inserted { seq: 3 })
+        );
     }
 
     #[test]

@@ -56,6 +56,9 @@ string_enum! {
         /// Rotate the keys that encrypt data at rest and follow the
         /// rotation: admins only.
         EncryptionManage => "encryption:manage",
+        /// Read the audit log: admins only, as it shows who did what,
+        /// from where.
+        AuditRead => "audit:read",
     }
 }
 

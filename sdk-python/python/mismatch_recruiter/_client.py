@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from ._base import (
     AsyncTransport,
@@ -22,12 +22,15 @@ from ._models import (
     ApiKeyCreated,
     ApiKeyPage,
     ApiKeyRotated,
+    AuditEvent,
+    AuditEventPage,
     BackupCodes,
     Candidate,
     CandidateExport,
     CandidatePage,
     CandidateSummary,
     ClearableJobField,
+    EncryptionRotation,
     ErasureReceipt,
     Health,
     InterviewQuestions,
@@ -68,10 +71,13 @@ OPERATIONS: dict[str, str] = {
     'getJwks': 'get_jwks',
     'getLiveness': 'get_liveness',
     'getReadiness': 'get_readiness',
+    'getEncryptionRotation': 'get_encryption_rotation',
+    'startEncryptionRotation': 'start_encryption_rotation',
     'listApiKeys': 'list_api_keys',
     'createApiKey': 'create_api_key',
     'revokeApiKey': 'revoke_api_key',
     'rotateApiKey': 'rotate_api_key',
+    'listAuditEvents': 'list_audit_events',
     'createSession': 'create_session',
     'verifySessionSecondFactor': 'verify_session_second_factor',
     'endSession': 'end_session',
@@ -198,6 +204,67 @@ class Client(SyncTransport):
             headers=extra_headers,
         )
         return _parse(Health.from_dict, data, 'getReadiness')
+
+    def get_encryption_rotation(
+        self,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> EncryptionRotation:
+        """Get the encryption key rotation's progress
+
+        Rows under the primary key out of all rows with encrypted values, and
+        the state of this server's rotation run. Admins only (scope
+        `encryption:manage`).
+
+        ``GET /v1/admin/encryption/rotation`` (operation ``getEncryptionRotation``).
+
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``EncryptionRotation``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        data = self._request(
+            'getEncryptionRotation',
+            args,
+            idempotency_key=None,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(EncryptionRotation.from_dict, data, 'getEncryptionRotation')
+
+    def start_encryption_rotation(
+        self,
+        *,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> EncryptionRotation:
+        """Start an encryption key rotation
+
+        Re-encrypts every value not yet under the primary encryption key, in
+        small batches in the background while the server serves; answers 202
+        with the progress at once (or the running rotation's progress if one is
+        running already). Checks first that every value opens under a key of
+        `MISMATCH_ENCRYPTION_KEYS`: if some do not, answers 409
+        `encryption_key_missing` and changes nothing. Resumable: starting again
+        after a stop continues where it left off. Admins only (scope
+        `encryption:manage`).
+
+        ``POST /v1/admin/encryption/rotation`` (operation ``startEncryptionRotation``).
+
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``EncryptionRotation``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        data = self._request(
+            'startEncryptionRotation',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(EncryptionRotation.from_dict, data, 'startEncryptionRotation')
 
     def list_api_keys(
         self,
@@ -362,6 +429,102 @@ class Client(SyncTransport):
             headers=extra_headers,
         )
         return _parse(ApiKeyRotated.from_dict, data, 'rotateApiKey')
+
+    def list_audit_events(
+        self,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        resource_type: str | None = None,
+        resource_id: str | None = None,
+        outcome: Literal['success', 'failure', 'denied', 'error'] | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+        format: Literal['json', 'csv'] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> AuditEventPage:
+        """List audit events
+
+        Every API request and every security event (logins, 2FA, API keys, role
+        changes, key rotation, exports, erasures), newest first, filtered by
+        actor, action, resource, outcome and time. Admins only (scope
+        `audit:read`). The log is append-only: there is no operation to change
+        or delete an event.
+
+        With `Accept: text/csv` or `format=csv` the answer is CSV (RFC 4180, a
+        header row, the same columns, `details` as JSON text) holding every
+        matching event from the cursor on, not one page.
+
+        ``GET /v1/audit-events`` (operation ``listAuditEvents``).
+
+        :param limit: Page size, 1–100 (default 20).
+        :param cursor: The `next_cursor` of the previous page.
+        :param actor: Only events of this user (`usr_…`).
+        :param action: Only this action, e.g. `auth.login`.
+        :param resource_type: Only events on this resource type, e.g. `candidate`.
+        :param resource_id: Only events on this resource id, e.g. `cand_…`.
+        :param outcome: Only events with this outcome.
+        :param from_: Only events at or after this time (RFC 3339).
+        :param to: Only events before this time (RFC 3339).
+        :param format: `csv` for CSV (like `Accept: text/csv`): every matching event from the cursor on, in pages of `limit` joined into one document.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``AuditEventPage``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        if limit is not None:
+            args['limit'] = _to_json(limit)
+        if cursor is not None:
+            args['cursor'] = _to_json(cursor)
+        if actor is not None:
+            args['actor'] = _to_json(actor)
+        if action is not None:
+            args['action'] = _to_json(action)
+        if resource_type is not None:
+            args['resource_type'] = _to_json(resource_type)
+        if resource_id is not None:
+            args['resource_id'] = _to_json(resource_id)
+        if outcome is not None:
+            args['outcome'] = _to_json(outcome)
+        if from_ is not None:
+            args['from'] = _to_json(from_)
+        if to is not None:
+            args['to'] = _to_json(to)
+        if format is not None:
+            args['format'] = _to_json(format)
+        data = self._request(
+            'listAuditEvents',
+            args,
+            idempotency_key=None,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(AuditEventPage.from_dict, data, 'listAuditEvents')
+
+    def iter_audit_events(
+        self,
+        *,
+        limit: int | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        resource_type: str | None = None,
+        resource_id: str | None = None,
+        outcome: Literal['success', 'failure', 'denied', 'error'] | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+        format: Literal['json', 'csv'] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Iterator[AuditEvent]:
+        """Every item of ``list_audit_events``, following ``next_cursor`` page by page."""
+        cursor: str | None = None
+        while True:
+            page = self.list_audit_events(limit=limit, actor=actor, action=action, resource_type=resource_type, resource_id=resource_id, outcome=outcome, from_=from_, to=to, format=format, cursor=cursor, extra_headers=extra_headers)
+            yield from page.items
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
 
     def create_session(
         self,
@@ -730,7 +893,8 @@ class Client(SyncTransport):
         """Export everything held about a candidate
 
         One JSON document with the candidate's record (every field, skills,
-        source and resume text). Match results and rankings are computed on
+        source and resume text), the original uploaded document (base64) and
+        the ids of the audit events about the candidate. Match results and rankings are computed on
         request and never stored, so there are none to export. Admins only
         (scope `candidates:export`).
 
@@ -1828,6 +1992,67 @@ class AsyncClient(AsyncTransport):
         )
         return _parse(Health.from_dict, data, 'getReadiness')
 
+    async def get_encryption_rotation(
+        self,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> EncryptionRotation:
+        """Get the encryption key rotation's progress
+
+        Rows under the primary key out of all rows with encrypted values, and
+        the state of this server's rotation run. Admins only (scope
+        `encryption:manage`).
+
+        ``GET /v1/admin/encryption/rotation`` (operation ``getEncryptionRotation``).
+
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``EncryptionRotation``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        data = await self._request(
+            'getEncryptionRotation',
+            args,
+            idempotency_key=None,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(EncryptionRotation.from_dict, data, 'getEncryptionRotation')
+
+    async def start_encryption_rotation(
+        self,
+        *,
+        idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> EncryptionRotation:
+        """Start an encryption key rotation
+
+        Re-encrypts every value not yet under the primary encryption key, in
+        small batches in the background while the server serves; answers 202
+        with the progress at once (or the running rotation's progress if one is
+        running already). Checks first that every value opens under a key of
+        `MISMATCH_ENCRYPTION_KEYS`: if some do not, answers 409
+        `encryption_key_missing` and changes nothing. Resumable: starting again
+        after a stop continues where it left off. Admins only (scope
+        `encryption:manage`).
+
+        ``POST /v1/admin/encryption/rotation`` (operation ``startEncryptionRotation``).
+
+        :param idempotency_key: sent as ``Idempotency-Key`` (and reused on retries); a random one is used when omitted.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``EncryptionRotation``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        data = await self._request(
+            'startEncryptionRotation',
+            args,
+            idempotency_key=idempotency_key,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(EncryptionRotation.from_dict, data, 'startEncryptionRotation')
+
     async def list_api_keys(
         self,
         *,
@@ -1992,6 +2217,103 @@ class AsyncClient(AsyncTransport):
             headers=extra_headers,
         )
         return _parse(ApiKeyRotated.from_dict, data, 'rotateApiKey')
+
+    async def list_audit_events(
+        self,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        resource_type: str | None = None,
+        resource_id: str | None = None,
+        outcome: Literal['success', 'failure', 'denied', 'error'] | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+        format: Literal['json', 'csv'] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> AuditEventPage:
+        """List audit events
+
+        Every API request and every security event (logins, 2FA, API keys, role
+        changes, key rotation, exports, erasures), newest first, filtered by
+        actor, action, resource, outcome and time. Admins only (scope
+        `audit:read`). The log is append-only: there is no operation to change
+        or delete an event.
+
+        With `Accept: text/csv` or `format=csv` the answer is CSV (RFC 4180, a
+        header row, the same columns, `details` as JSON text) holding every
+        matching event from the cursor on, not one page.
+
+        ``GET /v1/audit-events`` (operation ``listAuditEvents``).
+
+        :param limit: Page size, 1–100 (default 20).
+        :param cursor: The `next_cursor` of the previous page.
+        :param actor: Only events of this user (`usr_…`).
+        :param action: Only this action, e.g. `auth.login`.
+        :param resource_type: Only events on this resource type, e.g. `candidate`.
+        :param resource_id: Only events on this resource id, e.g. `cand_…`.
+        :param outcome: Only events with this outcome.
+        :param from_: Only events at or after this time (RFC 3339).
+        :param to: Only events before this time (RFC 3339).
+        :param format: `csv` for CSV (like `Accept: text/csv`): every matching event from the cursor on, in pages of `limit` joined into one document.
+        :param extra_headers: additional HTTP headers for this call.
+        :returns: the decoded ``AuditEventPage``.
+        :raises MismatchError: a subclass per failure (see ``mismatch_recruiter._errors``).
+        """
+        args: dict[str, Any] = {}
+        if limit is not None:
+            args['limit'] = _to_json(limit)
+        if cursor is not None:
+            args['cursor'] = _to_json(cursor)
+        if actor is not None:
+            args['actor'] = _to_json(actor)
+        if action is not None:
+            args['action'] = _to_json(action)
+        if resource_type is not None:
+            args['resource_type'] = _to_json(resource_type)
+        if resource_id is not None:
+            args['resource_id'] = _to_json(resource_id)
+        if outcome is not None:
+            args['outcome'] = _to_json(outcome)
+        if from_ is not None:
+            args['from'] = _to_json(from_)
+        if to is not None:
+            args['to'] = _to_json(to)
+        if format is not None:
+            args['format'] = _to_json(format)
+        data = await self._request(
+            'listAuditEvents',
+            args,
+            idempotency_key=None,
+            body_bytes=None,
+            headers=extra_headers,
+        )
+        return _parse(AuditEventPage.from_dict, data, 'listAuditEvents')
+
+    async def iter_audit_events(
+        self,
+        *,
+        limit: int | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        resource_type: str | None = None,
+        resource_id: str | None = None,
+        outcome: Literal['success', 'failure', 'denied', 'error'] | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+        format: Literal['json', 'csv'] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[AuditEvent]:
+        """Every item of ``list_audit_events``, following ``next_cursor`` page by page."""
+        cursor: str | None = None
+        while True:
+            page = await self.list_audit_events(limit=limit, actor=actor, action=action, resource_type=resource_type, resource_id=resource_id, outcome=outcome, from_=from_, to=to, format=format, cursor=cursor, extra_headers=extra_headers)
+            for item in page.items:
+                yield item
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
 
     async def create_session(
         self,
@@ -2361,7 +2683,8 @@ class AsyncClient(AsyncTransport):
         """Export everything held about a candidate
 
         One JSON document with the candidate's record (every field, skills,
-        source and resume text). Match results and rankings are computed on
+        source and resume text), the original uploaded document (base64) and
+        the ids of the audit events about the candidate. Match results and rankings are computed on
         request and never stored, so there are none to export. Admins only
         (scope `candidates:export`).
 

@@ -17,6 +17,10 @@ __all__ = [
     'ApiKeyPage',
     'ApiKeyRotated',
     'ApiKeyStatus',
+    'AuditEvent',
+    'AuditEventPage',
+    'AuditEventsCsv',
+    'AuditOutcome',
     'BackupCodes',
     'Candidate',
     'CandidateExport',
@@ -31,6 +35,7 @@ __all__ = [
     'DisableTwoFactor',
     'DocumentFormat',
     'EducationLevel',
+    'EncryptionRotation',
     'ErasureReason',
     'ErasureReceipt',
     'ErrorCode',
@@ -68,6 +73,7 @@ __all__ = [
     'ResumeUpload',
     'RevokedReason',
     'Role',
+    'RotationState',
     'SalaryBenchmark',
     'SalaryFeatures',
     'SalaryModelEvaluation',
@@ -302,6 +308,110 @@ class ApiKeyRotated:
 
 
 @dataclass(kw_only=True)
+class AuditEvent:
+    """One recorded event. `hash` is SHA-256 over `prev_hash` and the event's
+    canonical encoding; `mismatch-server audit verify` checks the chain.
+    """
+
+    #: Position in the chain (the cursor of this list).
+    seq: int
+    occurred_at: str
+    #: The acting user (`usr_…`), if known.
+    actor_user_id: str | None = None
+    #: The API key (`key_…`) or `session:<id>` the actor used.
+    actor_key_id: str | None = None
+    #: `resource.verb`, e.g. `candidates.create`, `auth.login`.
+    action: str
+    resource_type: str | None = None
+    resource_id: str | None = None
+    #: Ids, counts and reasons; never secrets or personal data.
+    details: dict[str, Any]
+    #: The client address (forwarded addresses only from trusted proxies).
+    client_ip: str | None = None
+    user_agent: str | None = None
+    request_id: str | None = None
+    outcome: AuditOutcome
+    #: The HTTP status of the request, for events of a request.
+    status: int | None = None
+    prev_hash: str
+    hash: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AuditEvent:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            seq=data['seq'],
+            occurred_at=data['occurred_at'],
+            actor_user_id=data.get('actor_user_id'),
+            actor_key_id=data.get('actor_key_id'),
+            action=data['action'],
+            resource_type=data.get('resource_type'),
+            resource_id=data.get('resource_id'),
+            details=data['details'],
+            client_ip=data.get('client_ip'),
+            user_agent=data.get('user_agent'),
+            request_id=data.get('request_id'),
+            outcome=data['outcome'],
+            status=data.get('status'),
+            prev_hash=data['prev_hash'],
+            hash=data['hash'],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['seq'] = _to_json(self.seq)
+        out['occurred_at'] = _to_json(self.occurred_at)
+        if self.actor_user_id is not None:
+            out['actor_user_id'] = _to_json(self.actor_user_id)
+        if self.actor_key_id is not None:
+            out['actor_key_id'] = _to_json(self.actor_key_id)
+        out['action'] = _to_json(self.action)
+        if self.resource_type is not None:
+            out['resource_type'] = _to_json(self.resource_type)
+        if self.resource_id is not None:
+            out['resource_id'] = _to_json(self.resource_id)
+        out['details'] = _to_json(self.details)
+        if self.client_ip is not None:
+            out['client_ip'] = _to_json(self.client_ip)
+        if self.user_agent is not None:
+            out['user_agent'] = _to_json(self.user_agent)
+        if self.request_id is not None:
+            out['request_id'] = _to_json(self.request_id)
+        out['outcome'] = _to_json(self.outcome)
+        if self.status is not None:
+            out['status'] = _to_json(self.status)
+        out['prev_hash'] = _to_json(self.prev_hash)
+        out['hash'] = _to_json(self.hash)
+        return out
+
+
+@dataclass(kw_only=True)
+class AuditEventPage:
+    """A page of audit events, newest first."""
+
+    items: list[AuditEvent]
+    #: Pass as `cursor` for the next page; absent on the last page.
+    next_cursor: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AuditEventPage:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            items=_list(AuditEvent.from_dict, data['items']),
+            next_cursor=data.get('next_cursor'),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['items'] = _to_json(self.items)
+        if self.next_cursor is not None:
+            out['next_cursor'] = _to_json(self.next_cursor)
+        return out
+
+
+@dataclass(kw_only=True)
 class BackupCodes:
     """Single-use backup codes, shown once: each logs in once in place of a
     TOTP code.
@@ -456,6 +566,13 @@ class CandidateExport:
 
     #: The candidate's record, resume text included.
     candidate: Candidate
+    #: The uploaded document the candidate was created from, byte for byte,
+    #: in standard base64; null for a candidate created from JSON text.
+    original_document: str | None = None
+    #: Ids (`seq`) of the audit events about the candidate, oldest first,
+    #: this export's own event included; an admin reads them through
+    #: `GET /v1/audit-events?resource_id=…`.
+    audit_event_ids: list[int]
     exported_at: str
 
     @classmethod
@@ -463,6 +580,8 @@ class CandidateExport:
         """Builds the model from decoded JSON; unknown keys are ignored."""
         return cls(
             candidate=Candidate.from_dict(data['candidate']),
+            original_document=data.get('original_document'),
+            audit_event_ids=data['audit_event_ids'],
             exported_at=data['exported_at'],
         )
 
@@ -470,6 +589,9 @@ class CandidateExport:
         """The JSON object for this model; unset optional fields are left out."""
         out: dict[str, Any] = {}
         out['candidate'] = _to_json(self.candidate)
+        if self.original_document is not None:
+            out['original_document'] = _to_json(self.original_document)
+        out['audit_event_ids'] = _to_json(self.audit_event_ids)
         out['exported_at'] = _to_json(self.exported_at)
         return out
 
@@ -775,6 +897,62 @@ class DisableTwoFactor:
         out: dict[str, Any] = {}
         out['password'] = _to_json(self.password)
         out['code'] = _to_json(self.code)
+        return out
+
+
+@dataclass(kw_only=True)
+class EncryptionRotation:
+    """Progress of the key rotation. The row counts come from the database,
+    so every replica reports the same; `state` is this server's run.
+    """
+
+    state: RotationState
+    #: Fingerprint of the key that encrypts (the first of
+    #: `MISMATCH_ENCRYPTION_KEYS`), never the key.
+    primary_key_id: str
+    #: Rows holding encrypted values (candidates, TOTP secrets).
+    rows_total: int
+    #: Of those, rows under the primary key.
+    rows_done: int
+    #: Rows still to re-encrypt; 0 means the older keys can be removed.
+    rows_pending: int
+    #: Rows this server's run re-encrypted (known when it has finished).
+    rows_rewritten: int
+    started_at: str | None = None
+    finished_at: str | None = None
+    #: Why the run failed.
+    error: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EncryptionRotation:
+        """Builds the model from decoded JSON; unknown keys are ignored."""
+        return cls(
+            state=data['state'],
+            primary_key_id=data['primary_key_id'],
+            rows_total=data['rows_total'],
+            rows_done=data['rows_done'],
+            rows_pending=data['rows_pending'],
+            rows_rewritten=data['rows_rewritten'],
+            started_at=data.get('started_at'),
+            finished_at=data.get('finished_at'),
+            error=data.get('error'),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this model; unset optional fields are left out."""
+        out: dict[str, Any] = {}
+        out['state'] = _to_json(self.state)
+        out['primary_key_id'] = _to_json(self.primary_key_id)
+        out['rows_total'] = _to_json(self.rows_total)
+        out['rows_done'] = _to_json(self.rows_done)
+        out['rows_pending'] = _to_json(self.rows_pending)
+        out['rows_rewritten'] = _to_json(self.rows_rewritten)
+        if self.started_at is not None:
+            out['started_at'] = _to_json(self.started_at)
+        if self.finished_at is not None:
+            out['finished_at'] = _to_json(self.finished_at)
+        if self.error is not None:
+            out['error'] = _to_json(self.error)
         return out
 
 
@@ -2378,7 +2556,7 @@ class UserPatch:
 Role = Literal['admin', 'recruiter', 'viewer']
 """What a user (and a key acting for it) may do; see the API guide."""
 
-Scope = Literal['candidates:read', 'candidates:write', 'jobs:read', 'jobs:write', 'matches:read', 'salary:read', 'salary_models:write', 'interviews:read', 'api_keys:manage', 'users:manage', 'candidates:export']
+Scope = Literal['candidates:read', 'candidates:write', 'jobs:read', 'jobs:write', 'matches:read', 'salary:read', 'salary_models:write', 'interviews:read', 'api_keys:manage', 'users:manage', 'candidates:export', 'encryption:manage', 'audit:read']
 """A permission that can be granted to a key."""
 
 ApiKeyStatus = Literal['active', 'expiring_soon', 'too_old', 'expired', 'revoked']
@@ -2386,6 +2564,14 @@ ApiKeyStatus = Literal['active', 'expiring_soon', 'too_old', 'expired', 'revoked
 
 RevokedReason = Literal['manual', 'rotation', 'idle']
 """Why a key was revoked."""
+
+AuditOutcome = Literal['success', 'failure', 'denied', 'error']
+"""How an audited action ended."""
+
+AuditEventsCsv = str
+"""The audit list as CSV (RFC 4180): a header row, then one row per event
+with the columns of `AuditEvent`, `details` as JSON text.
+"""
 
 Seniority = Literal['intern', 'junior', 'mid', 'senior', 'lead', 'principal']
 """Career level, from intern to principal."""
@@ -2405,10 +2591,13 @@ RemotePolicy = Literal['onsite', 'hybrid', 'remote']
 JobStatus = Literal['open', 'closed']
 """Whether a job accepts candidates."""
 
+RotationState = Literal['idle', 'running', 'completed', 'failed']
+"""Where this server's rotation run stands."""
+
 ErasureReason = Literal['request', 'deletion', 'retention']
 """Why a candidate was erased."""
 
-ErrorCode = Literal['malformed_request', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed', 'conflict', 'idempotency_key_in_use', 'precondition_failed', 'payload_too_large', 'document_too_large', 'unsupported_media_type', 'validation_failed', 'idempotency_key_reused', 'empty_document', 'encrypted_document', 'unreadable_document', 'invalid_credentials', 'invalid_two_factor_code', 'api_key_too_old', 'account_disabled', 'two_factor_enrollment_required', 'login_locked', 'rate_limited', 'internal', 'unavailable']
+ErrorCode = Literal['malformed_request', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed', 'conflict', 'idempotency_key_in_use', 'precondition_failed', 'payload_too_large', 'document_too_large', 'unsupported_media_type', 'validation_failed', 'idempotency_key_reused', 'empty_document', 'encrypted_document', 'unreadable_document', 'invalid_credentials', 'invalid_two_factor_code', 'api_key_too_old', 'account_disabled', 'two_factor_enrollment_required', 'login_locked', 'rate_limited', 'encryption_key_missing', 'internal', 'unavailable']
 """The stable machine-readable code of every error the API answers. The
 contract clients branch on: a code is never renamed or reused.
 """

@@ -253,6 +253,16 @@ pub async fn authenticate(
         .ok_or_else(|| ApiError::unauthorized("the API key is not valid"))?;
     let now = now_ms();
     if record.revoked_at.is_some() {
+        // A revoked key still in use is worth an alert: leaked, or a client
+        // nobody updated.
+        let _ = crate::services::audit::record(
+            state,
+            crate::services::audit::AuditEvent::new("api_key.use_revoked")
+                .outcome(crate::services::audit::Outcome::Denied)
+                .resource("api_key", record.id.as_str())
+                .actor_user(record.user_id.as_str()),
+        )
+        .await;
         return Err(ApiError::unauthorized("the API key has been revoked"));
     }
     if record.expires_at.is_some_and(|exp| exp <= now) {
@@ -382,6 +392,14 @@ pub async fn create_key(
         issued
     };
     tracing::info!(key_id = %issued.record.id, user_id = %issued.record.user_id, role = role.as_str(), "API key created");
+    crate::services::audit::record(
+        state,
+        crate::services::audit::AuditEvent::new("api_key.create")
+            .resource("api_key", issued.record.id.as_str())
+            .detail("owner", issued.record.user_id.as_str())
+            .detail("role", role.as_str()),
+    )
+    .await?;
     Ok(issued)
 }
 
@@ -480,6 +498,13 @@ pub async fn revoke_key(
     let record = managed_key(state, caller, key_id).await?;
     if state.storage().revoke_api_key(&record.id, now_ms()).await? {
         tracing::info!(key_id = %record.id, by = %caller.credential, "API key revoked");
+        crate::services::audit::record(
+            state,
+            crate::services::audit::AuditEvent::new("api_key.revoke")
+                .resource("api_key", record.id.as_str())
+                .detail("owner", record.user_id.as_str()),
+        )
+        .await?;
     }
     state
         .storage()
@@ -546,6 +571,14 @@ pub async fn rotate_key(
         Rotated::NotActive => return Err(inactive("revoked or already rotated")),
     }
     tracing::info!(old_key_id = %old.id, new_key_id = %issued.record.id, overlap_seconds, "API key rotated");
+    crate::services::audit::record(
+        state,
+        crate::services::audit::AuditEvent::new("api_key.rotate")
+            .resource("api_key", old.id.as_str())
+            .detail("new_key_id", issued.record.id.as_str())
+            .detail("overlap_seconds", overlap_seconds),
+    )
+    .await?;
     Ok(Rotation {
         issued,
         previous_key_expires_at: old_ends,

@@ -130,9 +130,7 @@ impl AuditContext {
 
     /// The context of the request being served (empty outside one).
     pub fn current() -> Self {
-        CURRENT
-            .try_with(|note| note.context())
-            .unwrap_or_default()
+        CURRENT.try_with(|note| note.context()).unwrap_or_default()
     }
 
     /// Names `principal` as the actor.
@@ -170,7 +168,9 @@ impl RequestNote {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, AuditContext> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -215,6 +215,12 @@ impl AuditEvent {
     pub fn resource(mut self, kind: &str, id: impl Into<String>) -> Self {
         self.resource_type = Some(kind.to_owned());
         self.resource_id = Some(id.into());
+        self
+    }
+
+    /// The kind of thing acted on, when there is no one id (a listing).
+    pub fn resource_type(mut self, kind: &str) -> Self {
+        self.resource_type = Some(kind.to_owned());
         self
     }
 
@@ -513,7 +519,11 @@ pub async fn purge(state: &AppState) -> Result<u64, ApiError> {
     let Some((checkpoint, deleted)) = purged else {
         return Ok(0);
     };
-    tracing::info!(deleted, seq = checkpoint.checkpoint.seq, "audit events past retention purged");
+    tracing::info!(
+        deleted,
+        seq = checkpoint.checkpoint.seq,
+        "audit events past retention purged"
+    );
     record_with(
         state,
         &AuditContext::system("retention"),

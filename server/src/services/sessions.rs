@@ -11,6 +11,7 @@
 //! within `LOCKOUT_MS`, in memory). Both answer 429 `login_locked` with
 //! `Retry-After`.
 
+use crate::services::audit::{self, AuditEvent, Outcome};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -134,6 +135,19 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::internal)
 }
 
+/// Records a refused login (never fails the answer: the refusal stands).
+async fn login_failed(state: &AppState, user: Option<&UserId>, reason: &str) {
+    let mut event = AuditEvent::new("auth.login")
+        .outcome(Outcome::Failure)
+        .detail("reason", reason);
+    if let Some(user) = user {
+        event = event
+            .resource("user", user.as_str())
+            .actor_user(user.as_str());
+    }
+    let _ = audit::record(state, event).await;
+}
+
 /// The first login step.
 pub async fn login(
     state: &AppState,
@@ -154,9 +168,13 @@ pub async fn login(
         let password = password.to_owned();
         blocking(move || password::verify_nothing(&password)).await?;
         state.login_attempts().record_failure(ip, now);
+        // No actor and no email: the address typed may be someone's
+        // personal data, or a password typed in the wrong field.
+        login_failed(state, None, "unknown_user").await;
         return Err(invalid_credentials());
     };
     if let Some(until) = user.locked_until.filter(|&until| until > now) {
+        login_failed(state, Some(&user.id), "locked").await;
         return Err(locked(until - now));
     }
     let hash = user.password_hash.clone().unwrap_or_default();
@@ -176,9 +194,11 @@ pub async fn login(
             .record_login_failure(&user.id, MAX_ACCOUNT_FAILURES, now + LOCKOUT_MS)
             .await?;
         tracing::info!(user_id = %user.id, "failed login");
+        login_failed(state, Some(&user.id), "wrong_password").await;
         return Err(invalid_credentials());
     }
     if user.disabled_at.is_some() {
+        login_failed(state, Some(&user.id), "account_disabled").await;
         return Err(ApiError::coded(
             ErrorCode::AccountDisabled,
             "this account is disabled",
@@ -196,6 +216,14 @@ pub async fn login(
             .tokens
             .issue_challenge(user.id.as_str(), now)
             .map_err(ApiError::internal)?;
+        audit::record(
+            state,
+            AuditEvent::new("auth.login")
+                .resource("user", user.id.as_str())
+                .actor_user(user.id.as_str())
+                .detail("second_factor", "required"),
+        )
+        .await?;
         return Ok(LoginOutcome::SecondFactor {
             challenge_token: challenge.token,
             expires_at: challenge.expires_at,
@@ -203,6 +231,13 @@ pub async fn login(
     }
     state.storage().reset_login_failures(&user.id).await?;
     tracing::info!(user_id = %user.id, "login");
+    audit::record(
+        state,
+        AuditEvent::new("auth.login")
+            .resource("user", user.id.as_str())
+            .actor_user(user.id.as_str()),
+    )
+    .await?;
     Ok(LoginOutcome::Tokens(
         start_session(state, &user, now).await?,
     ))
@@ -245,6 +280,15 @@ pub async fn second_factor(
     }
     if !check_second_factor(state, &user, code, now).await? {
         state.login_attempts().record_failure(ip, now);
+        let _ = audit::record(
+            state,
+            AuditEvent::new("auth.second_factor")
+                .outcome(Outcome::Failure)
+                .resource("user", user.id.as_str())
+                .actor_user(user.id.as_str())
+                .detail("reason", "invalid_code"),
+        )
+        .await;
         return Err(ApiError::coded(
             ErrorCode::InvalidTwoFactorCode,
             "the code is wrong, expired or already used",
@@ -252,6 +296,13 @@ pub async fn second_factor(
     }
     state.storage().reset_login_failures(&user.id).await?;
     tracing::info!(user_id = %user.id, "login with second factor");
+    audit::record(
+        state,
+        AuditEvent::new("auth.second_factor")
+            .resource("user", user.id.as_str())
+            .actor_user(user.id.as_str()),
+    )
+    .await?;
     start_session(state, &user, now).await
 }
 
@@ -263,11 +314,22 @@ pub async fn check_second_factor(
     code: &str,
     now: i64,
 ) -> Result<bool, ApiError> {
-    let accepted = accept_totp_code(state, user, code, now).await?
-        || state
+    let accepted = accept_totp_code(state, user, code, now).await? || {
+        let spent = state
             .storage()
             .use_backup_code(&user.id, &totp::backup_code_hash(code), now)
             .await?;
+        if spent {
+            audit::record(
+                state,
+                AuditEvent::new("user.backup_code_use")
+                    .resource("user", user.id.as_str())
+                    .actor_user(user.id.as_str()),
+            )
+            .await?;
+        }
+        spent
+    };
     if !accepted {
         let failures = state.storage().record_totp_failure(&user.id).await?;
         if failures >= MAX_CODE_FAILURES {

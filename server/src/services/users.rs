@@ -2,6 +2,7 @@
 //! passwords; users change their own password and manage their second
 //! factor (TOTP enrolment with a QR code, backup codes, disabling).
 
+use crate::services::audit::{self, AuditEvent, Outcome};
 use mismatch_core::security::{Role, password, totp};
 
 use crate::error::{ApiError, ErrorCode, FieldError};
@@ -92,6 +93,13 @@ pub async fn create(state: &AppState, new: NewUser<'_>) -> Result<UserRecord, Ap
         return Err(ApiError::conflict("a user with this email already exists"));
     }
     tracing::info!(user_id = %user.id, role = user.role.as_str(), "user created");
+    audit::record(
+        state,
+        AuditEvent::new("user.create")
+            .resource("user", user.id.as_str())
+            .detail("role", user.role.as_str()),
+    )
+    .await?;
     Ok(user)
 }
 
@@ -126,6 +134,7 @@ pub async fn update(
     changes: UserChanges,
 ) -> Result<UserRecord, ApiError> {
     let mut user = get(state, id).await?;
+    let before = (user.role, user.disabled_at.is_some());
     if *id == caller.user_id
         && (changes.disabled == Some(true) || changes.role.is_some_and(|r| r != user.role))
     {
@@ -149,6 +158,28 @@ pub async fn update(
         .update_user_profile(&user.id, &user.name, user.role, user.disabled_at)
         .await?;
     tracing::info!(user_id = %user.id, by = %caller.user_id, role = user.role.as_str(), disabled = user.disabled_at.is_some(), "user changed");
+    if before.0 != user.role {
+        audit::record(
+            state,
+            AuditEvent::new("user.role_change")
+                .resource("user", user.id.as_str())
+                .detail("from", before.0.as_str())
+                .detail("to", user.role.as_str()),
+        )
+        .await?;
+    }
+    if before.1 != user.disabled_at.is_some() {
+        let action = if before.1 {
+            "user.enable"
+        } else {
+            "user.disable"
+        };
+        audit::record(
+            state,
+            AuditEvent::new(action).resource("user", user.id.as_str()),
+        )
+        .await?;
+    }
     Ok(user)
 }
 
@@ -166,6 +197,11 @@ pub async fn reset_password(
         .set_password(&user.id, &hash, now_ms())
         .await?;
     tracing::info!(user_id = %user.id, "password reset by an admin");
+    audit::record(
+        state,
+        AuditEvent::new("user.password_reset").resource("user", user.id.as_str()),
+    )
+    .await?;
     Ok(())
 }
 
@@ -201,7 +237,17 @@ pub async fn change_password(
     new_password: &str,
 ) -> Result<(), ApiError> {
     let user = login_user(state, caller).await?;
-    verify_password(&user, current, "current_password").await?;
+    if let Err(err) = verify_password(&user, current, "current_password").await {
+        let _ = audit::record(
+            state,
+            AuditEvent::new("user.password_change")
+                .outcome(Outcome::Failure)
+                .resource("user", user.id.as_str())
+                .detail("reason", "wrong_password"),
+        )
+        .await;
+        return Err(err);
+    }
     check_password("new_password", new_password).map_err(|e| ApiError::validation_many(vec![e]))?;
     let hash = hash_password(new_password).await?;
     state
@@ -209,6 +255,11 @@ pub async fn change_password(
         .set_password(&user.id, &hash, now_ms())
         .await?;
     tracing::info!(user_id = %user.id, "password changed");
+    audit::record(
+        state,
+        AuditEvent::new("user.password_change").resource("user", user.id.as_str()),
+    )
+    .await?;
     Ok(())
 }
 
@@ -242,6 +293,11 @@ pub async fn enrol_two_factor(state: &AppState, caller: &Principal) -> Result<En
         return Err(ApiError::conflict("a second factor is already enabled"));
     }
     tracing::info!(user_id = %user.id, "second factor enrolment started");
+    audit::record(
+        state,
+        AuditEvent::new("user.two_factor_enrol").resource("user", user.id.as_str()),
+    )
+    .await?;
     Ok(Enrolment {
         secret: secret.to_base32(),
         otpauth_uri: uri,
@@ -254,6 +310,18 @@ fn new_backup_codes() -> Result<(Vec<String>, Vec<String>), ApiError> {
     let codes = totp::backup_codes().map_err(ApiError::internal)?;
     let hashes = codes.iter().map(|c| totp::backup_code_hash(c)).collect();
     Ok((codes, hashes))
+}
+
+/// Records a wrong second-factor code (the refusal stands either way).
+async fn two_factor_failed(state: &AppState, user: &UserRecord, action: &str) {
+    let _ = audit::record(
+        state,
+        AuditEvent::new(action)
+            .outcome(Outcome::Failure)
+            .resource("user", user.id.as_str())
+            .detail("reason", "invalid_code"),
+    )
+    .await;
 }
 
 fn wrong_code() -> ApiError {
@@ -282,6 +350,7 @@ pub async fn confirm_two_factor(
     let now = now_ms();
     if !sessions::accept_totp_code(state, &user, code, now).await? {
         state.storage().record_totp_failure(&user.id).await?;
+        two_factor_failed(state, &user, "user.two_factor_confirm").await;
         return Err(wrong_code());
     }
     let (codes, hashes) = new_backup_codes()?;
@@ -289,6 +358,11 @@ pub async fn confirm_two_factor(
         return Err(ApiError::conflict("the second factor is already enabled"));
     }
     tracing::info!(user_id = %user.id, "second factor enabled");
+    audit::record(
+        state,
+        AuditEvent::new("user.two_factor_confirm").resource("user", user.id.as_str()),
+    )
+    .await?;
     Ok(codes)
 }
 
@@ -304,6 +378,7 @@ pub async fn regenerate_backup_codes(
     }
     let now = now_ms();
     if !sessions::check_second_factor(state, &user, code, now).await? {
+        two_factor_failed(state, &user, "user.backup_codes_regenerate").await;
         return Err(wrong_code());
     }
     let (codes, hashes) = new_backup_codes()?;
@@ -312,6 +387,11 @@ pub async fn regenerate_backup_codes(
         .replace_backup_codes(&user.id, now, &hashes)
         .await?;
     tracing::info!(user_id = %user.id, "backup codes regenerated");
+    audit::record(
+        state,
+        AuditEvent::new("user.backup_codes_regenerate").resource("user", user.id.as_str()),
+    )
+    .await?;
     Ok(codes)
 }
 
@@ -334,10 +414,16 @@ pub async fn disable_two_factor(
     }
     verify_password(&user, current_password, "password").await?;
     if !sessions::check_second_factor(state, &user, code, now_ms()).await? {
+        two_factor_failed(state, &user, "user.two_factor_disable").await;
         return Err(wrong_code());
     }
     state.storage().disable_totp(&user.id).await?;
     tracing::info!(user_id = %user.id, "second factor disabled");
+    audit::record(
+        state,
+        AuditEvent::new("user.two_factor_disable").resource("user", user.id.as_str()),
+    )
+    .await?;
     Ok(())
 }
 

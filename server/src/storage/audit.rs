@@ -235,7 +235,11 @@ impl Storage {
 
     /// Up to `limit` events after `after_seq`, in chain order (for verify,
     /// which walks the whole log a batch at a time).
-    pub async fn audit_events_after(&self, after_seq: i64, limit: u32) -> Result<Vec<ChainedEvent>> {
+    pub async fn audit_events_after(
+        &self,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<ChainedEvent>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT {}",
             i64::from(limit)

@@ -6,6 +6,7 @@ mod support;
 mod access;
 
 mod api_keys;
+mod audit;
 mod backup;
 mod binary;
 mod candidates;

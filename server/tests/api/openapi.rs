@@ -55,6 +55,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "/v1/candidates/{candidate_id}/matches",
     ),
     ("predictSalary", "post", "/v1/salary-predictions"),
+    ("listAuditEvents", "get", "/v1/audit-events"),
     (
         "startEncryptionRotation",
         "post",

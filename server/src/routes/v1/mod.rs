@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod api_keys;
+pub mod audit_events;
 pub mod auth;
 pub mod candidates;
 pub mod encryption;
@@ -34,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(interview::router())
         .merge(analytics::router())
         .merge(encryption::router())
+        .merge(audit_events::router())
 }
 
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
