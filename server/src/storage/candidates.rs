@@ -253,12 +253,10 @@ impl Storage {
     /// documents uploaded since field encryption are).
     pub async fn candidate_file(&self, id: &CandidateId) -> Result<Option<Vec<u8>>> {
         let crypto = self.require_crypto()?;
-        let row = sqlx::query(
-            "SELECT source_file, data_key, key_id FROM candidates WHERE id = $1",
-        )
-        .bind(id.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query("SELECT source_file, data_key, key_id FROM candidates WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
         let Some(r) = row else { return Ok(None) };
         let open = crypto.open_candidate(SealedFields {
             file: r.try_get("source_file")?,
