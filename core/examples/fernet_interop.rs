@@ -45,7 +45,11 @@ fn main() {
                 .as_array()
                 .expect("tokens")
                 .iter()
-                .map(|t| ring.decrypt(t.as_str().expect("token")).ok().map(hex::encode))
+                .map(|t| {
+                    ring.decrypt(t.as_str().expect("token"))
+                        .ok()
+                        .map(hex::encode)
+                })
                 .collect();
             json!({ "plaintexts_hex": plaintexts })
         }
