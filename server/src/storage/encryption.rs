@@ -262,7 +262,7 @@ fn count(row: &AnyRow) -> Result<u64> {
     Ok(u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0))
 }
 
-fn sealed_from_row(r: &AnyRow, with_file: bool) -> Result<SealedFields> {
+fn sealed_from_row(r: &AnyRow) -> Result<SealedFields> {
     Ok(SealedFields {
         name: r.try_get("name")?,
         email: r.try_get("email")?,
@@ -270,19 +270,17 @@ fn sealed_from_row(r: &AnyRow, with_file: bool) -> Result<SealedFields> {
         location: r.try_get("location")?,
         text: Some(r.try_get("resume_text")?),
         filename: r.try_get("source_filename")?,
-        file: if with_file {
-            r.try_get("source_file")?
-        } else {
-            None
-        },
+        file: None,
         data_key: r.try_get("data_key")?,
         key_id: r.try_get("key_id")?,
         email_index: None,
     })
 }
 
+// The uploaded file is read row by row (`source_file` below), so a batch
+// holds at most one file in memory whatever the batch size.
 const ROTATE_COLUMNS: &str = "id, name, email, phone, location, resume_text, source_filename, \
-     source_file, data_key, key_id";
+     data_key, key_id, CAST(CASE WHEN source_file IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_file";
 
 impl Storage {
     /// How many rows hold encrypted values, and how many are not yet under
@@ -389,7 +387,16 @@ impl Storage {
         for r in &rows {
             outcome.examined += 1;
             let id: String = r.try_get("id")?;
-            let old = sealed_from_row(r, true)?;
+            let mut old = sealed_from_row(r)?;
+            if r.try_get::<i64, _>("has_file")? == 1 {
+                old.file = sqlx::query("SELECT source_file FROM candidates WHERE id = $1")
+                    .bind(&id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(|f| f.try_get("source_file"))
+                    .transpose()?
+                    .flatten();
+            }
             let open = crypto.open_candidate(old.clone())?;
             let new = crypto.seal_candidate(&open);
             // Compare-and-swap on what was read: a legacy row must still be
