@@ -116,9 +116,12 @@ fn is_audited(path: &str) -> bool {
     path == "/v1" || path.starts_with("/v1/")
 }
 
+/// The matched operation, its route template and the id in its path.
+type MatchedRoute = (Operation, String, Option<String>);
+
 /// What [`route_layer`] learnt about the matched operation.
 #[derive(Clone, Default)]
-struct Matched(Arc<std::sync::Mutex<Option<(Operation, String, Option<String>)>>>);
+struct Matched(Arc<std::sync::Mutex<Option<MatchedRoute>>>);
 
 /// The outer middleware (see the module documentation).
 pub async fn layer(

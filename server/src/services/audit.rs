@@ -286,7 +286,7 @@ pub async fn record_with(
     let (done, committed) = oneshot::channel();
     state
         .audit()
-        .send(Job::Append(event.content(context), Some(done)))
+        .send(Job::Append(Box::new(event.content(context)), Some(done)))
         .await?;
     match committed.await {
         Ok(Ok(())) => Ok(()),
@@ -304,7 +304,7 @@ pub async fn record_with(
 pub async fn enqueue(state: &AppState, context: &AuditContext, event: AuditEvent) {
     if let Err(err) = state
         .audit()
-        .send(Job::Append(event.content(context), None))
+        .send(Job::Append(Box::new(event.content(context)), None))
         .await
     {
         tracing::error!(error = %err.detail, "audit event not queued");
@@ -320,7 +320,11 @@ pub async fn flush(state: &AppState) {
 }
 
 enum Job {
-    Append(EventContent, Option<oneshot::Sender<Result<(), String>>>),
+    // Boxed so a flush marker does not take an event's room in the queue.
+    Append(
+        Box<EventContent>,
+        Option<oneshot::Sender<Result<(), String>>>,
+    ),
     Flush(oneshot::Sender<()>),
 }
 
@@ -368,7 +372,7 @@ async fn write_loop(storage: Storage, mut rx: mpsc::Receiver<Job>) {
         for job in jobs.drain(..) {
             match job {
                 Job::Append(event, done) => {
-                    events.push(event);
+                    events.push(*event);
                     waiting.extend(done);
                 }
                 Job::Flush(done) => flushes.push(done),
