@@ -259,15 +259,18 @@ async fn rotate_keys(
     batch_size: u32,
     max_rows: Option<u64>,
 ) -> Result<(), String> {
-    use crate::services::encryption::{RotationOptions, rotate};
+    use crate::services::audit::AuditContext;
+    use crate::services::encryption::{RotationOptions, rotate_recorded};
     let secrets = crate::identity::Secrets::load(
         &settings.identity,
         &settings.data_dir,
         settings.database_url.is_some(),
     )?;
-    let storage = open_storage(settings)
-        .await?
-        .with_crypto(secrets.crypto.clone());
+    let primary = secrets.encryption().primary_id().clone();
+    let storage = open_storage(settings).await?;
+    // A state of its own, for the audit log's writer: the run is recorded
+    // like one started through the API.
+    let state = AppState::with_secrets(storage.clone(), settings.clone(), secrets);
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -280,7 +283,7 @@ async fn rotate_keys(
         batch_size,
         max_rows,
     };
-    let report = rotate(&storage, options, |status| {
+    let report = rotate_recorded(&state, &AuditContext::system("cli"), options, |status| {
         bar.set_length(status.total);
         bar.set_position(status.done());
     })
@@ -288,7 +291,6 @@ async fn rotate_keys(
     bar.finish_and_clear();
     storage.close().await;
     let report = report.map_err(|e| e.detail)?;
-    let primary = secrets.encryption().primary_id();
     if report.status.pending == 0 {
         println!(
             "re-encrypted {} row(s); all {} row(s) are under key {primary}: older keys can be \

@@ -10,11 +10,15 @@
 //! always "rows whose key id is not the primary's", so a rotation stopped
 //! at any point is resumed by starting it again. At the end the audit
 //! log's checkpoints are re-signed under the primary key, after which the
-//! old key can be dropped from the configuration.
+//! old key can be dropped from the configuration. Each run is a security
+//! event in the audit log (`encryption.rotate`, phase `started`, then
+//! `completed` or `failed`; a refused start is a `failure`), naming the
+//! primary key by its id only.
 
 use std::sync::Mutex;
 
 use crate::error::{ApiError, ErrorCode};
+use crate::services::audit::{self, AuditContext, AuditEvent, Outcome};
 use crate::state::{AppState, now_ms};
 use crate::storage::encryption::EncryptionStatus;
 use crate::storage::{Storage, StorageError};
@@ -82,9 +86,18 @@ pub async fn preflight(storage: &Storage) -> Result<EncryptionStatus, ApiError> 
 pub async fn rotate(
     storage: &Storage,
     options: RotationOptions,
+    progress: impl FnMut(EncryptionStatus),
+) -> Result<RotationReport, ApiError> {
+    let status = preflight(storage).await?;
+    run_batches(storage, status, options, progress).await
+}
+
+async fn run_batches(
+    storage: &Storage,
+    mut status: EncryptionStatus,
+    options: RotationOptions,
     mut progress: impl FnMut(EncryptionStatus),
 ) -> Result<RotationReport, ApiError> {
-    let mut status = preflight(storage).await?;
     progress(status);
     let mut rewritten = 0u64;
     let batch = options.batch_size.max(1);
@@ -117,6 +130,80 @@ pub async fn rotate(
         storage.remac_audit_checkpoints(crypto.keyring()).await?;
     }
     Ok(RotationReport { rewritten, status })
+}
+
+fn event(state: &AppState, outcome: Outcome, phase: &str) -> AuditEvent {
+    AuditEvent::new("encryption.rotate")
+        .resource(
+            "encryption_key",
+            state.secrets().encryption().primary_id().as_str(),
+        )
+        .outcome(outcome)
+        .detail("phase", phase)
+}
+
+/// Records the end of a run (a failure to record is logged: the data is
+/// re-encrypted either way).
+async fn record_end(
+    state: &AppState,
+    context: &AuditContext,
+    result: &Result<RotationReport, ApiError>,
+) {
+    let event = match result {
+        Ok(report) if report.status.pending == 0 => {
+            event(state, Outcome::Success, "completed").detail("rows_rewritten", report.rewritten)
+        }
+        Ok(report) => event(state, Outcome::Failure, "stopped")
+            .detail("rows_rewritten", report.rewritten)
+            .detail("rows_pending", report.status.pending),
+        Err(err) => event(state, Outcome::Error, "failed").detail("code", err.code.as_str()),
+    };
+    if let Err(err) = audit::record_with(state, context, event).await {
+        tracing::error!(error = %err.detail, "key rotation not recorded in the audit log");
+    }
+}
+
+/// Checks, records the start, then re-encrypts (the CLI's `rotate-keys`):
+/// a refused start is recorded as a failure; the run is refused if its
+/// start cannot be recorded.
+pub async fn rotate_recorded(
+    state: &AppState,
+    context: &AuditContext,
+    options: RotationOptions,
+    progress: impl FnMut(EncryptionStatus),
+) -> Result<RotationReport, ApiError> {
+    let status = checked_start(state, context).await?;
+    let result = run_batches(state.storage(), status, options, progress).await;
+    record_end(state, context, &result).await;
+    result
+}
+
+/// `preflight`, recorded: a refusal as a failure, a start as `started`.
+async fn checked_start(
+    state: &AppState,
+    context: &AuditContext,
+) -> Result<EncryptionStatus, ApiError> {
+    match preflight(state.storage()).await {
+        Ok(status) => {
+            audit::record_with(
+                state,
+                context,
+                event(state, Outcome::Success, "started").detail("rows_pending", status.pending),
+            )
+            .await?;
+            Ok(status)
+        }
+        Err(err) => {
+            if err.code == ErrorCode::EncryptionKeyMissing {
+                let refused =
+                    event(state, Outcome::Failure, "refused").detail("code", err.code.as_str());
+                if let Err(e) = audit::record_with(state, context, refused).await {
+                    tracing::error!(error = %e.detail, "refused key rotation not recorded");
+                }
+            }
+            Err(err)
+        }
+    }
 }
 
 /// Where the rotation started by this process stands.
@@ -190,34 +277,47 @@ pub async fn progress(state: &AppState) -> Result<Progress, ApiError> {
 /// Starts a rotation in the background unless one runs already; refuses
 /// (changing nothing) when a value opens under no key of the ring.
 pub async fn start(state: &AppState) -> Result<Progress, ApiError> {
-    if state.rotation().snapshot().state == RunState::Running {
-        return progress(state).await;
-    }
-    preflight(state.storage()).await?;
-    // Checked again under the lock: two requests may both have passed the
-    // first check.
-    let claimed = {
+    // Claimed before the check, so two requests cannot both start a run;
+    // a refused start gives the claim back.
+    let previous = {
         let mut run = state.rotation().lock();
-        let free = run.state != RunState::Running;
-        if free {
+        if run.state == RunState::Running {
+            None
+        } else {
+            let previous = run.clone();
             *run = RotationRun {
                 state: RunState::Running,
                 started_at: Some(now_ms()),
                 ..RotationRun::default()
             };
+            Some(previous)
         }
-        free
     };
-    if !claimed {
+    let Some(previous) = previous else {
         return progress(state).await;
-    }
+    };
+    let context = AuditContext::current();
+    let status = match checked_start(state, &context).await {
+        Ok(status) => status,
+        Err(err) => {
+            *state.rotation().lock() = previous;
+            return Err(err);
+        }
+    };
     tracing::info!(
         key_id = %state.secrets().encryption().primary_id(),
         "encryption key rotation started"
     );
     let task_state = state.clone();
     tokio::spawn(async move {
-        let result = rotate(task_state.storage(), RotationOptions::default(), |_| {}).await;
+        let result = run_batches(
+            task_state.storage(),
+            status,
+            RotationOptions::default(),
+            |_| {},
+        )
+        .await;
+        record_end(&task_state, &context, &result).await;
         let mut run = task_state.rotation().lock();
         run.finished_at = Some(now_ms());
         match result {

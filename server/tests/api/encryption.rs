@@ -130,6 +130,40 @@ async fn upload(state: &AppState, key: &str, n: usize) -> String {
     body["id"].as_str().unwrap().to_owned()
 }
 
+/// The phases and outcomes of the `encryption.rotate` audit events,
+/// oldest first.
+async fn rotation_events(state: &AppState, key: &str) -> Vec<(String, String)> {
+    let (status, page) = call(
+        state,
+        key,
+        Method::GET,
+        "/v1/audit-events?action=encryption.rotate&limit=100",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let mut events: Vec<(i64, String, String)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["seq"].as_i64().unwrap(),
+                e["details"]["phase"].as_str().unwrap().to_owned(),
+                e["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    events.sort();
+    events.into_iter().map(|(_, p, o)| (p, o)).collect()
+}
+
+fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    v.iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect()
+}
+
 /// Every candidate reads back in clear through the API.
 async fn assert_readable(state: &AppState, key: &str, ids: &[String]) {
     for id in ids {
@@ -344,12 +378,21 @@ async fn rotate_then_remove_the_old_key() {
         assert_eq!(started["rows_total"], 7);
         let done = wait_for_rotation(&both, &key).await;
         assert_eq!(done["state"], "completed", "{done}");
-        assert_eq!(done["rows_pending"], 0);
+        assert_eq!(done["rows_pending"], 0, "{done}");
         assert_eq!(done["rows_done"], 7);
         assert_eq!(done["rows_rewritten"], 7);
         assert_eq!(
             done["primary_key_id"],
             Keyring::parse(&new).unwrap().primary_id().as_str()
+        );
+        // One audit log for every replica: the refused start, then the run.
+        assert_eq!(
+            rotation_events(&both, &key).await,
+            pairs(&[
+                ("refused", "failure"),
+                ("started", "success"),
+                ("completed", "success")
+            ])
         );
         // Idempotent: a second run has nothing to do.
         let report = rotate(both.storage(), RotationOptions::default(), |_| {})
@@ -654,12 +697,14 @@ async fn rotation_endpoints_are_for_admins() {
 const BIN: &str = env!("CARGO_BIN_EXE_mismatch-server");
 
 /// The binary on the test database; on PostgreSQL its data dir (JWT key)
-/// is `scratch`, not the working directory.
+/// is `scratch`, not the working directory. A tokio command: waiting for it
+/// must not block this runtime, whose audit writer may hold the SQLite
+/// write lock until it runs again.
 fn server_command(
     db: &DbGuard,
     keys: Option<&str>,
     scratch: &std::path::Path,
-) -> std::process::Command {
+) -> tokio::process::Command {
     let mut cmd = std::process::Command::new(BIN);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -673,7 +718,7 @@ fn server_command(
             .env("DATABASE_URL", db.url())
             .env("MISMATCH_DATA_DIR", scratch),
     };
-    cmd
+    tokio::process::Command::from(cmd)
 }
 
 #[tokio::test]
@@ -694,6 +739,7 @@ async fn rotate_keys_command() {
         let out = server_command(&app.db, Some(&new), scratch.path())
             .arg("rotate-keys")
             .output()
+            .await
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{stderr}");
@@ -712,6 +758,7 @@ async fn rotate_keys_command() {
         let out = server_command(&app.db, Some(&both), scratch.path())
             .args(["rotate-keys", "--batch-size", "1", "--max-rows", "2"])
             .output()
+            .await
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
@@ -726,6 +773,7 @@ async fn rotate_keys_command() {
         let out = server_command(&app.db, Some(&both), scratch.path())
             .arg("rotate-keys")
             .output()
+            .await
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
@@ -737,12 +785,22 @@ async fn rotate_keys_command() {
             stdout.contains("re-encrypted 1 row(s); all 3 row(s)"),
             "{stdout}"
         );
+        assert_eq!(
+            rotation_events(&app.state, &key).await,
+            pairs(&[
+                ("refused", "failure"),
+                ("started", "success"),
+                ("stopped", "failure"),
+                ("started", "success"),
+                ("completed", "success"),
+            ])
+        );
         assert_readable(&restart(&app.db, &new).await, &key, &ids).await;
     }
 }
 
-#[test]
-fn bad_or_missing_keys_stop_the_start() {
+#[tokio::test]
+async fn bad_or_missing_keys_stop_the_start() {
     let dir = tempfile::tempdir().unwrap();
     let db = DbGuard::Sqlite(dir);
     let good = Keyring::generate_key_text();
@@ -750,6 +808,7 @@ fn bad_or_missing_keys_stop_the_start() {
     let out = server_command(&db, Some(&format!("{good},not-a-key")), scratch.path())
         .arg("serve")
         .output()
+        .await
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
