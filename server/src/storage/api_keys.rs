@@ -117,7 +117,7 @@ pub enum Rotated {
 
 impl Storage {
     pub async fn insert_api_key(&self, key: &ApiKeyRecord) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         insert_api_key_tx(&mut tx, key).await?;
         tx.commit().await?;
         Ok(())
@@ -178,7 +178,7 @@ impl Storage {
         old_expires_at: Option<i64>,
         revoke_now: Option<i64>,
     ) -> Result<Rotated> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE api_keys SET replaced_by = $1, expires_at = $2, revoked_at = $3, \
              revoked_reason = CASE WHEN $3 IS NULL THEN NULL ELSE 'rotation' END \

@@ -93,7 +93,7 @@ impl Storage {
     /// Appends `events` to the chain in one transaction; answers the seq of
     /// the last one (the head).
     pub async fn append_audit(&self, events: &[EventContent]) -> Result<Checkpoint> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let head = lock_head(&mut tx).await?;
         if events.is_empty() {
             tx.commit().await?;
@@ -272,7 +272,7 @@ impl Storage {
         keyring: &Keyring,
         now_ms: i64,
     ) -> Result<Option<(StoredCheckpoint, u64)>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Appends wait meanwhile; the purge never removes the head's event
         // from under a writer that read it.
         lock_head(&mut tx).await?;

@@ -200,11 +200,23 @@ impl Storage {
 }
 
 impl Storage {
+    /// Begins a transaction that will write. On SQLite it takes the write
+    /// lock at once (`BEGIN IMMEDIATE`): a deferred transaction that reads
+    /// and then writes fails at once with SQLITE_BUSY, without waiting, when
+    /// another connection committed in between — which the audit log's
+    /// writer, appending beside every request, makes an everyday event.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// Deletes row `id` of `table` and, in the same transaction, the stored
     /// idempotent responses that describe it; false if there was no row.
     /// `table` is a constant of this module.
     pub(crate) async fn delete_with_replays(&self, table: &'static str, id: &str) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(audited(format!("DELETE FROM {table} WHERE id = $1")))
             .bind(id)
             .execute(&mut *tx)

@@ -60,7 +60,7 @@ impl Storage {
         &self,
         mut record: SalaryModelRecord,
     ) -> Result<SalaryModelRecord> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let latest = sqlx::query(
             "SELECT id, version FROM salary_models WHERE name = $1 ORDER BY version DESC LIMIT 1",
         )

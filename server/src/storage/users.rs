@@ -180,7 +180,7 @@ impl Storage {
 
     /// Creates a user and its first key in one transaction.
     pub async fn insert_user_with_key(&self, user: &UserRecord, key: &ApiKeyRecord) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO users (id, name, role, created_at) VALUES ($1, $2, $3, $4)")
             .bind(user.id.as_str())
             .bind(&user.name)
@@ -215,7 +215,7 @@ impl Storage {
     /// Sets a new password hash, clears the lockout and ends every session
     /// of the user (its refresh tokens), in one transaction.
     pub async fn set_password(&self, id: &UserId, hash: &str, now: i64) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE users SET password_hash = $2, password_changed_at = $3, failed_logins = 0, \
              locked_until = NULL WHERE id = $1",
@@ -331,7 +331,7 @@ impl Storage {
         now: i64,
         backup_hashes: &[String],
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE users SET totp_enabled_at = $2 WHERE id = $1 AND totp_enabled_at IS NULL \
              AND totp_secret_sealed IS NOT NULL",
@@ -355,7 +355,7 @@ impl Storage {
         now: i64,
         hashes: &[String],
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         replace_backup_codes_tx(&mut tx, id, now, hashes).await?;
         tx.commit().await?;
         Ok(())
@@ -389,7 +389,7 @@ impl Storage {
 
     /// Turns the second factor off: secret, step and backup codes go.
     pub async fn disable_totp(&self, id: &UserId) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE users SET totp_secret_sealed = NULL, totp_enabled_at = NULL, totp_last_step = NULL, \
              totp_failures = 0 WHERE id = $1",
@@ -441,7 +441,7 @@ impl Storage {
         now: i64,
         next: &RefreshTokenRecord,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL \
              AND revoked_at IS NULL",
