@@ -91,6 +91,8 @@ pub fn action_of(path: &str, operation_id: &str) -> (String, String) {
     let verb = [resource.as_str(), singular]
         .iter()
         .find_map(|noun| verb.strip_suffix(&format!("_{noun}")))
+        // Only a bare verb stands alone: `rank_jobs_for` would read wrong.
+        .filter(|bare| !bare.contains('_'))
         .unwrap_or(&verb)
         .to_owned();
     (resource, verb)
