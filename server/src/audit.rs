@@ -168,7 +168,7 @@ pub async fn layer(
     let event = match found {
         Some((op, route, resource_id)) => {
             let event = AuditEvent::new(op.action).detail("route", route);
-            match resource_id {
+            match resource_id.or_else(|| note.created()) {
                 Some(id) => event.resource(&op.resource_type, id),
                 None => event.resource_type(&op.resource_type),
             }

@@ -173,7 +173,6 @@ async fn admit(
         Some(p) => p.clone(),
         None => {
             let p = principal_of(state, parts).await?;
-            services::audit::note_principal(&p);
             parts.extensions.insert(p.clone());
             if let (Some(warning), Some(slot)) =
                 (&p.key_warning, parts.extensions.get::<KeyWarning>())
@@ -203,10 +202,12 @@ async fn admit(
     Ok(principal)
 }
 
-/// Authenticates the request (once per request) and counts it against the
-/// principal's rate limit.
+/// Authenticates the request (once per request), names the principal in the
+/// request's audit context (the idempotency layer authenticates through here
+/// too, before any extractor) and counts it against its rate limit.
 pub async fn principal_of(state: &AppState, parts: &Parts) -> Result<Principal, ApiError> {
     let principal = authenticate(state, parts).await?;
+    services::audit::note_principal(&principal);
     crate::rate_limit::check_principal(parts, &principal).await?;
     Ok(principal)
 }

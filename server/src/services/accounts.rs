@@ -392,6 +392,7 @@ pub async fn create_key(
         issued
     };
     tracing::info!(key_id = %issued.record.id, user_id = %issued.record.user_id, role = role.as_str(), "API key created");
+    crate::services::audit::note_created(issued.record.id.as_str());
     crate::services::audit::record(
         state,
         crate::services::audit::AuditEvent::new("api_key.create")

@@ -151,23 +151,38 @@ impl AuditContext {
 /// What the audit middleware knows about the request being served, shared
 /// with the code serving it (authentication adds the principal).
 #[derive(Debug, Clone, Default)]
-pub struct RequestNote(Arc<Mutex<AuditContext>>);
+pub struct RequestNote(Arc<Mutex<NoteInner>>);
+
+#[derive(Debug, Default)]
+struct NoteInner {
+    context: AuditContext,
+    /// The id of the resource the request created (its path has none).
+    created: Option<String>,
+}
 
 impl RequestNote {
     pub fn new(context: AuditContext) -> Self {
-        Self(Arc::new(Mutex::new(context)))
+        Self(Arc::new(Mutex::new(NoteInner {
+            context,
+            created: None,
+        })))
     }
 
     pub fn context(&self) -> AuditContext {
-        self.lock().clone()
+        self.lock().context.clone()
     }
 
     /// Called by authentication once the principal is known.
     pub fn set_principal(&self, principal: &Principal) {
-        self.lock().set_principal(principal);
+        self.lock().context.set_principal(principal);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, AuditContext> {
+    /// The id a service noted with [`note_created`], if any.
+    pub fn created(&self) -> Option<String> {
+        self.lock().created.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, NoteInner> {
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -183,6 +198,13 @@ tokio::task_local! {
 /// outside a request).
 pub fn note_principal(principal: &Principal) {
     let _ = CURRENT.try_with(|note| note.set_principal(principal));
+}
+
+/// Names the resource the current request created, so that its request
+/// event carries the new id (a create's path has none); no-op outside a
+/// request.
+pub fn note_created(id: &str) {
+    let _ = CURRENT.try_with(|note| note.lock().created = Some(id.to_owned()));
 }
 
 /// An event to record.

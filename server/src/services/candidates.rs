@@ -149,6 +149,7 @@ fn parse_options(state: &AppState) -> ParseOptions {
 /// Stores a new candidate and adds it to the match index.
 async fn store(state: &AppState, record: CandidateRecord) -> Result<CandidateRecord, ApiError> {
     state.storage().insert_candidate(&record).await?;
+    crate::services::audit::note_created(record.summary.id.as_str());
     state
         .indexes()
         .upsert_candidate(state.storage(), &record)

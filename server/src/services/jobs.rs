@@ -86,6 +86,7 @@ pub async fn create(
         return Err(ApiError::validation_many(errors));
     }
     state.storage().insert_job(&job).await?;
+    crate::services::audit::note_created(job.id.as_str());
     state.indexes().upsert_job(state.storage(), &job).await;
     Ok(job)
 }

@@ -103,7 +103,10 @@ pub async fn train_and_store(
     let mut attempt = 0;
     loop {
         match storage.insert_salary_model_version(record.clone()).await {
-            Ok(stored) => return Ok(stored),
+            Ok(stored) => {
+                crate::services::audit::note_created(stored.id.as_str());
+                return Ok(stored);
+            }
             Err(StorageError::Database(_)) if attempt < 3 => attempt += 1,
             Err(err) => return Err(err.into()),
         }

@@ -93,6 +93,7 @@ pub async fn create(state: &AppState, new: NewUser<'_>) -> Result<UserRecord, Ap
         return Err(ApiError::conflict("a user with this email already exists"));
     }
     tracing::info!(user_id = %user.id, role = user.role.as_str(), "user created");
+    audit::note_created(user.id.as_str());
     audit::record(
         state,
         AuditEvent::new("user.create")

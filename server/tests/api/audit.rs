@@ -73,7 +73,8 @@ both_backends!(every_request_is_recorded, |app: TestApp| async move {
     assert_eq!(created.len(), 1, "{created:?}");
     let e = &created[0];
     assert_eq!(e["resource_type"], "candidates");
-    assert!(e["resource_id"].is_null());
+    // A create's path names no id: the service notes the new one.
+    assert_eq!(e["resource_id"], id.as_str());
     assert_eq!(e["status"], 201);
     assert_eq!(e["outcome"], "success");
     assert!(e["actor_user_id"].as_str().unwrap().starts_with("usr_"));
@@ -93,6 +94,31 @@ both_backends!(every_request_is_recorded, |app: TestApp| async move {
     let failed = events(&app, "action=candidates.get&outcome=failure").await;
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0]["status"], 404);
+
+    // An Idempotency-Key (every SDK POST carries one) authenticates in the
+    // idempotency layer, before any extractor: the actor is still named.
+    let keyed = Request::builder()
+        .method(Method::POST)
+        .uri("/v1/jobs")
+        .header("authorization", format!("Bearer {}", app.admin_key))
+        .header("content-type", "application/json")
+        .header("idempotency-key", "audit-actor-probe-0001")
+        .body(Body::from(
+            json!({ "title": "Data engineer", "description": "Spark and SQL" }).to_string(),
+        ))
+        .unwrap();
+    let r = app.send(keyed).await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&r.bytes)
+    );
+    let job_id = r.json()["id"].as_str().unwrap().to_owned();
+    let jobs = events(&app, "action=jobs.create").await;
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0]["actor_user_id"], e["actor_user_id"]);
+    assert_eq!(jobs[0]["resource_id"], job_id.as_str());
 
     // Unauthenticated requests are recorded as denied, with no actor.
     let r = app.call(Method::GET, "/v1/jobs", None, None).await;
