@@ -303,7 +303,13 @@ async fn wait_for_rotation(state: &AppState, key: &str) -> Value {
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        if body["state"] != "running" {
+        // On SQLite a pooled connection may still read the snapshot from
+        // before the run's last commits for a moment (seen once in ~10
+        // runs: `completed` with a few rows still counted as pending, and 0
+        // on the next read), so a finished run is read until its counts
+        // settle.
+        let settled = body["state"] != "completed" || body["rows_pending"] == 0;
+        if body["state"] != "running" && settled {
             return body;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
