@@ -701,9 +701,14 @@ fn verify_command(db: &DbGuard, key: &str) -> std::process::Output {
         .env("MISMATCH_LOG", "warn")
         .env("MISMATCH_ENCRYPTION_KEYS", key)
         .args(["audit", "verify"]);
+    // On PostgreSQL the data dir still holds the generated JWT key: a
+    // temporary one, not the working directory.
+    let scratch = tempfile::tempdir().unwrap();
     match db.sqlite_dir() {
         Some(dir) => cmd.env("MISMATCH_DATA_DIR", dir),
-        None => cmd.env("DATABASE_URL", db.url()),
+        None => cmd
+            .env("DATABASE_URL", db.url())
+            .env("MISMATCH_DATA_DIR", scratch.path()),
     };
     cmd.output().unwrap()
 }
