@@ -129,6 +129,7 @@ def test_native_operation_table_matches_the_generated_methods() -> None:
     assert native_ids == set(mm.OPERATIONS)
     assert _native.API_VERSION == mm.API_VERSION
     import inspect
+    import keyword
 
     for op in _native.operations():
         method = mm.OPERATIONS[op["operation_id"]]
@@ -136,6 +137,9 @@ def test_native_operation_table_matches_the_generated_methods() -> None:
             params = inspect.signature(getattr(cls, method)).parameters
             # The generated method takes exactly the Rust operation's parameters...
             for name in [*op["path_params"], *op["query_params"]]:
+                # A Python keyword (the audit log's ``from``) takes a trailing underscore.
+                if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+                    name += "_"
                 assert name in params, f"{method} lacks {name}"
             # ...and sends its body the way the Rust SDK expects it.
             assert ("file" in params) == (op["body"] == "binary"), method
