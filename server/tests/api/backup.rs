@@ -3,7 +3,10 @@
 //! stopped, the database destroyed, bad archives and passphrases are
 //! refused without changing anything, the good archive is restored, and a
 //! new server reads back every candidate that existed before the backup
-//! began. On SQLite and on PostgreSQL.
+//! began. The restored audit chain holds every event committed before the
+//! backup began, is a prefix of the live chain, and `mismatch-server audit
+//! verify` passes on it — and fails once an event is altered behind the
+//! disabled append-only trigger. On SQLite and on PostgreSQL.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -227,6 +230,37 @@ fn fernet_key() -> String {
     base64::engine::general_purpose::URL_SAFE.encode(key)
 }
 
+/// A raw connection to the target's database, as an attacker or an
+/// operator with database access has.
+async fn connect(target: &Target) -> sqlx::AnyConnection {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let url = match &target.database_url {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}", target.data_dir.join("mismatch.db").display()),
+    };
+    sqlx::AnyConnection::connect(&url).await.unwrap()
+}
+
+/// `(seq, hash)` of every audit event, in chain order.
+async fn audit_chain(target: &Target) -> Vec<(i64, String)> {
+    use sqlx::Connection;
+    let mut conn = connect(target).await;
+    let chain = sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    chain
+}
+
+/// Runs `audit verify` on the target; answers its exit code and output.
+fn audit_verify(target: &Target) -> (Option<i32>, String) {
+    let out = target.run(&["audit", "verify"], None);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    (out.status.code(), text.trim().to_owned())
+}
+
 /// Tables left in the PostgreSQL database (0 once destroyed).
 fn pg_tables(url: &str) -> i64 {
     let out = Command::new("psql")
@@ -284,6 +318,16 @@ fn drill(postgres: bool) {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(300));
+    // The newest audit event now: listing flushes the server's queue first,
+    // so it and every event before it are committed before the backup
+    // begins and must be in the archive.
+    let (status, page) = http(&addr, "GET", "/v1/audit-events?limit=1", &key, None);
+    assert_eq!(status, 200, "{page}");
+    let newest = &page["items"][0];
+    let audited_before = (
+        newest["seq"].as_i64().unwrap(),
+        newest["hash"].as_str().unwrap().to_owned(),
+    );
     let archive = work.path().join("drill.tar");
     let archive_arg = archive.to_str().unwrap();
     let backup_started = Instant::now();
@@ -346,6 +390,7 @@ fn drill(postgres: bool) {
         "the refused restore disturbed the running server"
     );
     stop(server);
+    let live_chain = runtime.block_on(audit_chain(&target));
 
     // Destroy the data.
     match &target.database_url {
@@ -452,6 +497,23 @@ fn drill(postgres: bool) {
         restore_started.elapsed()
     );
     assert!(!destroyed(&target));
+    let restored_chain = runtime.block_on(audit_chain(&target));
+    assert!(
+        live_chain.starts_with(&restored_chain),
+        "the restored audit chain is not a prefix of the live one"
+    );
+    let at = usize::try_from(audited_before.0 - 1).unwrap();
+    assert_eq!(
+        restored_chain.get(at),
+        Some(&audited_before),
+        "an audit event committed before the backup began is lost"
+    );
+    eprintln!(
+        "audit: {} events committed before the backup began, {} restored, {} in the live log",
+        audited_before.0,
+        restored_chain.len(),
+        live_chain.len()
+    );
 
     let (server, new_key) = start(&target);
     assert!(new_key.is_none(), "the restored database has its admin");
@@ -490,6 +552,40 @@ fn drill(postgres: bool) {
     // The restored server takes writes again.
     create_candidate(&server.addr, &key, 99_999);
     stop(server);
+
+    // The chain verifies over the restored events and the restarted
+    // server's new ones, and the count it reports is every row.
+    let chain = runtime.block_on(audit_chain(&target));
+    assert!(chain.len() > restored_chain.len() && chain.starts_with(&restored_chain));
+    let (code, text) = audit_verify(&target);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(
+        text,
+        format!("audit log intact: {} event(s) verified", chain.len())
+    );
+    // An attacker disables the append-only guard and edits an event from
+    // before the backup: verify now fails, so the drill would too.
+    runtime.block_on(async {
+        use sqlx::{Connection, Executor};
+        let mut conn = connect(&target).await;
+        let disable = match &target.database_url {
+            Some(_) => "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only",
+            None => "DROP TRIGGER audit_events_no_update",
+        };
+        conn.execute(disable).await.unwrap();
+        sqlx::query("UPDATE audit_events SET details = '{\"tampered\":true}' WHERE seq = $1")
+            .bind(audited_before.0)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    });
+    let (code, text) = audit_verify(&target);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(&format!("event {} was modified", audited_before.0)),
+        "{text}"
+    );
     drop(guard);
 }
 
