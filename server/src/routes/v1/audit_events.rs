@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt as _;
 use mismatch_core::security::audit::ChainedEvent;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -244,62 +245,36 @@ pub async fn list_audit_events(
         })
         .into_response());
     }
-    // CSV: every matching event, read a page of MAX_PAGE_SIZE at a time.
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let columns = [
-        "seq",
-        "occurred_at",
-        "actor_user_id",
-        "actor_key_id",
-        "action",
-        "resource_type",
-        "resource_id",
-        "details",
-        "client_ip",
-        "user_agent",
-        "request_id",
-        "outcome",
-        "status",
-        "prev_hash",
-        "hash",
-    ];
-    let csv_error = |e: csv::Error| ApiError::internal(format!("CSV: {e}"));
-    writer.write_record(columns).map_err(csv_error)?;
-    let mut cursor = cursor;
-    loop {
-        let page = service::list(&state, &query, cursor, MAX_PAGE_SIZE).await?;
-        for event in page.items {
-            let e = wire(event);
-            let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-            writer
-                .write_record([
-                    e.seq.to_string(),
-                    e.occurred_at,
-                    opt(&e.actor_user_id),
-                    opt(&e.actor_key_id),
-                    e.action,
-                    opt(&e.resource_type),
-                    opt(&e.resource_id),
-                    e.details.to_string(),
-                    opt(&e.client_ip),
-                    opt(&e.user_agent),
-                    opt(&e.request_id),
-                    Outcome::from(e.outcome).as_str().to_owned(),
-                    e.status.map(|s| s.to_string()).unwrap_or_default(),
-                    e.prev_hash,
-                    e.hash,
-                ])
-                .map_err(csv_error)?;
+    // CSV: every matching event, streamed a page of MAX_PAGE_SIZE at a
+    // time, so a year of events never sits in memory. The first page is
+    // read before answering, so a database that cannot serve still gets a
+    // problem+json 503; a failure later can only cut the stream short.
+    let first = service::list(&state, &query, cursor, MAX_PAGE_SIZE).await?;
+    let head = csv_rows(&first.items, true)?;
+    let next = first.next_cursor.and_then(|c| c.parse::<i64>().ok());
+    let rest = futures_util::stream::unfold(next, move |cursor| {
+        let state = state.clone();
+        let query = query.clone();
+        async move {
+            let cursor = cursor?;
+            let page = match service::list(&state, &query, Some(cursor), MAX_PAGE_SIZE).await {
+                Ok(page) => page,
+                Err(err) => {
+                    tracing::warn!(error = ?err, "audit CSV export cut short");
+                    return Some((Err(std::io::Error::other("audit CSV export failed")), None));
+                }
+            };
+            let following = page.next_cursor.and_then(|c| c.parse::<i64>().ok());
+            Some((
+                csv_rows(&page.items, false).map_err(|_| std::io::Error::other("CSV")),
+                following,
+            ))
         }
-        match page.next_cursor.and_then(|c| c.parse().ok()) {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    let body = writer
-        .into_inner()
-        .map_err(|e| ApiError::internal(format!("CSV: {e}")))?;
-    let mut response = body.into_response();
+    });
+    let body = axum::body::Body::from_stream(
+        futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) }).chain(rest),
+    );
+    let mut response = Response::new(body);
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/csv; charset=utf-8"),
@@ -309,4 +284,59 @@ pub async fn list_audit_events(
         HeaderValue::from_static("attachment; filename=\"audit-events.csv\""),
     );
     Ok(response)
+}
+
+/// The CSV columns of the audit log, in order.
+const CSV_COLUMNS: [&str; 15] = [
+    "seq",
+    "occurred_at",
+    "actor_user_id",
+    "actor_key_id",
+    "action",
+    "resource_type",
+    "resource_id",
+    "details",
+    "client_ip",
+    "user_agent",
+    "request_id",
+    "outcome",
+    "status",
+    "prev_hash",
+    "hash",
+];
+
+/// One page of events as CSV rows (RFC 4180), after the header row when
+/// `header` is set.
+fn csv_rows(events: &[ChainedEvent], header: bool) -> Result<Vec<u8>, ApiError> {
+    let csv_error = |e: csv::Error| ApiError::internal(format!("CSV: {e}"));
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    if header {
+        writer.write_record(CSV_COLUMNS).map_err(csv_error)?;
+    }
+    for event in events {
+        let e = wire(event.clone());
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        writer
+            .write_record([
+                e.seq.to_string(),
+                e.occurred_at,
+                opt(&e.actor_user_id),
+                opt(&e.actor_key_id),
+                e.action,
+                opt(&e.resource_type),
+                opt(&e.resource_id),
+                e.details.to_string(),
+                opt(&e.client_ip),
+                opt(&e.user_agent),
+                opt(&e.request_id),
+                Outcome::from(e.outcome).as_str().to_owned(),
+                e.status.map(|s| s.to_string()).unwrap_or_default(),
+                e.prev_hash,
+                e.hash,
+            ])
+            .map_err(csv_error)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| ApiError::internal(format!("CSV: {}", e.error())))
 }
