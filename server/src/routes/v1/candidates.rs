@@ -397,10 +397,10 @@ pub async fn get_candidate(
 )]
 pub async fn delete_candidate(
     State(state): State<AppState>,
-    auth: Authorized<scope::CandidatesWrite>,
+    _auth: Authorized<scope::CandidatesWrite>,
+    context: AuditContext,
     ApiPath(candidate_id): ApiPath<CandidateId>,
 ) -> Result<StatusCode, ApiError> {
-    let context = audit_context(&auth);
     privacy::erase(
         &state,
         &context,
@@ -491,10 +491,11 @@ impl From<privacy::ErasureReceipt> for ErasureReceipt {
 )]
 pub async fn export_candidate(
     State(state): State<AppState>,
-    auth: Authorized<scope::CandidatesExport>,
+    _auth: Authorized<scope::CandidatesExport>,
+    context: AuditContext,
     ApiPath(candidate_id): ApiPath<CandidateId>,
 ) -> Result<Json<CandidateExport>, ApiError> {
-    let export = privacy::export(&state, &audit_context(&auth), &candidate_id).await?;
+    let export = privacy::export(&state, &context, &candidate_id).await?;
     Ok(Json(CandidateExport {
         candidate: export.record.into(),
         original_document: export
@@ -525,10 +526,10 @@ pub async fn export_candidate(
 )]
 pub async fn erase_candidate(
     State(state): State<AppState>,
-    auth: Authorized<scope::CandidatesWrite>,
+    _auth: Authorized<scope::CandidatesWrite>,
+    context: AuditContext,
     ApiPath(candidate_id): ApiPath<CandidateId>,
 ) -> Result<Json<ErasureReceipt>, ApiError> {
-    let context = audit_context(&auth);
     let receipt = privacy::erase(
         &state,
         &context,
@@ -537,14 +538,4 @@ pub async fn erase_candidate(
     )
     .await?;
     Ok(Json(receipt.into()))
-}
-
-/// The request's audit context with the authorised principal as the actor,
-/// named here rather than trusted to the task-local: a request with an
-/// Idempotency-Key is authenticated by the idempotency layer, which does
-/// not note its principal there.
-fn audit_context<S: scope::Required>(auth: &Authorized<S>) -> AuditContext {
-    let mut context = AuditContext::current();
-    context.set_principal(auth.principal());
-    context
 }
